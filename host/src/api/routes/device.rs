@@ -1,0 +1,123 @@
+//! `POST /device/exec` (enqueue one job), `POST /device/bulk` (one job per device,
+//! pipelined) and `POST /device/test` (a synchronous connection test, run by a node).
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use hyper::{Response, StatusCode};
+use serde_json::{Value, json};
+
+use crate::api::envelope::{self, Body};
+use crate::api::error::ApiError;
+use crate::api::request::{self, Kind};
+use crate::api::{ApiState, Req};
+use crate::queue::{JobSpec, now_rfc3339};
+
+/// Why no node can run jobs for this device type, or `None` when one can.
+fn unknown_device_type(drivers: &HashMap<String, String>, spec: &JobSpec) -> Option<String> {
+    if drivers.contains_key(&spec.device.device_type) {
+        return None;
+    }
+    let mut known: Vec<&str> = drivers.keys().map(|s| s.as_str()).collect();
+    known.sort();
+    let known = if known.is_empty() {
+        "none yet: no node has registered its plugins (start `netpulse node` or `netpulse up`)".to_string()
+    } else {
+        known.join(", ")
+    };
+    Some(format!(
+        "no driver plugin serves device_type {:?}; installed device types: {known}",
+        spec.device.device_type
+    ))
+}
+
+pub async fn exec(state: &ApiState, req: &Req) -> Result<Response<Body>, ApiError> {
+    req.only_params(&[])?;
+    let (spec, credentials) = request::parse_exec(&req.body, &state.settings.jobs)?;
+    let drivers = state.drivers().await?;
+    if let Some(message) = unknown_device_type(&drivers, &spec) {
+        return Err(ApiError::Unprocessable {
+            message,
+            data: Some(json!({"installed": drivers.keys().collect::<Vec<_>>()})),
+        });
+    }
+    let (id, queue) = state.store.submit(&spec, &credentials).await?;
+    Ok(envelope::ok(StatusCode::CREATED, &json!({"id": id, "status": "queued", "queue": queue})))
+}
+
+pub async fn bulk(state: &ApiState, req: &Req) -> Result<Response<Body>, ApiError> {
+    req.only_params(&[])?;
+    let items = request::parse_bulk(&req.body, &state.settings.jobs)?;
+    let drivers = state.drivers().await?;
+    let mut accepted = Vec::new();
+    let mut failed = Vec::new();
+    for item in items {
+        match item {
+            Ok((spec, cred)) => match unknown_device_type(&drivers, &spec) {
+                None => accepted.push((spec, cred)),
+                Some(reason) => failed.push(json!({"host": spec.device.host, "reason": reason})),
+            },
+            Err((host, reason)) => failed.push(json!({"host": host, "reason": reason})),
+        }
+    }
+    let submitted = if accepted.is_empty() { Vec::new() } else { state.store.submit_many(&accepted).await? };
+    let succeeded: Vec<Value> = submitted
+        .into_iter()
+        .zip(&accepted)
+        .map(|((id, queue), (spec, _))| json!({"id": id, "status": "queued", "queue": queue, "host": spec.device.host}))
+        .collect();
+    Ok(envelope::ok(StatusCode::CREATED, &json!({"succeeded": succeeded, "failed": failed})))
+}
+
+pub async fn test(state: &ApiState, req: &Req) -> Result<Response<Body>, ApiError> {
+    req.only_params(&[])?;
+    let body = request::json_body(&req.body)?;
+    let (spec, credentials) = request::from_value(body, &state.settings.jobs, Kind::Test)?;
+    let drivers = state.drivers().await?;
+    let device_info = |prompt: Value| {
+        json!({"prompt": prompt, "device_type": spec.device.device_type, "host": spec.device.host})
+    };
+    let answer = |success: bool, time: Option<f64>, error: Option<String>, prompt: Value| {
+        envelope::ok(
+            StatusCode::OK,
+            &json!({
+                "success": success,
+                "connection_time": time,
+                "error_message": error,
+                "device_info": device_info(prompt),
+                "timestamp": now_rfc3339(),
+            }),
+        )
+    };
+    if let Some(reason) = unknown_device_type(&drivers, &spec) {
+        return Ok(answer(false, None, Some(reason), Value::Null));
+    }
+    // The test runs on a node (the API holds no plugins and no sessions): wait for it.
+    let limit = Duration::from_secs_f64(spec.device.timeout_s + state.settings.jobs.read_timeout_s + 5.0);
+    let (id, _) = state.store.submit(&spec, &credentials).await?;
+    let start = Instant::now();
+    loop {
+        if let Some(job) = state.store.get(&id).await?
+            && job.status.is_ended()
+        {
+            let ok = job.result.as_ref().is_some_and(|r| r.error.is_none());
+            let error = job.result.as_ref().and_then(|r| r.error.as_ref()).map(|e| e.message.clone());
+            let prompt = job
+                .result
+                .as_ref()
+                .and_then(|r| r.retval.as_ref())
+                .map(|v| v["prompt"].clone())
+                .unwrap_or(Value::Null);
+            return Ok(answer(ok, job.duration, error, prompt));
+        }
+        if start.elapsed() > limit {
+            let _ = state.store.cancel(&id).await;
+            let msg = format!(
+                "no answer within {:.0} s: no worker took the test or the device did not respond (is a node running?)",
+                limit.as_secs_f64()
+            );
+            return Ok(answer(false, None, Some(msg), Value::Null));
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}

@@ -1,0 +1,100 @@
+//! `GET /health`: the API, Redis, workers and queues, each with a status.
+
+use std::collections::BTreeMap;
+
+use hyper::{Response, StatusCode};
+use redis::AsyncCommands;
+use serde_json::{Value, json};
+
+use crate::api::envelope::{self, Body};
+use crate::api::error::ApiError;
+use crate::api::{ApiState, Req};
+use crate::queue::registry::WorkerStatus;
+
+fn info_field<'a>(info: &'a str, name: &str) -> Option<&'a str> {
+    info.lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(':'))
+        .map(str::trim)
+}
+
+pub async fn get(state: &ApiState, req: &Req) -> Result<Response<Body>, ApiError> {
+    req.only_params(&[])?;
+    let api = json!({
+        "status": "healthy",
+        "version": env!("CARGO_PKG_VERSION"),
+        "uptime_s": state.started.elapsed().as_secs_f64(),
+    });
+    let latency = match state.store.ping().await {
+        Ok(d) => d,
+        Err(e) => {
+            let data = json!({
+                "status": "unhealthy",
+                "components": {"api": api, "redis": {"status": "unhealthy", "error": e.to_string()}},
+            });
+            return Ok(envelope::custom(
+                StatusCode::SERVICE_UNAVAILABLE,
+                -1,
+                &format!("unhealthy: {e}"),
+                data,
+            ));
+        }
+    };
+    let mut conn = state.store.conn();
+    let info: String = redis::cmd("INFO")
+        .arg("server")
+        .arg("memory")
+        .query_async(&mut conn)
+        .await
+        .map_err(crate::queue::StoreError::from)?;
+    let workers = state.store.workers().await?;
+    let count = |s: WorkerStatus| workers.iter().filter(|w| w.status == s).count();
+    let (busy, idle, dead) = (
+        count(WorkerStatus::Busy),
+        count(WorkerStatus::Idle),
+        count(WorkerStatus::Dead),
+    );
+    let mut nodes: Vec<&str> = workers
+        .iter()
+        .filter(|w| w.status != WorkerStatus::Dead)
+        .map(|w| w.node.as_str())
+        .collect();
+    nodes.sort();
+    nodes.dedup();
+    let live = busy + idle;
+    let queues: Vec<String> = conn
+        .smembers(state.store.keys().queues())
+        .await
+        .map_err(crate::queue::StoreError::from)?;
+    let mut pipe = redis::pipe();
+    for q in &queues {
+        pipe.llen(state.store.keys().queue(q));
+    }
+    let lens: Vec<u64> = pipe
+        .query_async(&mut conn)
+        .await
+        .map_err(crate::queue::StoreError::from)?;
+    let depth: BTreeMap<&String, u64> = queues.iter().zip(lens).filter(|(_, n)| *n > 0).collect();
+    let total_queued: u64 = depth.values().sum();
+    let workers_status = if live > 0 { "healthy" } else { "degraded" };
+    let overall = if live > 0 { "healthy" } else { "degraded" };
+    let data = json!({
+        "status": overall,
+        "components": {
+            "api": api,
+            "redis": {
+                "status": "healthy",
+                "latency_ms": latency.as_secs_f64() * 1000.0,
+                "used_memory_bytes": info_field(&info, "used_memory").and_then(|v| v.parse::<u64>().ok()),
+                "version": info_field(&info, "redis_version"),
+            },
+            "workers": {
+                "status": workers_status,
+                "total": workers.len(), "busy": busy, "idle": idle, "dead": dead,
+                "nodes": nodes,
+            },
+            "queues": {"status": "healthy", "total_queued": total_queued, "depth": depth},
+        }
+    });
+    let _: &Value = &data;
+    Ok(envelope::ok(StatusCode::OK, &data))
+}

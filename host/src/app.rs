@@ -1,0 +1,103 @@
+//! Assembling the processes: the API, a node, or both in one process (`up`).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::config::Settings;
+use crate::node::{self, NodeHandle};
+use crate::plugin::{LoadProblem, Plugins, SandboxLimits};
+use crate::queue::JobStore;
+
+/// Which parts run in this process.
+#[derive(Clone, Copy, Debug)]
+pub struct Roles {
+    pub api: bool,
+    pub node: bool,
+}
+
+/// A running system; stop it with [`Running::shutdown`].
+pub struct Running {
+    /// Where the API listens (when it runs).
+    pub api_addr: Option<SocketAddr>,
+    pub node_id: Option<String>,
+    pub store: JobStore,
+    node: Option<NodeHandle>,
+    api_stop: watch::Sender<bool>,
+    api_task: Option<JoinHandle<()>>,
+}
+
+/// The sandbox limits from settings.
+pub fn sandbox_limits(s: &Settings) -> SandboxLimits {
+    SandboxLimits {
+        deadline: Duration::from_secs_f64(s.plugins.deadline_s),
+        memory_bytes: s.plugins.memory_mib << 20,
+    }
+}
+
+/// Load the built-in plugins and those in the configured folder.
+pub fn load_plugins(s: &Settings) -> anyhow::Result<(Plugins, Vec<LoadProblem>)> {
+    Plugins::load(
+        crate::builtin::BUILTIN_PLUGINS,
+        s.plugins_dir.as_deref(),
+        sandbox_limits(s),
+    )
+}
+
+/// Start the parts named in `roles`.
+pub async fn start(settings: Settings, roles: Roles) -> anyhow::Result<Running> {
+    let store = JobStore::connect(&settings.redis_url, &settings.redis_prefix)
+        .await
+        .with_context(|| format!("cannot use Redis at {}", settings.redis_url))?;
+    let node = if roles.node {
+        let (plugins, problems) = load_plugins(&settings)?;
+        for p in &problems {
+            tracing::error!(file = p.file, "plugin not loaded: {}", p.reason);
+        }
+        if plugins.all().is_empty() {
+            anyhow::bail!("no driver plugin could be loaded: the node would fail every job");
+        }
+        Some(node::start(settings.clone(), store.clone(), Arc::new(plugins)).await?)
+    } else {
+        None
+    };
+    let (api_stop, stop_rx) = watch::channel(false);
+    let (api_addr, api_task) = if roles.api {
+        let listener = TcpListener::bind(settings.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", settings.listen))?;
+        let addr = listener.local_addr()?;
+        let state = crate::api::ApiState::new(store.clone(), settings.clone());
+        let task = tokio::spawn(crate::api::serve(listener, state, stop_rx));
+        tracing::info!("API listening on http://{addr}");
+        (Some(addr), Some(task))
+    } else {
+        (None, None)
+    };
+    Ok(Running {
+        api_addr,
+        node_id: node.as_ref().map(|n| n.id.clone()),
+        store,
+        node,
+        api_stop,
+        api_task,
+    })
+}
+
+impl Running {
+    /// Stop accepting requests and jobs, finish what runs (up to `grace`), deregister.
+    pub async fn shutdown(self, grace: Duration) {
+        let _ = self.api_stop.send(true);
+        if let Some(n) = self.node {
+            n.shutdown(grace).await;
+        }
+        if let Some(t) = self.api_task {
+            let _ = t.await;
+        }
+    }
+}

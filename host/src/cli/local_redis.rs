@@ -1,0 +1,126 @@
+//! For `netpulse up` on a laptop: start a private `redis-server` when nothing
+//! answers at the configured URL, and keep a generated API key in the data folder.
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use tokio::process::{Child, Command};
+
+/// A redis-server this process started; stopped when dropped.
+pub struct PrivateRedis {
+    pub url: String,
+    _child: Child,
+}
+
+/// The folder for NetPulse's own files on this machine.
+fn data_dir() -> PathBuf {
+    std::env::var_os("NETPULSE_DATA_DIR")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("XDG_DATA_HOME").map(|d| PathBuf::from(d).join("netpulse")))
+        .or_else(|| {
+            std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share/netpulse"))
+        })
+        .unwrap_or_else(|| std::env::temp_dir().join("netpulse"))
+}
+
+async fn answers(url: &str) -> bool {
+    let Ok(client) = redis::Client::open(url) else {
+        return false;
+    };
+    let attempt = async {
+        let mut c = client.get_multiplexed_async_connection().await.ok()?;
+        redis::cmd("PING").query_async::<String>(&mut c).await.ok()
+    };
+    matches!(
+        tokio::time::timeout(Duration::from_secs(2), attempt).await,
+        Ok(Some(_))
+    )
+}
+
+/// `Ok(None)` when Redis answers at `url`; a started private server when it did
+/// not and `redis-server` is on the PATH; otherwise a one-line explanation.
+pub async fn ensure(url: &str) -> Result<Option<PrivateRedis>, String> {
+    if answers(url).await {
+        return Ok(None);
+    }
+    let has_server = std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).any(|d| d.join("redis-server").is_file()))
+        .unwrap_or(false);
+    if !has_server {
+        return Err(format!(
+            "nothing answers at {url}: start Redis (e.g. `redis-server --daemonize yes`) or set NETPULSE_REDIS_URL"
+        ));
+    }
+    let dir = data_dir().join("redis");
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .map_err(|e| format!("cannot find a free port for a private Redis: {e}"))?;
+    let child = Command::new("redis-server")
+        .args([
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            &port.to_string(),
+            "--appendonly",
+            "yes",
+            "--save",
+            "",
+        ])
+        .arg("--dir")
+        .arg(&dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(|e| format!("cannot start redis-server: {e}"))?;
+    let private = format!("redis://127.0.0.1:{port}");
+    for _ in 0..100 {
+        if answers(&private).await {
+            eprintln!(
+                "netpulse: nothing answered at {url}; started a private redis-server on {private}, data in {}",
+                dir.display()
+            );
+            return Ok(Some(PrivateRedis {
+                url: private,
+                _child: child,
+            }));
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Err(format!(
+        "started redis-server on port {port} but it did not answer within 5 s"
+    ))
+}
+
+/// The API key for `up` without a configured key: generated once, kept in the
+/// data folder (mode 0600), printed when generated.
+pub fn api_key_for_laptop() -> Result<String, String> {
+    let path = data_dir().join("api_key");
+    if let Ok(k) = std::fs::read_to_string(&path) {
+        let k = k.trim().to_string();
+        if !k.is_empty() {
+            eprintln!("netpulse: using the API key kept in {}", path.display());
+            return Ok(k);
+        }
+    }
+    let key: String = {
+        use rand::Rng;
+        let mut rng = rand::rng();
+        (0..32)
+            .map(|_| format!("{:02x}", rng.random::<u8>()))
+            .collect()
+    };
+    std::fs::create_dir_all(data_dir())
+        .map_err(|e| format!("cannot create {}: {e}", data_dir().display()))?;
+    std::fs::write(&path, &key).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600));
+    }
+    println!("Generated API key (kept in {}): {key}", path.display());
+    Ok(key)
+}

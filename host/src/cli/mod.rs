@@ -1,0 +1,185 @@
+//! The `netpulse` command line: `up` (default), `serve`, `node`, `plugin list`.
+
+mod local_redis;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+
+use crate::app::{self, Roles};
+use crate::config::Settings;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "netpulse",
+    version,
+    about = "Run commands and push configuration to network devices through one REST API"
+)]
+pub struct Cli {
+    /// Config file (TOML). Also `NETPULSE_CONFIG`.
+    #[arg(long, short, global = true, env = "NETPULSE_CONFIG")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// API and a node in one process (the default).
+    Up,
+    /// The API only.
+    Serve,
+    /// A node (workers) only.
+    Node,
+    /// Plugins.
+    Plugin {
+        #[command(subcommand)]
+        command: PluginCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PluginCommand {
+    /// Show each loaded plugin: name, version, device types, file.
+    List,
+}
+
+/// Run the command line; returns the process exit code.
+pub async fn run(cli: Cli) -> i32 {
+    let mut settings = match Settings::load(cli.config.as_deref()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("netpulse: {e}");
+            return 2;
+        }
+    };
+    init_logs(settings.log_json);
+    let command = cli.command.unwrap_or(Command::Up);
+    let roles = match command {
+        Command::Up => Roles {
+            api: true,
+            node: true,
+        },
+        Command::Serve => Roles {
+            api: true,
+            node: false,
+        },
+        Command::Node => Roles {
+            api: false,
+            node: true,
+        },
+        Command::Plugin {
+            command: PluginCommand::List,
+        } => return plugin_list(&settings),
+    };
+    // Keep a private Redis alive for the life of the process when `up` starts one.
+    let mut _private_redis = None;
+    if roles.api && roles.node {
+        match local_redis::ensure(&settings.redis_url).await {
+            Ok(None) => {}
+            Ok(Some(r)) => {
+                settings.redis_url = r.url.clone();
+                _private_redis = Some(r);
+            }
+            Err(msg) => {
+                eprintln!("netpulse: {msg}");
+                return 1;
+            }
+        }
+    }
+    if roles.api && settings.api_keys.is_empty() {
+        if roles.node {
+            match local_redis::api_key_for_laptop() {
+                Ok(key) => settings.api_keys = vec![key],
+                Err(e) => {
+                    eprintln!("netpulse: {e}");
+                    return 1;
+                }
+            }
+        } else {
+            eprintln!(
+                "netpulse: no API key configured: set NETPULSE_API_KEYS (or api_keys in the config file)"
+            );
+            return 2;
+        }
+    }
+    let running = match app::start(settings, roles).await {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("netpulse: {e:#}");
+            return 1;
+        }
+    };
+    if let Some(addr) = running.api_addr {
+        println!("NetPulse API on http://{addr}");
+    }
+    wait_for_signal().await;
+    tracing::info!("stopping: finishing running jobs (up to 30 s)");
+    running.shutdown(Duration::from_secs(30)).await;
+    0
+}
+
+fn plugin_list(settings: &Settings) -> i32 {
+    match app::load_plugins(settings) {
+        Ok((plugins, problems)) => {
+            println!(
+                "{:<16} {:<10} {:<30} FILE",
+                "NAME", "VERSION", "DEVICE TYPES"
+            );
+            for p in plugins.all() {
+                println!(
+                    "{:<16} {:<10} {:<30} {}",
+                    p.meta.name,
+                    p.meta.version,
+                    p.meta.platforms.join(","),
+                    p.file
+                );
+            }
+            for p in &problems {
+                println!("not loaded: {}: {}", p.file, p.reason);
+            }
+            if problems.is_empty() { 0 } else { 1 }
+        }
+        Err(e) => {
+            eprintln!("netpulse: {e:#}");
+            1
+        }
+    }
+}
+
+fn init_logs(json: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("NETPULSE_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+async fn wait_for_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+}

@@ -1,0 +1,322 @@
+//! Settings: defaults that work on a laptop, then a TOML file, then `NETPULSE_*`
+//! environment variables. Bad values are errors with the name of the setting.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+/// Everything configurable.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// API listen address. `NETPULSE_LISTEN`.
+    pub listen: SocketAddr,
+    /// `NETPULSE_REDIS_URL`.
+    pub redis_url: String,
+    /// Prefix of every Redis key. `NETPULSE_REDIS_PREFIX`.
+    pub redis_prefix: String,
+    /// Folder of extra plugin components (`*.wasm`). `NETPULSE_PLUGINS_DIR`.
+    pub plugins_dir: Option<PathBuf>,
+    /// Accepted API keys. `NETPULSE_API_KEYS` (comma separated) or `NETPULSE_API_KEY`.
+    pub api_keys: Vec<String>,
+    /// Log lines as JSON. `NETPULSE_LOG_JSON`.
+    pub log_json: bool,
+    pub node: NodeSettings,
+    pub jobs: JobDefaults,
+    pub plugins: PluginSettings,
+}
+
+/// The node daemon.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NodeSettings {
+    /// Node id; default `<hostname>-<pid>`. `NETPULSE_NODE_NAME`.
+    pub name: Option<String>,
+    /// FIFO workers. `NETPULSE_FIFO_WORKERS`.
+    pub fifo_workers: usize,
+    /// Most pinned workers (device sessions) this node holds. `NETPULSE_CAPACITY`.
+    pub capacity: usize,
+    /// Heartbeat interval, seconds. `NETPULSE_HEARTBEAT_S`.
+    pub heartbeat_s: f64,
+    /// A pinned worker idle this long closes its session, seconds. `NETPULSE_PINNED_IDLE_S`.
+    pub pinned_idle_s: f64,
+}
+
+/// Defaults for jobs that do not say otherwise.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct JobDefaults {
+    /// Longest wait in a queue, seconds (1-86400). `NETPULSE_JOB_TTL_S`.
+    pub ttl_s: u64,
+    /// Longest run once started, seconds (1-86400). `NETPULSE_EXECUTION_TIMEOUT_S`.
+    pub execution_timeout_s: u64,
+    /// How long ended jobs are kept, seconds (60-604800). `NETPULSE_RESULT_TTL_S`.
+    pub result_ttl_s: u64,
+    /// Per-command read timeout, seconds. `NETPULSE_READ_TIMEOUT_S`.
+    pub read_timeout_s: f64,
+    /// SSH connect timeout, seconds. `NETPULSE_CONNECT_TIMEOUT_S`.
+    pub connect_timeout_s: f64,
+}
+
+/// The plugin sandbox.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PluginSettings {
+    /// CPU deadline per call, seconds. `NETPULSE_PLUGIN_DEADLINE_S`.
+    pub deadline_s: f64,
+    /// Memory cap per instance, MiB. `NETPULSE_PLUGIN_MEMORY_MIB`.
+    pub memory_mib: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:9000".parse().expect("valid default"),
+            redis_url: "redis://127.0.0.1:6379".into(),
+            redis_prefix: "netpulse".into(),
+            plugins_dir: None,
+            api_keys: Vec::new(),
+            log_json: false,
+            node: NodeSettings::default(),
+            jobs: JobDefaults::default(),
+            plugins: PluginSettings::default(),
+        }
+    }
+}
+
+impl Default for NodeSettings {
+    fn default() -> Self {
+        Self {
+            name: None,
+            fifo_workers: 4,
+            capacity: 1000,
+            heartbeat_s: 5.0,
+            pinned_idle_s: 600.0,
+        }
+    }
+}
+
+impl Default for JobDefaults {
+    fn default() -> Self {
+        Self {
+            ttl_s: 300,
+            execution_timeout_s: 300,
+            result_ttl_s: 3600,
+            read_timeout_s: 30.0,
+            connect_timeout_s: 10.0,
+        }
+    }
+}
+
+impl Default for PluginSettings {
+    fn default() -> Self {
+        Self {
+            deadline_s: 30.0,
+            memory_mib: 64,
+        }
+    }
+}
+
+/// A setting could not be used.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(String);
+
+impl Settings {
+    /// Defaults, then `file` (if given), then the environment.
+    pub fn load(file: Option<&Path>) -> Result<Settings, ConfigError> {
+        let mut s = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|e| {
+                    ConfigError(format!("cannot read config file {}: {e}", path.display()))
+                })?;
+                toml::from_str(&text)
+                    .map_err(|e| ConfigError(format!("config file {}: {e}", path.display())))?
+            }
+            None => Settings::default(),
+        };
+        s.apply_env(|k| std::env::var(k).ok())?;
+        s.validate()?;
+        Ok(s)
+    }
+
+    /// Apply `NETPULSE_*` variables read through `get`.
+    pub fn apply_env(&mut self, get: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+        fn parse<T: std::str::FromStr>(name: &str, v: &str) -> Result<T, ConfigError>
+        where
+            T::Err: std::fmt::Display,
+        {
+            v.trim()
+                .parse()
+                .map_err(|e| ConfigError(format!("{name}={v:?}: {e}")))
+        }
+        let get = |k: &str| get(k).filter(|v| !v.trim().is_empty());
+        if let Some(v) = get("NETPULSE_LISTEN") {
+            self.listen = parse("NETPULSE_LISTEN", &v)?;
+        }
+        if let Some(v) = get("NETPULSE_REDIS_URL") {
+            self.redis_url = v;
+        }
+        if let Some(v) = get("NETPULSE_REDIS_PREFIX") {
+            self.redis_prefix = v;
+        }
+        if let Some(v) = get("NETPULSE_PLUGINS_DIR") {
+            self.plugins_dir = Some(PathBuf::from(v));
+        }
+        if let Some(v) = get("NETPULSE_API_KEYS").or_else(|| get("NETPULSE_API_KEY")) {
+            self.api_keys = v
+                .split(',')
+                .map(|k| k.trim().to_string())
+                .filter(|k| !k.is_empty())
+                .collect();
+        }
+        if let Some(v) = get("NETPULSE_LOG_JSON") {
+            self.log_json = matches!(v.trim(), "1" | "true" | "yes");
+        }
+        if let Some(v) = get("NETPULSE_NODE_NAME") {
+            self.node.name = Some(v);
+        }
+        if let Some(v) = get("NETPULSE_FIFO_WORKERS") {
+            self.node.fifo_workers = parse("NETPULSE_FIFO_WORKERS", &v)?;
+        }
+        if let Some(v) = get("NETPULSE_CAPACITY") {
+            self.node.capacity = parse("NETPULSE_CAPACITY", &v)?;
+        }
+        if let Some(v) = get("NETPULSE_HEARTBEAT_S") {
+            self.node.heartbeat_s = parse("NETPULSE_HEARTBEAT_S", &v)?;
+        }
+        if let Some(v) = get("NETPULSE_PINNED_IDLE_S") {
+            self.node.pinned_idle_s = parse("NETPULSE_PINNED_IDLE_S", &v)?;
+        }
+        if let Some(v) = get("NETPULSE_JOB_TTL_S") {
+            self.jobs.ttl_s = parse("NETPULSE_JOB_TTL_S", &v)?;
+        }
+        if let Some(v) = get("NETPULSE_EXECUTION_TIMEOUT_S") {
+            self.jobs.execution_timeout_s = parse("NETPULSE_EXECUTION_TIMEOUT_S", &v)?;
+        }
+        if let Some(v) = get("NETPULSE_RESULT_TTL_S") {
+            self.jobs.result_ttl_s = parse("NETPULSE_RESULT_TTL_S", &v)?;
+        }
+        if let Some(v) = get("NETPULSE_READ_TIMEOUT_S") {
+            self.jobs.read_timeout_s = parse("NETPULSE_READ_TIMEOUT_S", &v)?;
+        }
+        if let Some(v) = get("NETPULSE_CONNECT_TIMEOUT_S") {
+            self.jobs.connect_timeout_s = parse("NETPULSE_CONNECT_TIMEOUT_S", &v)?;
+        }
+        if let Some(v) = get("NETPULSE_PLUGIN_DEADLINE_S") {
+            self.plugins.deadline_s = parse("NETPULSE_PLUGIN_DEADLINE_S", &v)?;
+        }
+        if let Some(v) = get("NETPULSE_PLUGIN_MEMORY_MIB") {
+            self.plugins.memory_mib = parse("NETPULSE_PLUGIN_MEMORY_MIB", &v)?;
+        }
+        Ok(())
+    }
+
+    /// Reject values that cannot work.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let bad = |m: String| Err(ConfigError(m));
+        if !self.redis_url.starts_with("redis://")
+            && !self.redis_url.starts_with("rediss://")
+            && !self.redis_url.starts_with("unix://")
+        {
+            return bad(format!(
+                "redis_url {:?} must start with redis://, rediss:// or unix://",
+                self.redis_url
+            ));
+        }
+        if self.redis_prefix.is_empty() || self.redis_prefix.contains(char::is_whitespace) {
+            return bad("redis_prefix must be a non-empty word".into());
+        }
+        if !(0.05..=3600.0).contains(&self.node.heartbeat_s) {
+            return bad(format!(
+                "node.heartbeat_s {} must be between 0.05 and 3600",
+                self.node.heartbeat_s
+            ));
+        }
+        if self.node.pinned_idle_s <= 0.0 || !self.node.pinned_idle_s.is_finite() {
+            return bad("node.pinned_idle_s must be a positive number of seconds".into());
+        }
+        if !(1..=86400).contains(&self.jobs.ttl_s) {
+            return bad(format!(
+                "jobs.ttl_s {} must be between 1 and 86400",
+                self.jobs.ttl_s
+            ));
+        }
+        if !(1..=86400).contains(&self.jobs.execution_timeout_s) {
+            return bad(format!(
+                "jobs.execution_timeout_s {} must be between 1 and 86400",
+                self.jobs.execution_timeout_s
+            ));
+        }
+        if !(60..=604800).contains(&self.jobs.result_ttl_s) {
+            return bad(format!(
+                "jobs.result_ttl_s {} must be between 60 and 604800",
+                self.jobs.result_ttl_s
+            ));
+        }
+        for (name, v) in [
+            ("jobs.read_timeout_s", self.jobs.read_timeout_s),
+            ("jobs.connect_timeout_s", self.jobs.connect_timeout_s),
+            ("plugins.deadline_s", self.plugins.deadline_s),
+        ] {
+            if !(v > 0.0 && v <= 86400.0) {
+                return bad(format!("{name} {v} must be between 0 and 86400 seconds"));
+            }
+        }
+        if self.plugins.memory_mib == 0 {
+            return bad("plugins.memory_mib must be at least 1".into());
+        }
+        Ok(())
+    }
+
+    pub fn heartbeat(&self) -> Duration {
+        Duration::from_secs_f64(self.node.heartbeat_s)
+    }
+
+    /// The node id: configured, or `<hostname>-<pid>`.
+    pub fn node_name(&self) -> String {
+        self.node.name.clone().unwrap_or_else(|| {
+            format!(
+                "{}-{}",
+                crate::queue::registry::hostname(),
+                std::process::id()
+            )
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_overrides_defaults_and_bad_values_name_the_variable() {
+        let mut s = Settings::default();
+        s.apply_env(|k| match k {
+            "NETPULSE_LISTEN" => Some("0.0.0.0:9100".into()),
+            "NETPULSE_API_KEYS" => Some("a, b,".into()),
+            _ => None,
+        })
+        .unwrap();
+        assert_eq!(s.listen.port(), 9100);
+        assert_eq!(s.api_keys, vec!["a", "b"]);
+        let err = s
+            .apply_env(|k| (k == "NETPULSE_CAPACITY").then(|| "many".into()))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("NETPULSE_CAPACITY"), "{err}");
+    }
+
+    #[test]
+    fn file_with_unknown_key_is_rejected() {
+        let dir = std::env::temp_dir().join(format!("np-cfg-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let f = dir.join("c.toml");
+        std::fs::write(&f, "listen = \"127.0.0.1:9001\"\nlisten_port = 3\n").unwrap();
+        let err = Settings::load(Some(&f)).unwrap_err().to_string();
+        assert!(err.contains("listen_port"), "{err}");
+        std::fs::remove_dir_all(dir).ok();
+    }
+}

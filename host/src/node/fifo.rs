@@ -1,0 +1,110 @@
+//! FIFO workers: take the oldest job from `FifoQ`, open a fresh session for it,
+//! close it afterwards. A worker stopped through `DELETE /worker` is replaced by a
+//! fresh one under a new name, so the pool keeps its size.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::Notify;
+
+use super::NodeCtx;
+use crate::queue::FIFO_QUEUE;
+use crate::queue::registry::WorkerEntry;
+
+/// One slot of the FIFO pool, until the node stops.
+pub async fn run(ctx: Arc<NodeCtx>, index: usize) {
+    let mut generation = 0;
+    while !ctx.stopping() {
+        let name = match generation {
+            0 => format!("{}/fifo-{index}", ctx.id),
+            g => format!("{}/fifo-{index}.{g}", ctx.id),
+        };
+        serve(&ctx, &name).await;
+        generation += 1;
+    }
+}
+
+/// Serve jobs as `name` until stopped (killed or node shutdown).
+async fn serve(ctx: &NodeCtx, name: &str) {
+    let kill = ctx
+        .add_worker(&WorkerEntry { name: name.to_string(), node: ctx.id.clone(), queues: vec![FIFO_QUEUE.to_string()] })
+        .await;
+    let keys = ctx.store.keys().clone();
+    let queue = keys.queue(FIFO_QUEUE);
+    let inbox = keys.inbox(name);
+    work(ctx, name, &queue, &inbox, &kill).await;
+    // Ids moved but not claimed go back to the head of the queue.
+    let mut conn = ctx.store.conn();
+    loop {
+        let moved: Result<Option<String>, _> =
+            redis::cmd("LMOVE").arg(&inbox).arg(&queue).arg("RIGHT").arg("LEFT").query_async(&mut conn).await;
+        if !matches!(moved, Ok(Some(_))) {
+            break;
+        }
+    }
+    ctx.remove_worker(name).await;
+}
+
+async fn work(ctx: &NodeCtx, name: &str, queue: &str, inbox: &str, kill: &Notify) {
+    let mut conn = None;
+    let mut backoff = Duration::from_millis(100);
+    let mut shutdown = ctx.shutdown.clone();
+    while !ctx.stopping() {
+        // Jobs moved to the inbox are claimed one by one; then wait for more.
+        match ctx.store.claim(inbox, name, &ctx.id).await {
+            Ok(Some(job)) => {
+                let mut slot = None;
+                let verdict = ctx.execute_unless_killed(name, &mut slot, job, kill).await;
+                if let Some(s) = slot.take() {
+                    s.close("", "").await;
+                }
+                if verdict.is_none() {
+                    return;
+                }
+                continue;
+            }
+            Ok(None) => {}
+            Err(e) => {
+                tracing::warn!(worker = name, "claim failed: {e}");
+                tokio::select! {
+                    _ = tokio::time::sleep(backoff) => {}
+                    _ = shutdown.changed() => {}
+                    _ = kill.notified() => return,
+                }
+                backoff = (backoff * 2).min(Duration::from_secs(5));
+                continue;
+            }
+        }
+        if conn.is_none() {
+            match ctx.store.blocking_conn().await {
+                Ok(c) => conn = Some(c),
+                Err(e) => {
+                    tracing::warn!(worker = name, "cannot connect to Redis: {e}");
+                    tokio::select! {
+                        _ = tokio::time::sleep(backoff) => {}
+                        _ = shutdown.changed() => {}
+                        _ = kill.notified() => return,
+                    }
+                    backoff = (backoff * 2).min(Duration::from_secs(5));
+                    continue;
+                }
+            }
+        }
+        let c = conn.as_mut().expect("connection present");
+        let mut blmove = redis::cmd("BLMOVE");
+        blmove.arg(queue).arg(inbox).arg("LEFT").arg("RIGHT").arg(1.0);
+        let wait = blmove.query_async::<Option<String>>(c);
+        tokio::select! {
+            r = tokio::time::timeout(Duration::from_secs(5), wait) => match r {
+                Ok(Ok(_)) => backoff = Duration::from_millis(100),
+                Ok(Err(e)) => {
+                    tracing::warn!(worker = name, "waiting for jobs failed: {e}");
+                    conn = None;
+                }
+                Err(_) => conn = None,
+            },
+            _ = shutdown.changed() => {}
+            _ = kill.notified() => return,
+        }
+    }
+}

@@ -1,0 +1,236 @@
+//! The node daemon: registers itself, runs a pool of FIFO workers and on-demand
+//! pinned workers (one per device, session kept open), heartbeats, and stops
+//! gracefully.
+
+mod executor;
+mod fifo;
+mod pinned;
+mod reaper;
+mod session;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::{Notify, watch};
+use tokio::task::JoinSet;
+
+use crate::config::Settings;
+use crate::plugin::Plugins;
+use crate::queue::registry::WorkerEntry;
+use crate::queue::{ClaimedJob, JobStore};
+
+pub use executor::SessionVerdict;
+
+/// What every worker of a node shares.
+pub struct NodeCtx {
+    pub id: String,
+    pub store: JobStore,
+    pub plugins: Arc<Plugins>,
+    pub settings: Settings,
+    /// This node's live workers (for heartbeats) and the switch that stops each.
+    workers: Mutex<HashMap<String, Arc<Notify>>>,
+    shutdown: watch::Receiver<bool>,
+}
+
+impl NodeCtx {
+    fn heartbeat_ms(&self) -> u64 {
+        self.settings.heartbeat().as_millis() as u64
+    }
+
+    /// Register a worker and include it in heartbeats; returns its stop switch.
+    async fn add_worker(&self, entry: &WorkerEntry) -> Arc<Notify> {
+        let kill = Arc::new(Notify::new());
+        self.workers.lock().expect("workers lock").insert(entry.name.clone(), kill.clone());
+        if let Err(e) = self.store.register_worker(entry, self.heartbeat_ms()).await {
+            tracing::warn!(worker = entry.name, "cannot register worker: {e}");
+        }
+        kill
+    }
+
+    /// Stop a worker of this node now (DELETE /worker). False when it is not ours.
+    pub fn kill(&self, name: &str) -> bool {
+        match self.workers.lock().expect("workers lock").get(name) {
+            Some(k) => {
+                k.notify_one();
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Run a job unless the worker is stopped meanwhile; `None` when stopped (the
+    /// session is dropped: its state is unknown).
+    async fn execute_unless_killed(
+        &self,
+        worker: &str,
+        slot: &mut Option<session::DeviceSession>,
+        job: ClaimedJob,
+        kill: &Notify,
+    ) -> Option<SessionVerdict> {
+        let id = job.id.clone();
+        let verdict = tokio::select! {
+            v = self.execute(worker, slot, job) => Some(v),
+            _ = kill.notified() => None,
+        };
+        if verdict.is_none() {
+            tracing::warn!(worker, job = id, "worker stopped while running a job");
+            *slot = None;
+        }
+        verdict
+    }
+
+    async fn remove_worker(&self, name: &str) {
+        self.workers.lock().expect("workers lock").remove(name);
+        if let Err(e) = self.store.deregister_worker(name).await {
+            tracing::warn!(worker = name, "cannot deregister worker: {e}");
+        }
+    }
+
+    fn stopping(&self) -> bool {
+        *self.shutdown.borrow()
+    }
+
+    /// Run a claimed job and record its result.
+    async fn execute(
+        &self,
+        worker: &str,
+        slot: &mut Option<session::DeviceSession>,
+        job: ClaimedJob,
+    ) -> SessionVerdict {
+        let started = std::time::Instant::now();
+        let (result, verdict) =
+            executor::run_job(&self.plugins, &self.settings.jobs, slot, &job).await;
+        let ok = result.error.is_none();
+        tracing::info!(
+            job = job.id,
+            worker,
+            device = format!("{}:{}", job.spec.device.host, job.spec.device.port),
+            ok,
+            ms = started.elapsed().as_millis() as u64,
+            error = result.error.as_ref().map(|e| e.to_string()),
+            "job ended"
+        );
+        // The result must not be lost to a Redis blip: retry until stored or stopped.
+        let mut delay = Duration::from_millis(100);
+        loop {
+            match self.store.finish(&job.id, worker, &result).await {
+                Ok(true) => break,
+                Ok(false) => {
+                    tracing::warn!(
+                        job = job.id,
+                        worker,
+                        "job was ended elsewhere before its result was stored"
+                    );
+                    break;
+                }
+                Err(e) => {
+                    tracing::warn!(job = job.id, "cannot store result, retrying: {e}");
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(Duration::from_secs(5));
+                }
+            }
+        }
+        verdict
+    }
+}
+
+/// A running node; stop it with [`NodeHandle::shutdown`].
+pub struct NodeHandle {
+    pub id: String,
+    stop: watch::Sender<bool>,
+    tasks: JoinSet<()>,
+    ctx: Arc<NodeCtx>,
+}
+
+impl NodeHandle {
+    /// Stop taking jobs, let running ones finish (up to `grace`), close sessions, deregister.
+    pub async fn shutdown(mut self, grace: Duration) {
+        let _ = self.stop.send(true);
+        let drain = async { while self.tasks.join_next().await.is_some() {} };
+        if tokio::time::timeout(grace, drain).await.is_err() {
+            tracing::warn!("workers did not stop within {:?}; aborting them", grace);
+            self.tasks.abort_all();
+        }
+        if let Err(e) = self.ctx.store.deregister_node(&self.id).await {
+            tracing::warn!("cannot deregister node: {e}");
+        }
+        tracing::info!(node = self.id, "node stopped");
+    }
+}
+
+/// Start a node: register, start workers, heartbeat.
+pub async fn start(
+    settings: Settings,
+    store: JobStore,
+    plugins: Arc<Plugins>,
+) -> anyhow::Result<NodeHandle> {
+    let id = settings.node_name();
+    let (stop, shutdown) = watch::channel(false);
+    let ctx = Arc::new(NodeCtx {
+        id: id.clone(),
+        store: store.clone(),
+        plugins: plugins.clone(),
+        settings: settings.clone(),
+        workers: Mutex::new(HashMap::new()),
+        shutdown,
+    });
+    store
+        .register_node(&id, ctx.heartbeat_ms(), &plugins.device_types())
+        .await?;
+    let mut tasks = JoinSet::new();
+    for i in 1..=settings.node.fifo_workers {
+        let c = ctx.clone();
+        tasks.spawn(async move { fifo::run(c, i).await });
+    }
+    let pinned = pinned::Dispatcher::new(ctx.clone());
+    {
+        let p = pinned.clone();
+        tasks.spawn(async move { p.run().await });
+    }
+    {
+        let c = ctx.clone();
+        tasks.spawn(async move { heartbeat(c, pinned).await });
+    }
+    tracing::info!(
+        node = id,
+        fifo_workers = settings.node.fifo_workers,
+        capacity = settings.node.capacity,
+        "node started"
+    );
+    Ok(NodeHandle {
+        id,
+        stop,
+        tasks,
+        ctx,
+    })
+}
+
+async fn heartbeat(ctx: Arc<NodeCtx>, pinned: Arc<pinned::Dispatcher>) {
+    let mut shutdown = ctx.shutdown.clone();
+    let every = ctx.settings.heartbeat();
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = shutdown.changed() => return,
+        }
+        let names: Vec<String> = ctx
+            .workers
+            .lock()
+            .expect("workers lock")
+            .keys()
+            .cloned()
+            .collect();
+        if let Err(e) = ctx
+            .store
+            .heartbeat(&ctx.id, &names, ctx.heartbeat_ms())
+            .await
+        {
+            tracing::warn!("heartbeat failed: {e}");
+        }
+        pinned.renew_leases().await;
+        if let Err(e) = reaper::sweep(&ctx).await {
+            tracing::warn!("recovery sweep failed: {e}");
+        }
+    }
+}

@@ -1,0 +1,257 @@
+//! Pinned workers: one per device queue (`pinned_<host>`), created on demand on a
+//! node with spare capacity, holding one SSH session for all of the device's jobs.
+//!
+//! One dispatcher per node waits on a single blocking pop over the node's signal
+//! list and the shared `unowned` list, so a node uses a handful of Redis
+//! connections however many devices it serves. Ownership of a queue is a lease
+//! key holding `<node>|<seq>`; submitters signal the owning node.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use redis::AsyncCommands;
+use tokio::sync::Notify;
+
+use super::{NodeCtx, SessionVerdict};
+use crate::queue::registry::{ControlMessage, WorkerEntry};
+use crate::queue::scripts;
+
+struct Pinned {
+    token: String,
+    notify: Arc<Notify>,
+}
+
+/// The node's pinned workers and the loop that creates them.
+pub struct Dispatcher {
+    ctx: Arc<NodeCtx>,
+    active: Mutex<HashMap<String, Pinned>>,
+    seq: AtomicU64,
+}
+
+impl Dispatcher {
+    pub fn new(ctx: Arc<NodeCtx>) -> Arc<Self> {
+        Arc::new(Self {
+            ctx,
+            active: Mutex::new(HashMap::new()),
+            seq: AtomicU64::new(0),
+        })
+    }
+
+    fn lease_s(&self) -> u64 {
+        (self.ctx.settings.node.heartbeat_s * 3.0).ceil().max(1.0) as u64
+    }
+
+    fn count(&self) -> usize {
+        self.active.lock().expect("pinned lock").len()
+    }
+
+    /// Wait for work and route it to pinned workers until the node stops.
+    pub async fn run(self: Arc<Self>) {
+        let keys = self.ctx.store.keys().clone();
+        let signal = keys.signal(&self.ctx.id);
+        let control = keys.control(&self.ctx.id);
+        let unowned = keys.unowned();
+        let mut shutdown = self.ctx.shutdown.clone();
+        let mut conn = None;
+        let mut backoff = Duration::from_millis(100);
+        let mut workers = tokio::task::JoinSet::new();
+        while !self.ctx.stopping() {
+            if conn.is_none() {
+                match self.ctx.store.blocking_conn().await {
+                    Ok(c) => conn = Some(c),
+                    Err(e) => {
+                        tracing::warn!("dispatcher cannot connect to Redis: {e}");
+                        tokio::select! {
+                            _ = tokio::time::sleep(backoff) => {}
+                            _ = shutdown.changed() => {}
+                        }
+                        backoff = (backoff * 2).min(Duration::from_secs(5));
+                        continue;
+                    }
+                }
+            }
+            let mut wait_on = vec![control.clone(), signal.clone()];
+            if self.count() < self.ctx.settings.node.capacity {
+                wait_on.push(unowned.clone());
+            }
+            let c = conn.as_mut().expect("connection present");
+            let popped = tokio::select! {
+                r = tokio::time::timeout(Duration::from_secs(5), c.blpop::<_, Option<(String, String)>>(&wait_on, 1.0)) => r,
+                _ = shutdown.changed() => break,
+            };
+            let (key, queue) = match popped {
+                Ok(Ok(Some(kv))) => {
+                    backoff = Duration::from_millis(100);
+                    kv
+                }
+                Ok(Ok(None)) => continue,
+                Ok(Err(e)) => {
+                    tracing::warn!("dispatcher wait failed: {e}");
+                    conn = None;
+                    continue;
+                }
+                Err(_) => {
+                    conn = None;
+                    continue;
+                }
+            };
+            while workers.try_join_next().is_some() {}
+            if key == control {
+                self.obey(&queue);
+                continue;
+            }
+            if let Some(p) = self.active.lock().expect("pinned lock").get(&queue) {
+                p.notify.notify_one();
+                continue;
+            }
+            if key == signal && self.count() >= self.ctx.settings.node.capacity {
+                // Ours by lease but no slot: the exiting worker's release re-offers it.
+                continue;
+            }
+            let token = format!(
+                "{}|{}",
+                self.ctx.id,
+                self.seq.fetch_add(1, Ordering::Relaxed)
+            );
+            let owner_key = keys.owner(&queue);
+            let acquired: Result<Option<String>, _> = redis::cmd("SET")
+                .arg(&owner_key)
+                .arg(&token)
+                .arg("NX")
+                .arg("EX")
+                .arg(self.lease_s())
+                .query_async(&mut self.ctx.store.conn())
+                .await;
+            match acquired {
+                Ok(Some(_)) => {
+                    let notify = Arc::new(Notify::new());
+                    self.active.lock().expect("pinned lock").insert(
+                        queue.clone(),
+                        Pinned {
+                            token: token.clone(),
+                            notify: notify.clone(),
+                        },
+                    );
+                    let me = self.clone();
+                    workers.spawn(async move { me.worker(queue, token, notify).await });
+                }
+                Ok(None) => {} // another worker owns it and drains it
+                Err(e) => tracing::warn!(queue, "cannot take ownership: {e}"),
+            }
+        }
+        // Stop: let the pinned workers finish their current job and close their sessions.
+        for p in self.active.lock().expect("pinned lock").values() {
+            p.notify.notify_one();
+        }
+        while workers.join_next().await.is_some() {}
+    }
+
+    /// One pinned worker: drain the queue, wait for more, exit when idle too long,
+    /// when the device is unreachable, or when the node stops.
+    async fn worker(self: Arc<Self>, queue: String, token: String, notify: Arc<Notify>) {
+        let ctx = &self.ctx;
+        let name = format!("{}/{queue}", ctx.id);
+        let kill = ctx
+            .add_worker(&WorkerEntry {
+                name: name.clone(),
+                node: ctx.id.clone(),
+                queues: vec![queue.clone()],
+            })
+            .await;
+        let queue_key = ctx.store.keys().queue(&queue);
+        let idle = Duration::from_secs_f64(ctx.settings.node.pinned_idle_s);
+        let mut shutdown = ctx.shutdown.clone();
+        let mut slot = None;
+        'outer: loop {
+            loop {
+                if ctx.stopping() {
+                    break 'outer;
+                }
+                match ctx.store.claim(&queue_key, &name, &ctx.id).await {
+                    Ok(Some(job)) => match ctx.execute_unless_killed(&name, &mut slot, job, &kill).await {
+                        // No resident worker for a device we cannot reach: the next
+                        // job gets a fresh attempt from whichever node takes the queue.
+                        Some(SessionVerdict::DeviceDown) | None => break 'outer,
+                        Some(SessionVerdict::Keep) => {}
+                    },
+                    Ok(None) => break,
+                    Err(e) => {
+                        tracing::warn!(worker = name, "claim failed: {e}");
+                        tokio::time::sleep(Duration::from_millis(500)).await;
+                    }
+                }
+            }
+            tokio::select! {
+                _ = notify.notified() => {}
+                _ = tokio::time::sleep(idle) => {
+                    tracing::info!(worker = name, "idle for {:?}: closing the session", idle);
+                    break;
+                }
+                _ = shutdown.changed() => break,
+                _ = kill.notified() => break,
+            }
+        }
+        if let Some(s) = slot.take() {
+            s.close("", &queue).await;
+        }
+        // Leave the map first: a signal arriving now finds no worker, fails to take
+        // the lease (still ours), and the release below re-offers the queue.
+        {
+            let mut active = self.active.lock().expect("pinned lock");
+            if active.get(&queue).is_some_and(|p| p.token == token) {
+                active.remove(&queue);
+            }
+        }
+        let released: Result<i64, _> = scripts::RELEASE
+            .prepare_invoke()
+            .arg(ctx.store.keys().prefix())
+            .arg(&queue)
+            .arg(&token)
+            .invoke_async(&mut ctx.store.conn())
+            .await;
+        if let Err(e) = released {
+            tracing::warn!(worker = name, "cannot release {queue}: {e}");
+        }
+        ctx.remove_worker(&name).await;
+    }
+
+    /// Carry out a control message.
+    fn obey(&self, message: &str) {
+        match serde_json::from_str::<ControlMessage>(message) {
+            Ok(ControlMessage::StopWorker { worker }) => {
+                let found = self.ctx.kill(&worker);
+                tracing::info!(worker, found, "stop requested through the API");
+            }
+            Err(e) => tracing::warn!("ignoring control message {message:?}: {e}"),
+        }
+    }
+
+    /// Renew the lease of every pinned worker on this node.
+    pub async fn renew_leases(&self) {
+        let owned: Vec<(String, String)> = self
+            .active
+            .lock()
+            .expect("pinned lock")
+            .iter()
+            .map(|(q, p)| (q.clone(), p.token.clone()))
+            .collect();
+        let lease = self.lease_s();
+        for (queue, token) in owned {
+            let r: Result<i64, _> = scripts::RENEW
+                .prepare_invoke()
+                .arg(self.ctx.store.keys().prefix())
+                .arg(&queue)
+                .arg(&token)
+                .arg(lease)
+                .invoke_async(&mut self.ctx.store.conn())
+                .await;
+            match r {
+                Ok(1) => {}
+                Ok(_) => tracing::error!(queue, "another worker took over this queue's lease"),
+                Err(e) => tracing::warn!(queue, "lease renewal failed: {e}"),
+            }
+        }
+    }
+}

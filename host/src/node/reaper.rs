@@ -1,0 +1,94 @@
+//! Recovery from failures elsewhere, run by one node at a time after each heartbeat:
+//! the running job of a dead worker becomes `failed` (`WorkerLost`, never re-run),
+//! ids stranded in a dead FIFO worker's inbox go back to `FifoQ`, pinned queues with
+//! waiting jobs and no owner are offered to the nodes again, and queued jobs past
+//! their `ttl` become `failed` (`Expired`) and stay queryable.
+
+use redis::AsyncCommands;
+
+use super::NodeCtx;
+use crate::queue::job::{ErrorKind, JobError};
+use crate::queue::keys::{FIFO_QUEUE, PINNED_PREFIX};
+use crate::queue::registry::WorkerStatus;
+use crate::queue::{StoreError, now_ms, now_rfc3339, scripts};
+
+/// Oldest queued jobs looked at per sweep.
+const EXPIRY_BATCH: isize = 500;
+
+pub async fn sweep(ctx: &NodeCtx) -> Result<(), StoreError> {
+    let keys = ctx.store.keys().clone();
+    let mut conn = ctx.store.conn();
+    let lock: Option<String> = redis::cmd("SET")
+        .arg(format!("{}:reaper", keys.prefix()))
+        .arg(&ctx.id)
+        .arg("NX")
+        .arg("PX")
+        .arg(ctx.heartbeat_ms().max(100))
+        .query_async(&mut conn)
+        .await?;
+    if lock.is_none() {
+        return Ok(());
+    }
+
+    for w in ctx.store.workers().await? {
+        if w.status != WorkerStatus::Dead || w.node == ctx.id {
+            continue;
+        }
+        if let Some(job) = &w.current_job {
+            let err = JobError::new(
+                ErrorKind::WorkerLost,
+                format!(
+                    "worker {} on node {} stopped heartbeating while running this job; it was not re-run \
+                     (check the device before retrying a configuration job)",
+                    w.name, w.node
+                ),
+            );
+            if ctx.store.interrupt(job, &w.name, err).await? {
+                tracing::warn!(job, worker = w.name, "job lost with its worker");
+            }
+        }
+        let inbox = keys.inbox(&w.name);
+        let queue = keys.queue(FIFO_QUEUE);
+        loop {
+            let moved: Option<String> =
+                redis::cmd("LMOVE").arg(&inbox).arg(&queue).arg("RIGHT").arg("LEFT").query_async(&mut conn).await?;
+            if moved.is_none() {
+                break;
+            }
+        }
+        ctx.store.deregister_worker(&w.name).await?;
+        tracing::info!(worker = w.name, node = w.node, "removed dead worker");
+    }
+
+    // Pinned queues with work and nobody serving them.
+    let queues: Vec<String> = conn.smembers(keys.queues()).await?;
+    let pinned: Vec<&String> = queues.iter().filter(|q| q.starts_with(PINNED_PREFIX)).collect();
+    if !pinned.is_empty() {
+        let mut pipe = redis::pipe();
+        for q in &pinned {
+            pipe.llen(keys.queue(q)).exists(keys.owner(q));
+        }
+        let answers: Vec<i64> = pipe.query_async(&mut conn).await?;
+        for (q, pair) in pinned.iter().zip(answers.chunks(2)) {
+            if pair[0] > 0 && pair[1] == 0 {
+                let _: () = conn.rpush(keys.unowned(), q).await?;
+            }
+        }
+    }
+
+    // Queued jobs past their ttl.
+    let oldest: Vec<String> = conn
+        .zrange(keys.idx(crate::queue::keys::IndexField::Status, "queued"), 0, EXPIRY_BATCH - 1)
+        .await?;
+    for id in oldest {
+        let _: i64 = scripts::EXPIRE_QUEUED
+            .prepare_invoke()
+            .arg(keys.prefix())
+            .arg(&id)
+            .arg(now_rfc3339())
+            .arg(now_ms())
+            .invoke_async(&mut conn)
+            .await?;
+    }
+    Ok(())
+}

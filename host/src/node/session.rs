@@ -1,0 +1,84 @@
+//! A device session held by a worker: the SSH shell, the driver that prepared it,
+//! and the state the driver handed back. Driver calls run on blocking threads
+//! (wasmtime calls are synchronous) with the shell moved in and back out.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::runtime::Handle;
+
+use crate::plugin::SessionState;
+use crate::plugin::{DriverPlugin, Transport, TransportReadError};
+use crate::ssh::{ReadError, SshShell};
+
+/// The SSH shell as a blocking [`Transport`] for plugin calls.
+pub struct BlockingShell {
+    pub shell: SshShell,
+    rt: Handle,
+}
+
+impl BlockingShell {
+    pub fn new(shell: SshShell) -> Self {
+        Self {
+            shell,
+            rt: Handle::current(),
+        }
+    }
+}
+
+impl Transport for BlockingShell {
+    fn write(&mut self, data: &str) -> Result<(), String> {
+        self.rt.block_on(self.shell.write(data))
+    }
+
+    fn read_until(
+        &mut self,
+        pattern: &str,
+        timeout: Duration,
+    ) -> Result<(String, String), TransportReadError> {
+        self.rt
+            .block_on(self.shell.read_until(pattern, timeout))
+            .map_err(|e| match e {
+                ReadError::Timeout(s) => TransportReadError::Timeout(s),
+                ReadError::Closed(s) => TransportReadError::Closed(s),
+                ReadError::BadPattern(s) => TransportReadError::BadPattern(s),
+            })
+    }
+
+    fn drain(&mut self) -> String {
+        self.rt.block_on(self.shell.drain())
+    }
+}
+
+/// An open, prepared device session.
+pub struct DeviceSession {
+    pub shell: Option<BlockingShell>,
+    pub state: SessionState,
+    pub plugin: Arc<DriverPlugin>,
+    /// Identifies the credentials the session was opened with.
+    pub fingerprint: u64,
+}
+
+impl DeviceSession {
+    pub fn is_open(&self) -> bool {
+        self.shell.as_ref().is_some_and(|s| s.shell.is_open())
+    }
+
+    /// Leave the device politely and close the connection.
+    pub async fn close(mut self, job: &str, device: &str) {
+        let Some(shell) = self.shell.take() else {
+            return;
+        };
+        let plugin = self.plugin.clone();
+        let state = self.state.clone();
+        let ctx = crate::plugin::CallContext {
+            job: job.to_string(),
+            device: device.to_string(),
+            job_deadline: Some(std::time::Instant::now() + Duration::from_secs(5)),
+        };
+        let shell = tokio::task::spawn_blocking(move || plugin.close(shell, &ctx, &state)).await;
+        if let Ok(shell) = shell {
+            shell.shell.close().await;
+        }
+    }
+}

@@ -1,0 +1,164 @@
+//! The wasmtime engine and how one driver call runs: a fresh store per call from a
+//! pre-instantiated component, a CPU deadline by epoch interruption (time spent
+//! waiting on the device does not count), and a linear memory cap.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use wasmtime::component::{HasSelf, Linker};
+use wasmtime::{Config, Engine, Store, StoreLimitsBuilder, Trap, UpdateDeadline};
+
+use super::bindings::Driver;
+use super::host::PluginCtx;
+use super::transport::Transport;
+
+/// Limits every plugin call runs under.
+#[derive(Clone, Copy, Debug)]
+pub struct SandboxLimits {
+    /// CPU time a single call may spend in plugin code.
+    pub deadline: Duration,
+    /// Largest linear memory a plugin may grow to, bytes.
+    pub memory_bytes: usize,
+}
+
+impl Default for SandboxLimits {
+    fn default() -> Self {
+        Self {
+            deadline: Duration::from_secs(30),
+            memory_bytes: 64 << 20,
+        }
+    }
+}
+
+/// A plugin call failed in the sandbox (not a driver-reported error).
+#[derive(Debug, thiserror::Error)]
+#[error("plugin {plugin}: {what}")]
+pub struct CallError {
+    pub plugin: String,
+    pub what: String,
+}
+
+/// How often the epoch advances.
+const TICK: Duration = Duration::from_millis(10);
+
+/// Advances the engine's epoch every tick until dropped.
+pub(super) struct EpochTicker(Arc<AtomicBool>);
+
+impl Drop for EpochTicker {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Build the engine shared by all plugins, and start its epoch ticker.
+pub(super) fn new_engine() -> wasmtime::Result<(Engine, EpochTicker)> {
+    let mut cfg = Config::new();
+    cfg.wasm_component_model(true);
+    cfg.epoch_interruption(true);
+    let engine = Engine::new(&cfg)?;
+    let stop = Arc::new(AtomicBool::new(false));
+    let (e, flag) = (engine.clone(), stop.clone());
+    std::thread::Builder::new()
+        .name("wasm-epoch".into())
+        .spawn(move || {
+            while !flag.load(Ordering::Relaxed) {
+                std::thread::sleep(TICK);
+                e.increment_epoch();
+            }
+        })?;
+    Ok((engine, EpochTicker(stop)))
+}
+
+/// The linker with WASI (nothing granted) and the `channel` interface.
+pub(super) fn new_linker(engine: &Engine) -> wasmtime::Result<Linker<PluginCtx>> {
+    let mut linker = Linker::new(engine);
+    wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
+    Driver::add_to_linker::<PluginCtx, HasSelf<PluginCtx>>(&mut linker, |c| c)?;
+    Ok(linker)
+}
+
+/// Who a call is for, for logs and deadlines.
+#[derive(Clone, Debug, Default)]
+pub struct CallContext {
+    pub job: String,
+    pub device: String,
+    /// The job's execution deadline.
+    pub job_deadline: Option<Instant>,
+}
+
+/// Make a store for one call.
+pub(super) fn new_store(
+    engine: &Engine,
+    limits: SandboxLimits,
+    plugin: &str,
+    transport: Option<Box<dyn Transport>>,
+    ctx: &CallContext,
+) -> Store<PluginCtx> {
+    let store_limits = StoreLimitsBuilder::new()
+        .memory_size(limits.memory_bytes)
+        .instances(16)
+        .trap_on_grow_failure(true)
+        .build();
+    let data = PluginCtx::new(
+        store_limits,
+        transport,
+        plugin,
+        &ctx.job,
+        &ctx.device,
+        ctx.job_deadline,
+    );
+    let mut store = Store::new(engine, data);
+    store.limiter(|c| &mut c.limits);
+    let started = Instant::now();
+    let budget = limits.deadline;
+    store.set_epoch_deadline(ticks(budget));
+    store.epoch_deadline_callback(move |cx| {
+        let guest = started.elapsed().saturating_sub(cx.data().host_time);
+        if guest >= budget {
+            Ok(UpdateDeadline::Interrupt)
+        } else {
+            Ok(UpdateDeadline::Continue(ticks(budget - guest)))
+        }
+    });
+    store
+}
+
+fn ticks(d: Duration) -> u64 {
+    (d.as_millis() / TICK.as_millis()).max(1) as u64
+}
+
+/// Turn a wasmtime error from a call into words a person can act on.
+pub(super) fn describe_failure(
+    plugin: &str,
+    limits: SandboxLimits,
+    err: &wasmtime::Error,
+) -> CallError {
+    let what = match err.downcast_ref::<Trap>() {
+        Some(Trap::Interrupt) => format!(
+            "ran past its CPU deadline of {:.1} s and was stopped",
+            limits.deadline.as_secs_f64()
+        ),
+        Some(Trap::UnreachableCodeReached) => {
+            "trapped (unreachable code: usually a panic or an abort inside the plugin)".to_string()
+        }
+        Some(t) => format!("trapped: {t}"),
+        None => {
+            let text = format!("{err:#}");
+            if text.contains("forcing a memory growth failure")
+                || text.contains("memory") && text.contains("limit")
+            {
+                format!(
+                    "tried to grow its memory past the cap of {} MiB and was stopped",
+                    limits.memory_bytes >> 20
+                )
+            } else {
+                format!("failed: {text}")
+            }
+        }
+    };
+    CallError {
+        plugin: plugin.to_string(),
+        what,
+    }
+}

@@ -1,0 +1,51 @@
+//! Plugin runtime: the wasmtime engine, loading driver components, the host side
+//! of the WIT `channel` interface, and calling driver operations under a deadline
+//! and a memory cap.
+
+mod engine;
+mod host;
+mod registry;
+mod transport;
+
+pub use engine::{CallContext, CallError, SandboxLimits};
+pub use registry::{DriverPlugin, LoadProblem, Plugins};
+pub use transport::{Transport, TransportReadError};
+
+/// The contract version this host implements (`wit/netpulse-plugin.wit`).
+pub const WIT_VERSION: &str = "0.1.0";
+
+/// Bindings generated from the WIT package.
+pub mod bindings {
+    wasmtime::component::bindgen!({ path: "../wit", world: "driver" });
+}
+
+pub use bindings::exports::netpulse::plugin::driver_api::{
+    CommandOptions, ConfigOptions, ConfigReply, SessionOptions, SessionState,
+};
+pub use bindings::netpulse::plugin::types::{DriverError, PluginMeta};
+
+/// Whether a plugin built for WIT `version` can run on this host (semver: same
+/// major, and for 0.x the same minor).
+pub fn wit_compatible(version: &str) -> bool {
+    let parse = |v: &str| -> Option<(u64, u64)> {
+        let mut it = v.trim().split('.');
+        Some((it.next()?.parse().ok()?, it.next()?.parse().ok()?))
+    };
+    match (parse(version), parse(WIT_VERSION)) {
+        (Some((0, a)), Some((0, b))) => a == b,
+        (Some((a, _)), Some((b, _))) => a == b,
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn wit_compatibility_follows_semver() {
+        assert!(super::wit_compatible("0.1.0"));
+        assert!(super::wit_compatible("0.1.7"));
+        assert!(!super::wit_compatible("0.2.0"));
+        assert!(!super::wit_compatible("1.0.0"));
+        assert!(!super::wit_compatible("garbage"));
+    }
+}

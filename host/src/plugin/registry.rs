@@ -1,0 +1,312 @@
+//! Loading driver components (built-in ones and every `*.wasm` in the plugins
+//! folder), checking their WIT version, and indexing them by `device_type`.
+
+use std::any::Any;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use wasmtime::component::Component;
+use wasmtime::{Engine, Store};
+
+use super::bindings::{Driver, DriverPre};
+use super::engine::{
+    self, CallContext, CallError, EpochTicker, SandboxLimits, describe_failure, new_store,
+};
+use super::host::PluginCtx;
+use super::transport::Transport;
+use super::{
+    CommandOptions, ConfigOptions, ConfigReply, DriverError, PluginMeta, SessionOptions,
+    SessionState, WIT_VERSION, wit_compatible,
+};
+
+/// A file that could not be used as a plugin, and why.
+#[derive(Clone, Debug)]
+pub struct LoadProblem {
+    pub file: String,
+    pub reason: String,
+}
+
+/// One loaded driver component.
+pub struct DriverPlugin {
+    pub meta: PluginMeta,
+    /// Where it came from: `builtin:<name>` or a path.
+    pub file: String,
+    pre: DriverPre<PluginCtx>,
+    engine: Engine,
+    limits: SandboxLimits,
+}
+
+/// Result of a driver operation: the sandbox may fail (`CallError`), or the driver
+/// may report a device problem (`DriverError`).
+pub type DriverResult<R> = Result<Result<R, DriverError>, CallError>;
+
+impl DriverPlugin {
+    /// Run `f` on a fresh instance that talks through `transport`; hands the
+    /// transport back whatever happened.
+    fn call<T: Transport, R>(
+        &self,
+        transport: T,
+        ctx: &CallContext,
+        f: impl FnOnce(&Driver, &mut Store<PluginCtx>) -> wasmtime::Result<R>,
+    ) -> (T, Result<R, CallError>) {
+        let mut store = new_store(
+            &self.engine,
+            self.limits,
+            &self.meta.name,
+            Some(Box::new(transport)),
+            ctx,
+        );
+        let result = self
+            .pre
+            .instantiate(&mut store)
+            .and_then(|driver| f(&driver, &mut store))
+            .map_err(|e| describe_failure(&self.meta.name, self.limits, &e));
+        let boxed: Box<dyn Any> = store
+            .into_data()
+            .transport
+            .take()
+            .expect("transport is kept");
+        let transport = *boxed
+            .downcast::<T>()
+            .expect("same transport type comes back");
+        (transport, result)
+    }
+
+    pub fn prepare_session<T: Transport>(
+        &self,
+        t: T,
+        ctx: &CallContext,
+        options: &SessionOptions,
+    ) -> (T, DriverResult<SessionState>) {
+        self.call(t, ctx, |d, s| {
+            d.netpulse_plugin_driver_api()
+                .call_prepare_session(s, options)
+        })
+    }
+
+    pub fn send_command<T: Transport>(
+        &self,
+        t: T,
+        ctx: &CallContext,
+        state: &SessionState,
+        command: &str,
+        options: &CommandOptions,
+    ) -> (T, DriverResult<String>) {
+        self.call(t, ctx, |d, s| {
+            d.netpulse_plugin_driver_api()
+                .call_send_command(s, state, command, options)
+        })
+    }
+
+    pub fn send_config<T: Transport>(
+        &self,
+        t: T,
+        ctx: &CallContext,
+        state: &SessionState,
+        lines: &[String],
+        options: &ConfigOptions,
+    ) -> (T, DriverResult<ConfigReply>) {
+        self.call(t, ctx, |d, s| {
+            d.netpulse_plugin_driver_api()
+                .call_send_config(s, state, lines, options)
+        })
+    }
+
+    pub fn probe<T: Transport>(
+        &self,
+        t: T,
+        ctx: &CallContext,
+        state: &SessionState,
+        timeout_ms: u32,
+    ) -> (T, DriverResult<()>) {
+        self.call(t, ctx, |d, s| {
+            d.netpulse_plugin_driver_api()
+                .call_probe(s, state, timeout_ms)
+        })
+    }
+
+    pub fn close<T: Transport>(&self, t: T, ctx: &CallContext, state: &SessionState) -> T {
+        self.call(t, ctx, |d, s| {
+            d.netpulse_plugin_driver_api().call_close(s, state)
+        })
+        .0
+    }
+}
+
+/// Every loaded driver, by `device_type`.
+pub struct Plugins {
+    drivers: Vec<Arc<DriverPlugin>>,
+    by_type: HashMap<String, Arc<DriverPlugin>>,
+    _ticker: EpochTicker,
+}
+
+impl Plugins {
+    /// Load the built-in components, then every `*.wasm` in `dir`. A file that is
+    /// not a usable plugin is reported in the problems and skipped. A folder plugin
+    /// that serves a built-in's `device_type` replaces the built-in; two folder
+    /// plugins serving the same one is a problem naming both files (the first wins).
+    pub fn load(
+        builtin: &[(&str, &[u8])],
+        dir: Option<&Path>,
+        limits: SandboxLimits,
+    ) -> anyhow::Result<(Plugins, Vec<LoadProblem>)> {
+        let wt =
+            |e: wasmtime::Error| anyhow::anyhow!("cannot set up the WebAssembly engine: {e:#}");
+        let (engine, ticker) = engine::new_engine().map_err(wt)?;
+        let linker = engine::new_linker(&engine).map_err(wt)?;
+        let mut problems = Vec::new();
+        let mut sources: Vec<(String, Result<Component, String>, bool)> = Vec::new();
+        for (name, bytes) in builtin {
+            let c = Component::new(&engine, bytes).map_err(|e| format!("{e:#}"));
+            sources.push((format!("builtin:{name}"), c, true));
+        }
+        if let Some(dir) = dir {
+            for path in wasm_files(dir)? {
+                let c = Component::from_file(&engine, &path)
+                    .map_err(|e| format!("not a usable WebAssembly component: {e:#}"));
+                sources.push((path.display().to_string(), c, false));
+            }
+        }
+        let mut drivers: Vec<Arc<DriverPlugin>> = Vec::new();
+        let mut by_type: HashMap<String, Arc<DriverPlugin>> = HashMap::new();
+        for (file, component, is_builtin) in sources {
+            let plugin = component.and_then(|c| instantiate(&engine, &linker, &c, &file, limits));
+            let plugin = match plugin {
+                Ok(p) => Arc::new(p),
+                Err(reason) => {
+                    tracing::error!(file, "plugin skipped: {reason}");
+                    problems.push(LoadProblem { file, reason });
+                    continue;
+                }
+            };
+            for platform in &plugin.meta.platforms {
+                match by_type.get(platform) {
+                    Some(prev) if !prev.file.starts_with("builtin:") || is_builtin => {
+                        let reason = format!(
+                            "device_type {platform:?} is claimed by both {} and {}; keeping {}",
+                            prev.file, plugin.file, prev.file
+                        );
+                        tracing::error!("{reason}");
+                        problems.push(LoadProblem {
+                            file: plugin.file.clone(),
+                            reason,
+                        });
+                    }
+                    prev => {
+                        if let Some(prev) = prev {
+                            tracing::info!(
+                                "device_type {platform:?}: {} replaces {}",
+                                plugin.file,
+                                prev.file
+                            );
+                        }
+                        by_type.insert(platform.clone(), plugin.clone());
+                    }
+                }
+            }
+            tracing::info!(
+                file = plugin.file,
+                "plugin {} {} serves {}",
+                plugin.meta.name,
+                plugin.meta.version,
+                plugin.meta.platforms.join(", ")
+            );
+            drivers.push(plugin);
+        }
+        Ok((
+            Plugins {
+                drivers,
+                by_type,
+                _ticker: ticker,
+            },
+            problems,
+        ))
+    }
+
+    /// The driver for `device_type`.
+    pub fn driver_for(&self, device_type: &str) -> Option<Arc<DriverPlugin>> {
+        self.by_type.get(device_type).cloned()
+    }
+
+    /// device_type -> `plugin@version`, sorted.
+    pub fn device_types(&self) -> Vec<(String, String)> {
+        let mut v: Vec<_> = self
+            .by_type
+            .iter()
+            .map(|(t, p)| (t.clone(), format!("{}@{}", p.meta.name, p.meta.version)))
+            .collect();
+        v.sort();
+        v
+    }
+
+    /// Every loaded plugin.
+    pub fn all(&self) -> &[Arc<DriverPlugin>] {
+        &self.drivers
+    }
+}
+
+/// `*.wasm` files in `dir`, sorted by name.
+fn wasm_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| anyhow::anyhow!("cannot read plugins folder {}: {e}", dir.display()))?;
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "wasm") && p.is_file())
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+/// Link a component, read its metadata and check its WIT version.
+fn instantiate(
+    engine: &Engine,
+    linker: &wasmtime::component::Linker<PluginCtx>,
+    component: &Component,
+    file: &str,
+    limits: SandboxLimits,
+) -> Result<DriverPlugin, String> {
+    let built_for = component
+        .component_type()
+        .imports(engine)
+        .chain(component.component_type().exports(engine))
+        .find_map(|(name, _)| {
+            name.strip_prefix("netpulse:plugin/")
+                .and_then(|r| r.split_once('@'))
+                .map(|(_, v)| v.to_string())
+        });
+    if let Some(v) = &built_for
+        && !wit_compatible(v)
+    {
+        return Err(format!(
+            "built for netpulse:plugin@{v}, but this host provides netpulse:plugin@{WIT_VERSION}; rebuild the plugin against wit/ of this release"
+        ));
+    }
+    let pre = linker
+        .instantiate_pre(component)
+        .and_then(DriverPre::new)
+        .map_err(|e| {
+            format!("is not a NetPulse driver for netpulse:plugin@{WIT_VERSION}: {e:#}")
+        })?;
+    let mut store = new_store(engine, limits, file, None, &CallContext::default());
+    let meta = pre
+        .instantiate(&mut store)
+        .and_then(|d| d.netpulse_plugin_driver_api().call_metadata(&mut store))
+        .map_err(|e| describe_failure(file, limits, &e).to_string())?;
+    if !wit_compatible(&meta.wit_version) {
+        return Err(format!(
+            "plugin {} says it was built for netpulse:plugin@{}, but this host provides {WIT_VERSION}",
+            meta.name, meta.wit_version
+        ));
+    }
+    if meta.platforms.is_empty() {
+        return Err(format!("plugin {} declares no device_type", meta.name));
+    }
+    Ok(DriverPlugin {
+        meta,
+        file: file.to_string(),
+        pre,
+        engine: engine.clone(),
+        limits,
+    })
+}

@@ -1,0 +1,113 @@
+//! Every Redis key NetPulse uses, its type and its time to live, in one place.
+//!
+//! All keys start with a configurable prefix (`netpulse` by default), so several
+//! deployments or test runs can share one Redis.
+//!
+//! | key | type | TTL | holds |
+//! |---|---|---|---|
+//! | `<p>:job:<id>` | HASH | none while queued/started; `result_ttl` once ended | the job record (no credentials) |
+//! | `<p>:cred:<id>` | STRING (JSON) | the job's `ttl` + 60 s; deleted when a worker takes the job or it is cancelled | password and secret, handed to the worker once |
+//! | `<p>:queue:<name>` | LIST | none | ids of jobs waiting in queue `<name>` (`FifoQ`, `pinned_<host>`), oldest first |
+//! | `<p>:queues` | SET | none | names of every queue that has had a job (for queue depths) |
+//! | `<p>:inbox:<worker>` | LIST | none | ids a FIFO worker has moved out of `FifoQ` and is about to claim |
+//! | `<p>:idx:all` | ZSET (score: created ms) | entries trimmed when their job is gone | every job, for listing |
+//! | `<p>:idx:queue:<q>` / `idx:status:<s>` / `idx:host:<h>` / `idx:node:<n>` | ZSET | as above | jobs by queue, status, host, node |
+//! | `<p>:owner:<queue>` | STRING (`<node>|<worker seq>`) | lease, `3 x heartbeat`, renewed by the owning node | which pinned worker, on which node, serves a pinned queue |
+//! | `<p>:unowned` | LIST | none | pinned queue names that have work and no owner yet |
+//! | `<p>:signal:<node>` | LIST | none | pinned queue names with new work, for that node's dispatcher |
+//! | `<p>:worker:<name>` | HASH | `worker_ttl` refreshed by heartbeats | a worker's registry entry |
+//! | `<p>:workers` | SET | none | names of registered workers |
+//! | `<p>:node:<id>` | HASH | `worker_ttl` refreshed by heartbeats | a node's registry entry |
+//! | `<p>:nodes` | SET | none | ids of registered nodes |
+//! | `<p>:drivers` | HASH | none | device_type -> `plugin@version` served by some node |
+//! | `<p>:control:<node>` | LIST | none | control messages for a node (stop a worker) |
+
+/// Builds key names for one prefix.
+#[derive(Clone, Debug)]
+pub struct Keys {
+    prefix: String,
+}
+
+impl Keys {
+    pub fn new(prefix: &str) -> Self {
+        Self {
+            prefix: prefix.to_string(),
+        }
+    }
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+    pub fn job(&self, id: &str) -> String {
+        format!("{}:job:{id}", self.prefix)
+    }
+    pub fn cred(&self, id: &str) -> String {
+        format!("{}:cred:{id}", self.prefix)
+    }
+    pub fn queue(&self, name: &str) -> String {
+        format!("{}:queue:{name}", self.prefix)
+    }
+    pub fn queues(&self) -> String {
+        format!("{}:queues", self.prefix)
+    }
+    pub fn inbox(&self, worker: &str) -> String {
+        format!("{}:inbox:{worker}", self.prefix)
+    }
+    pub fn idx_all(&self) -> String {
+        format!("{}:idx:all", self.prefix)
+    }
+    pub fn idx(&self, field: IndexField, value: &str) -> String {
+        format!("{}:idx:{}:{value}", self.prefix, field.as_str())
+    }
+    pub fn owner(&self, queue: &str) -> String {
+        format!("{}:owner:{queue}", self.prefix)
+    }
+    pub fn unowned(&self) -> String {
+        format!("{}:unowned", self.prefix)
+    }
+    pub fn signal(&self, node: &str) -> String {
+        format!("{}:signal:{node}", self.prefix)
+    }
+    pub fn worker(&self, name: &str) -> String {
+        format!("{}:worker:{name}", self.prefix)
+    }
+    pub fn workers(&self) -> String {
+        format!("{}:workers", self.prefix)
+    }
+    pub fn node(&self, id: &str) -> String {
+        format!("{}:node:{id}", self.prefix)
+    }
+    pub fn nodes(&self) -> String {
+        format!("{}:nodes", self.prefix)
+    }
+    pub fn drivers(&self) -> String {
+        format!("{}:drivers", self.prefix)
+    }
+    pub fn control(&self, node: &str) -> String {
+        format!("{}:control:{node}", self.prefix)
+    }
+}
+
+/// The job fields that have an index.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IndexField {
+    Queue,
+    Status,
+    Host,
+    Node,
+}
+
+impl IndexField {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IndexField::Queue => "queue",
+            IndexField::Status => "status",
+            IndexField::Host => "host",
+            IndexField::Node => "node",
+        }
+    }
+}
+
+/// The FIFO queue's name, as NetPulse calls it.
+pub const FIFO_QUEUE: &str = "FifoQ";
+/// Pinned queue names start with this.
+pub const PINNED_PREFIX: &str = "pinned_";

@@ -1,0 +1,214 @@
+//! The Lua scripts behind every job state change that another process can race
+//! with. Each runs as one atomic Redis step: a cancel and a worker's pick-up can
+//! never both win, and status and result are always written together.
+//!
+//! Keys are derived inside the scripts from the prefix (see `keys.rs` for the layout).
+
+use std::sync::LazyLock;
+
+use redis::Script;
+
+/// Store a new job, its credentials and index entries, push it on its queue and,
+/// for a pinned queue, wake the owning node (or offer the queue to any node).
+///
+/// ARGV: prefix, id, queue, host, score_ms, cred_json, cred_ttl_s, pinned(0/1), field, value, ...
+pub static SUBMIT: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
+local p, id, q, host, score = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+local job = p..':job:'..id
+local fields = {}
+for i = 9, #ARGV do fields[#fields + 1] = ARGV[i] end
+redis.call('HSET', job, unpack(fields))
+if ARGV[6] ~= '' then redis.call('SET', p..':cred:'..id, ARGV[6], 'EX', ARGV[7]) end
+redis.call('RPUSH', p..':queue:'..q, id)
+redis.call('SADD', p..':queues', q)
+redis.call('ZADD', p..':idx:all', score, id)
+redis.call('ZADD', p..':idx:queue:'..q, score, id)
+redis.call('ZADD', p..':idx:status:queued', score, id)
+redis.call('ZADD', p..':idx:host:'..host, score, id)
+if ARGV[8] == '1' then
+  local owner = redis.call('GET', p..':owner:'..q)
+  if owner then
+    local node = string.match(owner, '^(.*)|') or owner
+    redis.call('RPUSH', p..':signal:'..node, q)
+  else
+    redis.call('RPUSH', p..':unowned', q)
+  end
+end
+return 1
+"#,
+    )
+});
+
+/// Pop job ids from a list until one is still queued, and start it for `worker`:
+/// status, worker, node and start time set, credentials handed over and deleted.
+/// Jobs found past their `ttl` are failed as `Expired` on the way.
+///
+/// ARGV: prefix, source_list_key, worker, node, now_rfc3339, now_ms
+/// Returns {id, spec_json, cred_json} or {} when the list has no runnable job.
+pub static CLAIM: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
+local p, src, worker, node, now, now_ms = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], tonumber(ARGV[6])
+for _ = 1, 1000 do
+  local id = redis.call('LPOP', src)
+  if not id then return {} end
+  local job = p..':job:'..id
+  local f = redis.call('HMGET', job, 'status', 'enqueued_ms', 'ttl_s', 'result_ttl_s', 'created_ms', 'queue')
+  if f[1] == 'queued' then
+    if now_ms - tonumber(f[2]) > tonumber(f[3]) * 1000 then
+      local msg = 'the job waited in queue '..f[6]..' longer than its ttl of '..f[3]..' s and was not run'
+      local res = cjson.encode({type = 'failed', error = {type = 'Expired', message = msg}})
+      redis.call('HSET', job, 'status', 'failed', 'ended_at', now, 'result', res)
+      redis.call('ZREM', p..':idx:status:queued', id)
+      redis.call('ZADD', p..':idx:status:failed', f[5], id)
+      redis.call('EXPIRE', job, f[4])
+      redis.call('DEL', p..':cred:'..id)
+    else
+      redis.call('HSET', job, 'status', 'started', 'started_at', now, 'worker', worker, 'node', node, 'waiting_reason', '')
+      redis.call('ZREM', p..':idx:status:queued', id)
+      redis.call('ZADD', p..':idx:status:started', f[5], id)
+      redis.call('ZADD', p..':idx:node:'..node, f[5], id)
+      local cred = redis.call('GET', p..':cred:'..id) or ''
+      redis.call('DEL', p..':cred:'..id)
+      redis.call('HSET', p..':worker:'..worker, 'current_job', id, 'status', 'busy')
+      return {id, redis.call('HGET', job, 'spec'), cred}
+    end
+  end
+end
+return {}
+"#,
+    )
+});
+
+/// End a started job: status and result in one step, record set to expire, worker
+/// counters updated. Does nothing (returns 0) unless the job is still started by
+/// this worker (a reaper or a kill may have ended it first).
+///
+/// ARGV: prefix, id, worker, status, result_json, now_rfc3339
+pub static FINISH: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
+local p, id, worker, st, res, now = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+local job = p..':job:'..id
+local f = redis.call('HMGET', job, 'status', 'worker', 'result_ttl_s', 'created_ms')
+if f[1] ~= 'started' or f[2] ~= worker then return 0 end
+redis.call('HSET', job, 'status', st, 'result', res, 'ended_at', now)
+redis.call('ZREM', p..':idx:status:started', id)
+redis.call('ZADD', p..':idx:status:'..st, f[4], id)
+redis.call('EXPIRE', job, f[3])
+local w = p..':worker:'..worker
+if redis.call('EXISTS', w) == 1 then
+  if st == 'finished' then
+    redis.call('HINCRBY', w, 'successful_job_count', 1)
+  else
+    redis.call('HINCRBY', w, 'failed_job_count', 1)
+  end
+  redis.call('HSET', w, 'current_job', '', 'status', 'idle')
+end
+return 1
+"#,
+    )
+});
+
+/// Cancel a job if, and only if, it is still queued.
+///
+/// ARGV: prefix, id, now_rfc3339. Returns 'cancelled', the job's other status, or 'missing'.
+pub static CANCEL: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
+local p, id, now = ARGV[1], ARGV[2], ARGV[3]
+local job = p..':job:'..id
+local f = redis.call('HMGET', job, 'status', 'queue', 'result_ttl_s', 'created_ms')
+if not f[1] then return 'missing' end
+if f[1] ~= 'queued' then return f[1] end
+redis.call('HSET', job, 'status', 'cancelled', 'ended_at', now)
+redis.call('LREM', p..':queue:'..f[2], 0, id)
+redis.call('DEL', p..':cred:'..id)
+redis.call('ZREM', p..':idx:status:queued', id)
+redis.call('ZADD', p..':idx:status:cancelled', f[4], id)
+redis.call('EXPIRE', job, f[3])
+return 'cancelled'
+"#,
+    )
+});
+
+/// Give up ownership of a pinned queue; if jobs are still waiting, offer the queue
+/// to every node again.
+///
+/// ARGV: prefix, queue, owner token. Returns 1 when the token was the owner.
+pub static RELEASE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
+local p, q, node = ARGV[1], ARGV[2], ARGV[3]
+local owner_key = p..':owner:'..q
+if redis.call('GET', owner_key) ~= node then return 0 end
+redis.call('DEL', owner_key)
+if redis.call('LLEN', p..':queue:'..q) > 0 then redis.call('RPUSH', p..':unowned', q) end
+return 1
+"#,
+    )
+});
+
+/// Renew a pinned worker's lease on its queue. ARGV: prefix, queue, owner token, lease_s.
+/// Returns 1 when the lease is (again) this token's, 0 when another owns it.
+pub static RENEW: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
+local p, q, node, lease = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local owner_key = p..':owner:'..q
+local owner = redis.call('GET', owner_key)
+if owner and owner ~= node then return 0 end
+redis.call('SET', owner_key, node, 'EX', lease)
+return 1
+"#,
+    )
+});
+
+/// Fail a worker's running job because the worker is being stopped, in one step
+/// with the worker counters. ARGV: prefix, id, worker, result_json, now.
+/// Returns 1 when the job was started by that worker (and is now failed).
+pub static INTERRUPT: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
+local p, id, worker, res, now = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+local job = p..':job:'..id
+local f = redis.call('HMGET', job, 'status', 'worker', 'result_ttl_s', 'created_ms')
+if f[1] ~= 'started' or f[2] ~= worker then return 0 end
+redis.call('HSET', job, 'status', 'failed', 'result', res, 'ended_at', now)
+redis.call('ZREM', p..':idx:status:started', id)
+redis.call('ZADD', p..':idx:status:failed', f[4], id)
+redis.call('EXPIRE', job, f[3])
+local w = p..':worker:'..worker
+if redis.call('EXISTS', w) == 1 then
+  redis.call('HINCRBY', w, 'failed_job_count', 1)
+  redis.call('HSET', w, 'current_job', '', 'status', 'idle')
+end
+return 1
+"#,
+    )
+});
+
+/// Fail a queued job that has waited longer than its `ttl` (`Expired`), taking it
+/// off its queue. ARGV: prefix, id, now_rfc3339, now_ms. Returns 1 when expired.
+pub static EXPIRE_QUEUED: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
+local p, id, now, now_ms = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
+local job = p..':job:'..id
+local f = redis.call('HMGET', job, 'status', 'queue', 'result_ttl_s', 'created_ms', 'enqueued_ms', 'ttl_s')
+if f[1] ~= 'queued' then return 0 end
+if now_ms - tonumber(f[5]) <= tonumber(f[6]) * 1000 then return 0 end
+local msg = 'the job waited in queue '..f[2]..' longer than its ttl of '..f[6]..' s and was not run'
+local res = cjson.encode({type = 'failed', error = {type = 'Expired', message = msg}})
+redis.call('HSET', job, 'status', 'failed', 'ended_at', now, 'result', res)
+redis.call('LREM', p..':queue:'..f[2], 0, id)
+redis.call('DEL', p..':cred:'..id)
+redis.call('ZREM', p..':idx:status:queued', id)
+redis.call('ZADD', p..':idx:status:failed', f[4], id)
+redis.call('EXPIRE', job, f[3])
+return 1
+"#,
+    )
+});

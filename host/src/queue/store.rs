@@ -1,0 +1,423 @@
+//! `JobStore`: the one place that reads and writes jobs in Redis. Submitting,
+//! claiming, finishing and cancelling go through the atomic scripts in `scripts.rs`.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use redis::AsyncCommands;
+use redis::aio::{ConnectionManager, ConnectionManagerConfig, MultiplexedConnection};
+
+use super::job::{
+    ClaimedJob, Credentials, JobRecord, JobResult, JobSpec, JobStatus, QueueStrategy,
+};
+use super::keys::{IndexField, Keys};
+use super::{now_ms, now_rfc3339, scripts};
+
+/// Redis could not do what we asked.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Redis did not answer (down, unreachable, timed out).
+    #[error("Redis is unreachable: {0}")]
+    Unavailable(String),
+    /// Redis answered with an error.
+    #[error("Redis error: {0}")]
+    Redis(String),
+    /// A stored value could not be read back.
+    #[error("stored data is damaged: {0}")]
+    Corrupt(String),
+}
+
+impl From<redis::RedisError> for StoreError {
+    fn from(e: redis::RedisError) -> Self {
+        if e.is_io_error()
+            || e.is_timeout()
+            || e.is_connection_dropped()
+            || e.is_connection_refusal()
+        {
+            StoreError::Unavailable(e.to_string())
+        } else {
+            StoreError::Redis(e.to_string())
+        }
+    }
+}
+
+/// Filters for listing jobs; all given ones must match.
+#[derive(Clone, Debug, Default)]
+pub struct JobFilter {
+    pub queue: Option<String>,
+    pub status: Option<JobStatus>,
+    pub node: Option<String>,
+    pub host: Option<String>,
+}
+
+/// What cancelling one job did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CancelOutcome {
+    Cancelled,
+    /// Not queued any more: its status now.
+    NotQueued(JobStatus),
+    Missing,
+}
+
+/// Jobs in Redis.
+#[derive(Clone)]
+pub struct JobStore {
+    client: redis::Client,
+    conn: ConnectionManager,
+    keys: Keys,
+}
+
+impl JobStore {
+    /// Connect to Redis; fails fast with `Unavailable` when nothing answers.
+    pub async fn connect(url: &str, prefix: &str) -> Result<Self, StoreError> {
+        let client = redis::Client::open(url)
+            .map_err(|e| StoreError::Unavailable(format!("bad Redis URL {url:?}: {e}")))?;
+        let cfg = ConnectionManagerConfig::new()
+            .set_connection_timeout(Duration::from_secs(2))
+            .set_response_timeout(Duration::from_secs(5))
+            .set_number_of_retries(2)
+            .set_max_delay(500);
+        let conn = tokio::time::timeout(
+            Duration::from_secs(5),
+            client.get_connection_manager_with_config(cfg),
+        )
+        .await
+        .map_err(|_| StoreError::Unavailable(format!("no answer from {url} within 5 s")))??;
+        Ok(Self {
+            client,
+            conn,
+            keys: Keys::new(prefix),
+        })
+    }
+
+    pub fn keys(&self) -> &Keys {
+        &self.keys
+    }
+
+    /// A shared connection for short commands (it reconnects by itself).
+    pub fn conn(&self) -> ConnectionManager {
+        self.conn.clone()
+    }
+
+    /// A dedicated connection for blocking commands (BLPOP, BLMOVE), which would
+    /// stall every other user of a shared one.
+    pub async fn blocking_conn(&self) -> Result<MultiplexedConnection, StoreError> {
+        let cfg =
+            redis::AsyncConnectionConfig::new().set_connection_timeout(Duration::from_secs(2));
+        Ok(self
+            .client
+            .get_multiplexed_async_connection_with_config(&cfg)
+            .await?)
+    }
+
+    /// Round trip time to Redis.
+    pub async fn ping(&self) -> Result<Duration, StoreError> {
+        let start = std::time::Instant::now();
+        let _: String = redis::cmd("PING").query_async(&mut self.conn()).await?;
+        Ok(start.elapsed())
+    }
+
+    /// The SUBMIT script's arguments for one job.
+    fn submit_args(
+        &self,
+        id: &str,
+        spec: &JobSpec,
+        cred: &Credentials,
+    ) -> Result<Vec<String>, StoreError> {
+        let queue = spec.queue_name();
+        let now = now_rfc3339();
+        let ms = now_ms().to_string();
+        let spec_json =
+            serde_json::to_string(spec).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let cred_json =
+            serde_json::to_string(cred).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let pinned = if spec.strategy == QueueStrategy::Pinned {
+            "1"
+        } else {
+            "0"
+        };
+        let mut args: Vec<String> = vec![
+            self.keys.prefix().to_string(),
+            id.to_string(),
+            queue.clone(),
+            spec.device.host.clone(),
+            ms.clone(),
+            cred_json,
+            (spec.ttl_s + 60).to_string(),
+            pinned.to_string(),
+        ];
+        for (k, v) in [
+            ("id", id.to_string()),
+            ("status", JobStatus::Queued.as_str().to_string()),
+            ("queue", queue),
+            ("host", spec.device.host.clone()),
+            ("created_at", now.clone()),
+            ("enqueued_at", now),
+            ("created_ms", ms.clone()),
+            ("enqueued_ms", ms),
+            ("ttl_s", spec.ttl_s.to_string()),
+            ("result_ttl_s", spec.result_ttl_s.to_string()),
+            ("spec", spec_json),
+        ] {
+            args.push(k.to_string());
+            args.push(v);
+        }
+        Ok(args)
+    }
+
+    /// Store and enqueue a job; returns its id and queue.
+    pub async fn submit(
+        &self,
+        spec: &JobSpec,
+        cred: &Credentials,
+    ) -> Result<(String, String), StoreError> {
+        let id = uuid::Uuid::new_v4().to_string();
+        let mut inv = scripts::SUBMIT.prepare_invoke();
+        for a in self.submit_args(&id, spec, cred)? {
+            inv.arg(a);
+        }
+        let _: i64 = inv.invoke_async(&mut self.conn()).await?;
+        Ok((id, spec.queue_name()))
+    }
+
+    /// Store and enqueue many jobs in one pipelined round trip.
+    pub async fn submit_many(
+        &self,
+        jobs: &[(JobSpec, Credentials)],
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        let hash: String = scripts::SUBMIT
+            .prepare_invoke()
+            .load_async(&mut self.conn())
+            .await?;
+        let mut out = Vec::with_capacity(jobs.len());
+        let mut pipe = redis::pipe();
+        for (spec, cred) in jobs {
+            let id = uuid::Uuid::new_v4().to_string();
+            pipe.cmd("EVALSHA")
+                .arg(&hash)
+                .arg(0)
+                .arg(self.submit_args(&id, spec, cred)?)
+                .ignore();
+            out.push((id, spec.queue_name()));
+        }
+        let _: () = pipe.query_async(&mut self.conn()).await?;
+        Ok(out)
+    }
+
+    /// One job, or `None` when it does not exist (or has expired).
+    pub async fn get(&self, id: &str) -> Result<Option<JobRecord>, StoreError> {
+        let h: HashMap<String, String> = self.conn().hgetall(self.keys.job(id)).await?;
+        if h.is_empty() {
+            return Ok(None);
+        }
+        super::job::record_from_hash(h)
+            .map(Some)
+            .ok_or_else(|| StoreError::Corrupt(format!("job {id} has an unreadable record")))
+    }
+
+    /// Jobs matching `filter`, newest first. Uses the smallest matching index and
+    /// drops index entries whose job has expired.
+    pub async fn list(
+        &self,
+        filter: &JobFilter,
+        limit: usize,
+        offset: usize,
+    ) -> Result<Vec<JobRecord>, StoreError> {
+        let mut conn = self.conn();
+        let mut candidates: Vec<String> = Vec::new();
+        if let Some(s) = filter.status {
+            candidates.push(self.keys.idx(IndexField::Status, s.as_str()));
+        }
+        if let Some(q) = &filter.queue {
+            candidates.push(self.keys.idx(IndexField::Queue, q));
+        }
+        if let Some(h) = &filter.host {
+            candidates.push(self.keys.idx(IndexField::Host, h));
+        }
+        if let Some(n) = &filter.node {
+            candidates.push(self.keys.idx(IndexField::Node, n));
+        }
+        let index = if candidates.is_empty() {
+            self.keys.idx_all()
+        } else {
+            let mut pipe = redis::pipe();
+            for c in &candidates {
+                pipe.zcard(c);
+            }
+            let sizes: Vec<usize> = pipe.query_async(&mut conn).await?;
+            let (i, _) = sizes
+                .iter()
+                .enumerate()
+                .min_by_key(|(_, s)| **s)
+                .unwrap_or((0, &0));
+            candidates[i].clone()
+        };
+        let mut out = Vec::new();
+        let mut skipped = 0usize;
+        let mut start = 0isize;
+        let batch = 200isize;
+        loop {
+            let ids: Vec<String> = conn.zrevrange(&index, start, start + batch - 1).await?;
+            if ids.is_empty() {
+                break;
+            }
+            start += batch;
+            let mut pipe = redis::pipe();
+            for id in &ids {
+                pipe.hgetall(self.keys.job(id));
+            }
+            let hashes: Vec<HashMap<String, String>> = pipe.query_async(&mut conn).await?;
+            let mut gone = Vec::new();
+            for (id, h) in ids.iter().zip(hashes) {
+                let Some(rec) = (!h.is_empty())
+                    .then(|| super::job::record_from_hash(h))
+                    .flatten()
+                else {
+                    gone.push(id.clone());
+                    continue;
+                };
+                if !matches(filter, &rec) {
+                    continue;
+                }
+                if skipped < offset {
+                    skipped += 1;
+                    continue;
+                }
+                out.push(rec);
+                if out.len() >= limit {
+                    break;
+                }
+            }
+            if !gone.is_empty() {
+                self.forget(&gone).await?;
+            }
+            if out.len() >= limit {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    /// Remove expired jobs from every index they can be in.
+    async fn forget(&self, ids: &[String]) -> Result<(), StoreError> {
+        let mut pipe = redis::pipe();
+        pipe.zrem(self.keys.idx_all(), ids).ignore();
+        for st in JobStatus::ALL {
+            pipe.zrem(self.keys.idx(IndexField::Status, st.as_str()), ids)
+                .ignore();
+        }
+        let _: () = pipe.query_async(&mut self.conn()).await?;
+        Ok(())
+    }
+
+    /// Ids of jobs waiting in `queue`, oldest first.
+    pub async fn queued_ids(&self, queue: &str) -> Result<Vec<String>, StoreError> {
+        Ok(self.conn().lrange(self.keys.queue(queue), 0, -1).await?)
+    }
+
+    /// Cancel one job if it is still queued.
+    pub async fn cancel(&self, id: &str) -> Result<CancelOutcome, StoreError> {
+        let r: String = scripts::CANCEL
+            .prepare_invoke()
+            .arg(self.keys.prefix())
+            .arg(id)
+            .arg(now_rfc3339())
+            .invoke_async(&mut self.conn())
+            .await?;
+        Ok(match r.as_str() {
+            "cancelled" => CancelOutcome::Cancelled,
+            "missing" => CancelOutcome::Missing,
+            other => {
+                CancelOutcome::NotQueued(other.parse().map_err(|e: String| StoreError::Corrupt(e))?)
+            }
+        })
+    }
+
+    /// Take the next runnable job from the list at `source_key` for `worker`.
+    pub async fn claim(
+        &self,
+        source_key: &str,
+        worker: &str,
+        node: &str,
+    ) -> Result<Option<ClaimedJob>, StoreError> {
+        let r: Vec<String> = scripts::CLAIM
+            .prepare_invoke()
+            .arg(self.keys.prefix())
+            .arg(source_key)
+            .arg(worker)
+            .arg(node)
+            .arg(now_rfc3339())
+            .arg(now_ms())
+            .invoke_async(&mut self.conn())
+            .await?;
+        let Ok([id, spec, cred]) = <[String; 3]>::try_from(r) else {
+            return Ok(None);
+        };
+        let spec: JobSpec = serde_json::from_str(&spec)
+            .map_err(|e| StoreError::Corrupt(format!("job {id} spec: {e}")))?;
+        let credentials = if cred.is_empty() {
+            Credentials::default()
+        } else {
+            serde_json::from_str(&cred)
+                .map_err(|e| StoreError::Corrupt(format!("job {id} credentials: {e}")))?
+        };
+        Ok(Some(ClaimedJob {
+            id,
+            spec,
+            credentials,
+        }))
+    }
+
+    /// End a started job with its result. Returns false when the job was no longer
+    /// this worker's (ended by a reaper or a kill first).
+    pub async fn finish(
+        &self,
+        id: &str,
+        worker: &str,
+        result: &JobResult,
+    ) -> Result<bool, StoreError> {
+        let status = match result.kind {
+            super::job::ResultType::Success => JobStatus::Finished,
+            super::job::ResultType::Failed => JobStatus::Failed,
+        };
+        let json = serde_json::to_string(result).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let n: i64 = scripts::FINISH
+            .prepare_invoke()
+            .arg(self.keys.prefix())
+            .arg(id)
+            .arg(worker)
+            .arg(status.as_str())
+            .arg(json)
+            .arg(now_rfc3339())
+            .invoke_async(&mut self.conn())
+            .await?;
+        Ok(n == 1)
+    }
+
+    /// Fail `id` as interrupted if `worker` is running it. Returns true when it was.
+    pub async fn interrupt(&self, id: &str, worker: &str, error: super::job::JobError) -> Result<bool, StoreError> {
+        let json = serde_json::to_string(&JobResult::failed(error)).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let n: i64 = scripts::INTERRUPT
+            .prepare_invoke()
+            .arg(self.keys.prefix())
+            .arg(id)
+            .arg(worker)
+            .arg(json)
+            .arg(now_rfc3339())
+            .invoke_async(&mut self.conn())
+            .await?;
+        Ok(n == 1)
+    }
+
+    /// The device types some node has a driver for: device_type -> plugin@version.
+    pub async fn drivers(&self) -> Result<HashMap<String, String>, StoreError> {
+        Ok(self.conn().hgetall(self.keys.drivers()).await?)
+    }
+}
+
+fn matches(f: &JobFilter, r: &JobRecord) -> bool {
+    f.status.is_none_or(|s| s == r.status)
+        && f.queue.as_ref().is_none_or(|q| *q == r.queue)
+        && f.host.as_ref().is_none_or(|h| *h == r.host)
+        && f.node.as_ref().is_none_or(|n| Some(n) == r.node.as_ref())
+}

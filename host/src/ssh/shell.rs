@@ -1,0 +1,270 @@
+//! `SshShell`: connect, authenticate with a password, open a `vt100` PTY shell,
+//! write text and read until a regex matches.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use regex::bytes::{Regex, RegexBuilder};
+use russh::client::{self, Handle, Msg};
+use russh::keys::PublicKeyOrCertificate;
+use russh::{Channel, ChannelMsg, Disconnect};
+
+/// How to reach and log in to a device.
+#[derive(Clone, Debug)]
+pub struct ConnectParams {
+    pub host: String,
+    pub port: u16,
+    pub username: String,
+    pub password: String,
+    pub connect_timeout: Duration,
+    /// SSH keepalive interval; `None` turns keepalives off.
+    pub keepalive: Option<Duration>,
+}
+
+/// Opening the session failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SshError {
+    #[error("cannot connect to {addr}: {reason}")]
+    Connect { addr: String, reason: String },
+    #[error("{addr} refused the login for user {user:?}")]
+    Auth { addr: String, user: String },
+    #[error("no answer from {addr} within {secs:.1} s")]
+    Timeout { addr: String, secs: f64 },
+    #[error("SSH session to {addr} failed: {reason}")]
+    Session { addr: String, reason: String },
+}
+
+/// Reading failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// Nothing matched in time; carries what was read meanwhile.
+    #[error("timed out")]
+    Timeout(String),
+    /// The session closed; carries what was read before.
+    #[error("session closed")]
+    Closed(String),
+    #[error("bad pattern: {0}")]
+    BadPattern(String),
+}
+
+/// Accepts any host key: devices are addressed by the operator, and lab gear
+/// regenerates keys often. (Known-hosts checking is a later option.)
+struct AcceptAnyKey;
+
+impl client::Handler for AcceptAnyKey {
+    type Error = russh::Error;
+
+    async fn check_server_key(
+        &mut self,
+        _key: &PublicKeyOrCertificate,
+    ) -> Result<bool, Self::Error> {
+        Ok(true)
+    }
+}
+
+/// One SSH connection with an interactive shell.
+pub struct SshShell {
+    handle: Handle<AcceptAnyKey>,
+    channel: Channel<Msg>,
+    buf: Vec<u8>,
+    closed: bool,
+    patterns: HashMap<String, Regex>,
+    addr: String,
+}
+
+/// The PTY size NetPulse asks for: wide lines, no wrapping.
+const PTY_COLS: u32 = 511;
+const PTY_ROWS: u32 = 1000;
+
+impl SshShell {
+    /// Connect, log in with the password, and start a shell on a `vt100` PTY.
+    pub async fn connect(p: &ConnectParams) -> Result<SshShell, SshError> {
+        let addr = format!("{}:{}", p.host, p.port);
+        let config = Arc::new(client::Config {
+            nodelay: true,
+            keepalive_interval: p.keepalive,
+            keepalive_max: 3,
+            inactivity_timeout: None,
+            ..Default::default()
+        });
+        let timeout = p.connect_timeout;
+        let secs = timeout.as_secs_f64();
+        let connect = client::connect(config, (p.host.as_str(), p.port), AcceptAnyKey);
+        let mut handle = match tokio::time::timeout(timeout, connect).await {
+            Err(_) => return Err(SshError::Timeout { addr, secs }),
+            Ok(Err(e)) => {
+                return Err(SshError::Connect {
+                    addr,
+                    reason: describe(&e),
+                });
+            }
+            Ok(Ok(h)) => h,
+        };
+        let auth = tokio::time::timeout(
+            timeout,
+            handle.authenticate_password(p.username.clone(), p.password.clone()),
+        )
+        .await
+        .map_err(|_| SshError::Timeout {
+            addr: addr.clone(),
+            secs,
+        })?
+        .map_err(|e| SshError::Session {
+            addr: addr.clone(),
+            reason: describe(&e),
+        })?;
+        if !auth.success() {
+            return Err(SshError::Auth {
+                addr,
+                user: p.username.clone(),
+            });
+        }
+        let session = async {
+            let channel = handle.channel_open_session().await?;
+            channel
+                .request_pty(true, "vt100", PTY_COLS, PTY_ROWS, 0, 0, &[])
+                .await?;
+            channel.request_shell(true).await?;
+            Ok::<_, russh::Error>(channel)
+        };
+        let channel = tokio::time::timeout(timeout, session)
+            .await
+            .map_err(|_| SshError::Timeout {
+                addr: addr.clone(),
+                secs,
+            })?
+            .map_err(|e| SshError::Session {
+                addr: addr.clone(),
+                reason: describe(&e),
+            })?;
+        Ok(SshShell {
+            handle,
+            channel,
+            buf: Vec::new(),
+            closed: false,
+            patterns: HashMap::new(),
+            addr,
+        })
+    }
+
+    /// `host:port` of the device.
+    pub fn addr(&self) -> &str {
+        &self.addr
+    }
+
+    /// False once the device closed the session or the connection broke.
+    pub fn is_open(&self) -> bool {
+        !self.closed && !self.handle.is_closed()
+    }
+
+    /// Send text as is.
+    pub async fn write(&mut self, data: &str) -> Result<(), String> {
+        if self.closed {
+            return Err("the session is closed".into());
+        }
+        self.channel
+            .data_bytes(data.as_bytes().to_vec())
+            .await
+            .map_err(|e| {
+                self.closed = true;
+                format!("write failed: {}", describe(&e))
+            })
+    }
+
+    /// Read until `pattern` matches the unread text; returns (before, matched) and
+    /// keeps what follows the match for the next read.
+    pub async fn read_until(
+        &mut self,
+        pattern: &str,
+        timeout: Duration,
+    ) -> Result<(String, String), ReadError> {
+        let re = self.pattern(pattern)?;
+        let deadline = Instant::now() + timeout;
+        let mut scan_from = 0usize;
+        loop {
+            if let Some(m) = re.find_at(&self.buf, scan_from) {
+                let before = String::from_utf8_lossy(&self.buf[..m.start()]).into_owned();
+                let matched = String::from_utf8_lossy(&self.buf[m.start()..m.end()]).into_owned();
+                self.buf.drain(..m.end());
+                return Ok((before, matched));
+            }
+            // Only the tail can start a new match: prompts are short.
+            scan_from = self.buf.len().saturating_sub(4096);
+            if self.closed {
+                return Err(ReadError::Closed(self.take_all()));
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(ReadError::Timeout(self.take_all()));
+            }
+            match tokio::time::timeout(left, self.channel.wait()).await {
+                Err(_) => return Err(ReadError::Timeout(self.take_all())),
+                Ok(msg) => self.absorb(msg),
+            }
+        }
+    }
+
+    /// Everything already received and not read yet; does not wait for more.
+    pub async fn drain(&mut self) -> String {
+        // A zero timeout still polls the channel once: ready messages are taken.
+        while !self.closed {
+            match tokio::time::timeout(Duration::ZERO, self.channel.wait()).await {
+                Ok(msg) => self.absorb(msg),
+                Err(_) => break,
+            }
+        }
+        self.take_all()
+    }
+
+    fn absorb(&mut self, msg: Option<ChannelMsg>) {
+        match msg {
+            Some(ChannelMsg::Data { data }) => self.buf.extend_from_slice(&data),
+            Some(ChannelMsg::ExtendedData { data, .. }) => self.buf.extend_from_slice(&data),
+            Some(ChannelMsg::Eof) | Some(ChannelMsg::Close) | None => self.closed = true,
+            Some(_) => {}
+        }
+    }
+
+    fn take_all(&mut self) -> String {
+        let s = String::from_utf8_lossy(&self.buf).into_owned();
+        self.buf.clear();
+        s
+    }
+
+    fn pattern(&mut self, pattern: &str) -> Result<Regex, ReadError> {
+        if let Some(re) = self.patterns.get(pattern) {
+            return Ok(re.clone());
+        }
+        let re = RegexBuilder::new(pattern)
+            .multi_line(true)
+            .build()
+            .map_err(|e| ReadError::BadPattern(e.to_string()))?;
+        if self.patterns.len() > 64 {
+            self.patterns.clear();
+        }
+        self.patterns.insert(pattern.to_string(), re.clone());
+        Ok(re)
+    }
+
+    /// Close the shell and the connection.
+    pub async fn close(self) {
+        let _ = self.channel.eof().await;
+        let _ = self
+            .handle
+            .disconnect(
+                Disconnect::ByApplication,
+                "netpulse closing the session",
+                "en",
+            )
+            .await;
+    }
+}
+
+/// A readable reason for a russh error.
+fn describe(e: &russh::Error) -> String {
+    match e {
+        russh::Error::IO(io) => io.to_string(),
+        other => other.to_string(),
+    }
+}

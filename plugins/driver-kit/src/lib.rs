@@ -1,0 +1,168 @@
+//! The driver author's kit: bindings for the `netpulse:plugin` WIT package (driver
+//! world) and the text and session helpers every vendor driver needs.
+//!
+//! A driver crate implements [`Guest`] and calls `netpulse_driver_kit::export!(MyDriver);`.
+
+wit_bindgen::generate!({
+    path: "../../wit",
+    world: "driver",
+    pub_export_macro: true,
+    default_bindings_module: "netpulse_driver_kit",
+});
+
+pub use exports::netpulse::plugin::driver_api::{
+    CommandOptions, ConfigOptions, ConfigReply, Guest, SessionOptions, SessionState,
+};
+pub use netpulse::plugin::channel::{self, LogLevel, ReadError, ReadMatch};
+pub use netpulse::plugin::types::{DriverError, PluginMeta};
+
+/// The WIT package version this kit was built from.
+pub const WIT_VERSION: &str = "0.1.0";
+
+/// Write `line` followed by a newline.
+pub fn send_line(line: &str) -> Result<(), DriverError> {
+    channel::write(&format!("{line}\n")).map_err(DriverError::Connection)
+}
+
+/// Read until `pattern` matches, mapping channel errors to driver errors.
+/// `what` names what we waited for, for the error message.
+pub fn read_until(pattern: &str, timeout_ms: u32, what: &str) -> Result<ReadMatch, DriverError> {
+    channel::read_until(pattern, timeout_ms).map_err(|e| match e {
+        ReadError::Timeout(seen) => DriverError::Timeout(format!(
+            "no {what} within {:.1} s; last output: {:?}",
+            f64::from(timeout_ms) / 1000.0,
+            tail(&clean(&seen), 200)
+        )),
+        ReadError::Closed(seen) => DriverError::Connection(format!(
+            "the device closed the session while we waited for {what}; last output: {:?}",
+            tail(&clean(&seen), 200)
+        )),
+        ReadError::BadPattern(msg) => DriverError::Protocol(format!("bad pattern for {what}: {msg}")),
+    })
+}
+
+/// Normalise device text: CRLF to LF, ANSI escape sequences removed, backspaces applied,
+/// stray carriage returns dropped.
+pub fn clean(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\x1b' => {
+                // CSI: ESC [ params final-byte; other escapes: ESC + one char.
+                if chars.peek() == Some(&'[') {
+                    chars.next();
+                    for n in chars.by_ref() {
+                        if ('@'..='~').contains(&n) {
+                            break;
+                        }
+                    }
+                } else {
+                    chars.next();
+                }
+            }
+            '\x08' => {
+                out.pop();
+            }
+            '\r' => {}
+            '\x07' | '\0' => {}
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Remove the echoed command (the first line, when it carries the command).
+pub fn strip_echo<'a>(output: &'a str, command: &str) -> &'a str {
+    let (first, rest) = match output.find('\n') {
+        Some(i) => (&output[..i], &output[i + 1..]),
+        None => (output, ""),
+    };
+    let cmd = command.trim();
+    if !cmd.is_empty() && first.trim_end().ends_with(cmd) {
+        rest
+    } else if first.trim().is_empty() && cmd.is_empty() {
+        rest
+    } else {
+        output
+    }
+}
+
+/// The last `n` characters of `s`.
+pub fn tail(s: &str, n: usize) -> &str {
+    let count = s.chars().count();
+    if count <= n {
+        return s;
+    }
+    let skip = s.char_indices().nth(count - n).map(|(i, _)| i).unwrap_or(0);
+    &s[skip..]
+}
+
+/// Escape regex metacharacters in `s`.
+pub fn escape_regex(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if "\\.+*?()|[]{}^$#&-~".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Find the first line of `output` that starts (after blanks) with one of `markers`;
+/// returns that line and everything after it, trimmed.
+pub fn find_error<'a>(output: &'a str, markers: &[&str]) -> Option<&'a str> {
+    let mut offset = 0;
+    for line in output.split_inclusive('\n') {
+        let t = line.trim_start();
+        if markers.iter().any(|m| t.starts_with(m)) {
+            return Some(output[offset + (line.len() - t.len())..].trim_end());
+        }
+        offset += line.len();
+    }
+    None
+}
+
+/// A boolean vendor option from `extra` driver_args (JSON `true`/`false`).
+pub fn extra_bool(extra: &[(String, String)], key: &str) -> bool {
+    extra.iter().any(|(k, v)| k == key && v.trim() == "true")
+}
+
+/// A string vendor option from `extra` driver_args (a JSON string is unquoted).
+pub fn extra_str(extra: &[(String, String)], key: &str) -> Option<String> {
+    extra.iter().find(|(k, _)| k == key).map(|(_, v)| {
+        let v = v.trim();
+        v.strip_prefix('"')
+            .and_then(|s| s.strip_suffix('"'))
+            .unwrap_or(v)
+            .to_string()
+    })
+}
+
+/// Log through the host.
+pub fn log(level: LogLevel, message: &str) {
+    channel::log(level, message);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clean_strips_ansi_cr_and_backspaces() {
+        assert_eq!(clean("a\x1b[0mb\r\nc --More--\x08\x08\x08\x08\x08\x08\x08\x08\x08\x08d"), "ab\nc d");
+    }
+
+    #[test]
+    fn strip_echo_removes_command_line_only() {
+        assert_eq!(strip_echo("show ver\nout\n", "show ver"), "out\n");
+        assert_eq!(strip_echo("out\n", "show ver"), "out\n");
+    }
+
+    #[test]
+    fn find_error_returns_from_marker() {
+        let out = "   ^\n% Invalid input detected at '^' marker.\n";
+        assert_eq!(find_error(out, &["% Invalid"]), Some("% Invalid input detected at '^' marker."));
+    }
+}
