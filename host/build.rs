@@ -21,10 +21,7 @@ fn main() {
         let src = dir.path().join("src");
         if src.is_dir() {
             println!("cargo:rerun-if-changed={}", src.display());
-            println!(
-                "cargo:rerun-if-changed={}",
-                dir.path().join("Cargo.toml").display()
-            );
+            println!("cargo:rerun-if-changed={}", dir.path().join("Cargo.toml").display());
         }
     }
 
@@ -37,10 +34,7 @@ fn main() {
         "/// Built-in driver components: (name, bytes).\npub const BUILTIN_PLUGINS: &[(&str, &[u8])] = &[\n",
     );
     for (name, path) in &list {
-        code.push_str(&format!(
-            "    ({name:?}, include_bytes!({:?})),\n",
-            path.display().to_string()
-        ));
+        code.push_str(&format!("    ({name:?}, include_bytes!({:?})),\n", path.display().to_string()));
     }
     code.push_str("];\n");
     std::fs::write(out.join("builtin_plugins.rs"), code).unwrap();
@@ -51,13 +45,7 @@ fn build_plugins(root: &Path, plugins: &Path) -> Vec<(String, PathBuf)> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut cmd = Command::new(cargo);
     cmd.current_dir(plugins)
-        .args([
-            "build",
-            "--release",
-            "--target",
-            "wasm32-wasip2",
-            "--target-dir",
-        ])
+        .args(["build", "--release", "--target", "wasm32-wasip2", "--target-dir"])
         .arg(&target_dir);
     // The outer build's settings are for the host, not for the wasm guests.
     for var in [
@@ -92,14 +80,8 @@ fn build_plugins(root: &Path, plugins: &Path) -> Vec<(String, PathBuf)> {
     BUILTIN
         .iter()
         .map(|name| {
-            let p = target_dir
-                .join("wasm32-wasip2/release")
-                .join(format!("{name}.wasm"));
-            assert!(
-                p.is_file(),
-                "plugin {name} was built but {} is missing",
-                p.display()
-            );
+            let p = target_dir.join("wasm32-wasip2/release").join(format!("{name}.wasm"));
+            assert!(p.is_file(), "plugin {name} was built but {} is missing", p.display());
             (name.to_string(), p)
         })
         .collect()

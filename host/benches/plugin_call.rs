@@ -7,7 +7,9 @@
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
-use netpulse::plugin::{CallContext, CommandOptions, Plugins, SandboxLimits, SessionState, Transport, TransportReadError};
+use netpulse::plugin::{
+    CallContext, CommandOptions, Plugins, SandboxLimits, SessionState, Transport, TransportReadError,
+};
 use std::collections::HashMap;
 
 use regex::bytes::{Regex, RegexBuilder};
@@ -27,7 +29,11 @@ impl Transport for MemoryDevice {
         Ok(())
     }
 
-    fn read_until(&mut self, pattern: &str, _timeout: Duration) -> Result<(String, String), TransportReadError> {
+    fn read_until(
+        &mut self,
+        pattern: &str,
+        _timeout: Duration,
+    ) -> Result<(String, String), TransportReadError> {
         if !self.patterns.contains_key(pattern) {
             let re = RegexBuilder::new(pattern)
                 .multi_line(true)
@@ -60,7 +66,12 @@ fn main() {
         .expect("built-in plugins load");
     let driver = plugins.driver_for("cisco_ios").expect("cisco_ios is built in");
     let state = SessionState { prompt: "R1".into(), data: String::new() };
-    let options = CommandOptions { read_timeout_ms: 1000, expect_string: None, strip_prompt: true, strip_command: true };
+    let options = CommandOptions {
+        read_timeout_ms: 1000,
+        expect_string: None,
+        strip_prompt: true,
+        strip_command: true,
+    };
     let ctx = CallContext::default();
     let mut device = MemoryDevice { pending: VecDeque::new(), patterns: HashMap::new() };
     let n = 20_000;
@@ -80,5 +91,10 @@ fn main() {
     samples.sort();
     let pct = |p: f64| samples[((samples.len() as f64 - 1.0) * p) as usize].as_secs_f64() * 1e6;
     println!("plugin call (fresh instance + send-command, in-memory device), {n} calls:");
-    println!("  p50 {:.1} us, p99 {:.1} us, {:.0} calls/s", pct(0.50), pct(0.99), (n + 1000) as f64 / total.as_secs_f64());
+    println!(
+        "  p50 {:.1} us, p99 {:.1} us, {:.0} calls/s",
+        pct(0.50),
+        pct(0.99),
+        (n + 1000) as f64 / total.as_secs_f64()
+    );
 }

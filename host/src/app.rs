@@ -42,11 +42,7 @@ pub fn sandbox_limits(s: &Settings) -> SandboxLimits {
 
 /// Load the built-in plugins and those in the configured folder.
 pub fn load_plugins(s: &Settings) -> anyhow::Result<(Plugins, Vec<LoadProblem>)> {
-    Plugins::load(
-        crate::builtin::BUILTIN_PLUGINS,
-        s.plugins_dir.as_deref(),
-        sandbox_limits(s),
-    )
+    Plugins::load(crate::builtin::BUILTIN_PLUGINS, s.plugins_dir.as_deref(), sandbox_limits(s))
 }
 
 /// Start the parts named in `roles`.
@@ -79,14 +75,7 @@ pub async fn start(settings: Settings, roles: Roles) -> anyhow::Result<Running> 
     } else {
         (None, None)
     };
-    Ok(Running {
-        api_addr,
-        node_id: node.as_ref().map(|n| n.id.clone()),
-        store,
-        node,
-        api_stop,
-        api_task,
-    })
+    Ok(Running { api_addr, node_id: node.as_ref().map(|n| n.id.clone()), store, node, api_stop, api_task })
 }
 
 impl Running {

@@ -88,13 +88,7 @@ impl Default for Settings {
 
 impl Default for NodeSettings {
     fn default() -> Self {
-        Self {
-            name: None,
-            fifo_workers: 4,
-            capacity: 1000,
-            heartbeat_s: 5.0,
-            pinned_idle_s: 600.0,
-        }
+        Self { name: None, fifo_workers: 4, capacity: 1000, heartbeat_s: 5.0, pinned_idle_s: 600.0 }
     }
 }
 
@@ -112,10 +106,7 @@ impl Default for JobDefaults {
 
 impl Default for PluginSettings {
     fn default() -> Self {
-        Self {
-            deadline_s: 30.0,
-            memory_mib: 64,
-        }
+        Self { deadline_s: 30.0, memory_mib: 64 }
     }
 }
 
@@ -129,9 +120,8 @@ impl Settings {
     pub fn load(file: Option<&Path>) -> Result<Settings, ConfigError> {
         let mut s = match file {
             Some(path) => {
-                let text = std::fs::read_to_string(path).map_err(|e| {
-                    ConfigError(format!("cannot read config file {}: {e}", path.display()))
-                })?;
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| ConfigError(format!("cannot read config file {}: {e}", path.display())))?;
                 toml::from_str(&text)
                     .map_err(|e| ConfigError(format!("config file {}: {e}", path.display())))?
             }
@@ -148,9 +138,7 @@ impl Settings {
         where
             T::Err: std::fmt::Display,
         {
-            v.trim()
-                .parse()
-                .map_err(|e| ConfigError(format!("{name}={v:?}: {e}")))
+            v.trim().parse().map_err(|e| ConfigError(format!("{name}={v:?}: {e}")))
         }
         let get = |k: &str| get(k).filter(|v| !v.trim().is_empty());
         if let Some(v) = get("NETPULSE_LISTEN") {
@@ -166,11 +154,7 @@ impl Settings {
             self.plugins_dir = Some(PathBuf::from(v));
         }
         if let Some(v) = get("NETPULSE_API_KEYS").or_else(|| get("NETPULSE_API_KEY")) {
-            self.api_keys = v
-                .split(',')
-                .map(|k| k.trim().to_string())
-                .filter(|k| !k.is_empty())
-                .collect();
+            self.api_keys = v.split(',').map(|k| k.trim().to_string()).filter(|k| !k.is_empty()).collect();
         }
         if let Some(v) = get("NETPULSE_LOG_JSON") {
             self.log_json = matches!(v.trim(), "1" | "true" | "yes");
@@ -230,19 +214,13 @@ impl Settings {
             return bad("redis_prefix must be a non-empty word".into());
         }
         if !(0.05..=3600.0).contains(&self.node.heartbeat_s) {
-            return bad(format!(
-                "node.heartbeat_s {} must be between 0.05 and 3600",
-                self.node.heartbeat_s
-            ));
+            return bad(format!("node.heartbeat_s {} must be between 0.05 and 3600", self.node.heartbeat_s));
         }
         if self.node.pinned_idle_s <= 0.0 || !self.node.pinned_idle_s.is_finite() {
             return bad("node.pinned_idle_s must be a positive number of seconds".into());
         }
         if !(1..=86400).contains(&self.jobs.ttl_s) {
-            return bad(format!(
-                "jobs.ttl_s {} must be between 1 and 86400",
-                self.jobs.ttl_s
-            ));
+            return bad(format!("jobs.ttl_s {} must be between 1 and 86400", self.jobs.ttl_s));
         }
         if !(1..=86400).contains(&self.jobs.execution_timeout_s) {
             return bad(format!(
@@ -277,13 +255,10 @@ impl Settings {
 
     /// The node id: configured, or `<hostname>-<pid>`.
     pub fn node_name(&self) -> String {
-        self.node.name.clone().unwrap_or_else(|| {
-            format!(
-                "{}-{}",
-                crate::queue::registry::hostname(),
-                std::process::id()
-            )
-        })
+        self.node
+            .name
+            .clone()
+            .unwrap_or_else(|| format!("{}-{}", crate::queue::registry::hostname(), std::process::id()))
     }
 }
 
@@ -302,10 +277,7 @@ mod tests {
         .unwrap();
         assert_eq!(s.listen.port(), 9100);
         assert_eq!(s.api_keys, vec!["a", "b"]);
-        let err = s
-            .apply_env(|k| (k == "NETPULSE_CAPACITY").then(|| "many".into()))
-            .unwrap_err()
-            .to_string();
+        let err = s.apply_env(|k| (k == "NETPULSE_CAPACITY").then(|| "many".into())).unwrap_err().to_string();
         assert!(err.contains("NETPULSE_CAPACITY"), "{err}");
     }
 

@@ -17,11 +17,7 @@ fn presented<'a>(headers: &'a HeaderMap, query: &'a [(String, String)]) -> Optio
     if let Some((_, v)) = query.iter().find(|(k, _)| k.eq_ignore_ascii_case(NAME)) {
         return Some(v.clone());
     }
-    for cookie in headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-    {
+    for cookie in headers.get_all(COOKIE).iter().filter_map(|v| v.to_str().ok()) {
         for part in cookie.split(';') {
             if let Some((k, v)) = part.trim().split_once('=')
                 && k.trim().eq_ignore_ascii_case(NAME)
@@ -34,11 +30,7 @@ fn presented<'a>(headers: &'a HeaderMap, query: &'a [(String, String)]) -> Optio
 }
 
 /// Accept the request or say why not.
-pub fn check(
-    keys: &[String],
-    headers: &HeaderMap,
-    query: &[(String, String)],
-) -> Result<(), ApiError> {
+pub fn check(keys: &[String], headers: &HeaderMap, query: &[(String, String)]) -> Result<(), ApiError> {
     let Some(given) = presented(headers, query) else {
         return Err(ApiError::Forbidden(
             "missing API key: send it as the X-API-KEY header, query parameter or cookie".into(),
@@ -49,11 +41,7 @@ pub fn check(
     for k in keys {
         ok |= k.as_bytes().ct_eq(given.as_bytes());
     }
-    if bool::from(ok) {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden("wrong API key".into()))
-    }
+    if bool::from(ok) { Ok(()) } else { Err(ApiError::Forbidden("wrong API key".into())) }
 }
 
 #[cfg(test)]
@@ -67,22 +55,13 @@ mod tests {
         let mut h = HeaderMap::new();
         h.insert("X-Api-Key", HeaderValue::from_static("k1"));
         assert!(check(&keys, &h, &[]).is_ok());
-        assert!(
-            check(
-                &keys,
-                &HeaderMap::new(),
-                &[("X-API-KEY".into(), "k1".into())]
-            )
-            .is_ok()
-        );
+        assert!(check(&keys, &HeaderMap::new(), &[("X-API-KEY".into(), "k1".into())]).is_ok());
         let mut c = HeaderMap::new();
         c.insert(COOKIE, HeaderValue::from_static("a=b; X-API-KEY=k1"));
         assert!(check(&keys, &c, &[]).is_ok());
         let mut bad = HeaderMap::new();
         bad.insert("x-api-key", HeaderValue::from_static("k2"));
-        assert!(
-            matches!(check(&keys, &bad, &[]), Err(ApiError::Forbidden(m)) if m.contains("wrong"))
-        );
+        assert!(matches!(check(&keys, &bad, &[]), Err(ApiError::Forbidden(m)) if m.contains("wrong")));
         assert!(
             matches!(check(&keys, &HeaderMap::new(), &[]), Err(ApiError::Forbidden(m)) if m.contains("missing"))
         );

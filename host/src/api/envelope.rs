@@ -23,24 +23,15 @@ fn respond(status: StatusCode, body: &Value) -> Response<Body> {
 /// A success envelope with `data`.
 pub fn ok<T: Serialize>(status: StatusCode, data: &T) -> Response<Body> {
     let data = serde_json::to_value(data).unwrap_or(Value::Null);
-    respond(
-        status,
-        &json!({"code": 200, "message": "success", "data": data}),
-    )
+    respond(status, &json!({"code": 200, "message": "success", "data": data}))
 }
 
 /// An error envelope.
 pub fn error(e: &ApiError) -> Response<Body> {
-    respond(
-        e.status(),
-        &json!({"code": -1, "message": e.to_string(), "data": e.data()}),
-    )
+    respond(e.status(), &json!({"code": -1, "message": e.to_string(), "data": e.data()}))
 }
 
 /// An envelope with an explicit status, code and data (health when unhealthy).
 pub fn custom(status: StatusCode, code: i64, message: &str, data: Value) -> Response<Body> {
-    respond(
-        status,
-        &json!({"code": code, "message": message, "data": data}),
-    )
+    respond(status, &json!({"code": code, "message": message, "data": data}))
 }

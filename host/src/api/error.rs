@@ -28,10 +28,7 @@ pub enum ApiError {
     Conflict(String),
     /// The body is JSON but invalid (422); `data` carries details.
     #[error("{message}")]
-    Unprocessable {
-        message: String,
-        data: Option<Value>,
-    },
+    Unprocessable { message: String, data: Option<Value> },
     /// Redis is unreachable (503).
     #[error("{0}")]
     Unavailable(String),
@@ -42,10 +39,7 @@ pub enum ApiError {
 
 impl ApiError {
     pub fn unprocessable(message: impl Into<String>) -> Self {
-        ApiError::Unprocessable {
-            message: message.into(),
-            data: None,
-        }
+        ApiError::Unprocessable { message: message.into(), data: None }
     }
 
     pub fn status(&self) -> StatusCode {

@@ -73,12 +73,7 @@ pub struct Req {
 impl Req {
     /// The value of query parameter `name` (last one wins); empty values count as absent.
     pub fn param(&self, name: &str) -> Option<&str> {
-        self.query
-            .iter()
-            .rev()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-            .filter(|v| !v.is_empty())
+        self.query.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).filter(|v| !v.is_empty())
     }
 
     /// Reject query parameters other than `allowed` (and the API key).
@@ -110,12 +105,7 @@ async fn handle(state: Arc<ApiState>, req: Request<Incoming>) -> Response<Body> 
             .await
             .map_err(|e| ApiError::BadRequest(format!("cannot read the request body: {e}")))?
             .to_bytes();
-        let req = Req {
-            method: parts.method.clone(),
-            path: parts.uri.path().to_string(),
-            query,
-            body,
-        };
+        let req = Req { method: parts.method.clone(), path: parts.uri.path().to_string(), query, body };
         routes::route(&state, req).await
     }
     .await;
@@ -140,11 +130,7 @@ async fn handle(state: Arc<ApiState>, req: Request<Incoming>) -> Response<Body> 
 
 /// Serve the API on `listener` until `shutdown` turns true; in-flight requests
 /// get a few seconds to finish.
-pub async fn serve(
-    listener: TcpListener,
-    state: Arc<ApiState>,
-    mut shutdown: watch::Receiver<bool>,
-) {
+pub async fn serve(listener: TcpListener, state: Arc<ApiState>, mut shutdown: watch::Receiver<bool>) {
     let mut conns = tokio::task::JoinSet::new();
     loop {
         let (stream, _) = tokio::select! {
@@ -178,8 +164,7 @@ pub async fn serve(
         });
         while conns.try_join_next().is_some() {}
     }
-    let _ = tokio::time::timeout(Duration::from_secs(5), async {
-        while conns.join_next().await.is_some() {}
-    })
-    .await;
+    let _ =
+        tokio::time::timeout(Duration::from_secs(5), async { while conns.join_next().await.is_some() {} })
+            .await;
 }

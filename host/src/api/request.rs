@@ -80,7 +80,11 @@ pub fn parse_exec(body: &[u8], defaults: &JobDefaults) -> Result<(JobSpec, Crede
 }
 
 /// Validate a body already parsed as JSON.
-pub fn from_value(value: Value, defaults: &JobDefaults, kind: Kind) -> Result<(JobSpec, Credentials), ApiError> {
+pub fn from_value(
+    value: Value,
+    defaults: &JobDefaults,
+    kind: Kind,
+) -> Result<(JobSpec, Credentials), ApiError> {
     let raw: RawExecRequest = serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
         ApiError::unprocessable(format!("field `{path}`: {}", e.into_inner()))
@@ -156,22 +160,14 @@ fn lines(field: &str, v: Lines) -> Result<(Vec<String>, bool), ApiError> {
     if let Some(i) = list.iter().position(|l| l.trim().is_empty()) {
         return Err(bad(format!("`{field}[{i}]` is empty")));
     }
-    if let Some(i) = list
-        .iter()
-        .position(|l| l.contains('\n') || l.contains('\r'))
-    {
+    if let Some(i) = list.iter().position(|l| l.contains('\n') || l.contains('\r')) {
         if single && field == "config" {
             // A multi-line config string is a list of lines.
-            let l: Vec<String> = list[0]
-                .lines()
-                .filter(|l| !l.trim().is_empty())
-                .map(str::to_string)
-                .collect();
+            let l: Vec<String> =
+                list[0].lines().filter(|l| !l.trim().is_empty()).map(str::to_string).collect();
             return Ok((l, false));
         }
-        return Err(bad(format!(
-            "`{field}[{i}]` contains a line break: send one line per list item"
-        )));
+        return Err(bad(format!("`{field}[{i}]` contains a line break: send one line per list item")));
     }
     Ok((list, single))
 }
@@ -180,13 +176,15 @@ fn ranged(field: &str, v: Option<i64>, default: u64, lo: u64, hi: u64) -> Result
     match v {
         None => Ok(default),
         Some(n) if n >= lo as i64 && n <= hi as i64 => Ok(n as u64),
-        Some(n) => Err(bad(format!(
-            "`{field}` is {n}; it must be between {lo} and {hi} seconds"
-        ))),
+        Some(n) => Err(bad(format!("`{field}` is {n}; it must be between {lo} and {hi} seconds"))),
     }
 }
 
-fn validate(raw: RawExecRequest, defaults: &JobDefaults, kind: Kind) -> Result<(JobSpec, Credentials), ApiError> {
+fn validate(
+    raw: RawExecRequest,
+    defaults: &JobDefaults,
+    kind: Kind,
+) -> Result<(JobSpec, Credentials), ApiError> {
     // Driver: netmiko (CLI over SSH through the vendor plugin) or paramiko (linux, FIFO).
     let driver = raw.driver.as_deref().unwrap_or("netmiko");
     let paramiko = match driver {
@@ -198,14 +196,12 @@ fn validate(raw: RawExecRequest, defaults: &JobDefaults, kind: Kind) -> Result<(
             )));
         }
         other => {
-            return Err(bad(format!(
-                "unknown driver {other:?}; valid values: netmiko (default), paramiko"
-            )));
+            return Err(bad(format!("unknown driver {other:?}; valid values: netmiko (default), paramiko")));
         }
     };
-    let ca = raw.connection_args.ok_or_else(|| {
-        bad("`connection_args` is required (device_type, host, username, password)")
-    })?;
+    let ca = raw
+        .connection_args
+        .ok_or_else(|| bad("`connection_args` is required (device_type, host, username, password)"))?;
     for k in ca.extra.keys() {
         tracing::warn!("connection_args.{k} is not used by NetPulse and was ignored");
     }
@@ -214,17 +210,13 @@ fn validate(raw: RawExecRequest, defaults: &JobDefaults, kind: Kind) -> Result<(
         return Err(bad("`connection_args.host` is required"));
     }
     if host.contains(|c: char| c.is_whitespace() || c == '"' || c == '\'' || c == '/') {
-        return Err(bad(format!(
-            "`connection_args.host` {host:?} is not a host name or address"
-        )));
+        return Err(bad(format!("`connection_args.host` {host:?} is not a host name or address")));
     }
     let device_type = match (ca.device_type.map(|t| t.trim().to_string()), paramiko) {
         (Some(t), _) if !t.is_empty() => t,
         (_, true) => "linux".to_string(),
         _ => {
-            return Err(bad(
-                "`connection_args.device_type` is required (e.g. \"cisco_ios\")",
-            ));
+            return Err(bad("`connection_args.device_type` is required (e.g. \"cisco_ios\")"));
         }
     };
     let username = ca.username.unwrap_or_default();
@@ -237,9 +229,7 @@ fn validate(raw: RawExecRequest, defaults: &JobDefaults, kind: Kind) -> Result<(
     }
     let timeout_s = ca.timeout.unwrap_or(defaults.connect_timeout_s);
     if !(timeout_s > 0.0 && timeout_s <= 3600.0) {
-        return Err(bad(
-            "`connection_args.timeout` must be between 0 and 3600 seconds",
-        ));
+        return Err(bad("`connection_args.timeout` must be between 0 and 3600 seconds"));
     }
 
     // Exactly one of command / config.
@@ -284,16 +274,11 @@ fn validate(raw: RawExecRequest, defaults: &JobDefaults, kind: Kind) -> Result<(
     let top = raw.top;
     for (name, v) in [
         ("parsing", top.parsing.as_ref().or(opts.parsing.as_ref())),
-        (
-            "rendering",
-            top.rendering.as_ref().or(opts.rendering.as_ref()),
-        ),
+        ("rendering", top.rendering.as_ref().or(opts.rendering.as_ref())),
         ("webhook", top.webhook.as_ref().or(opts.webhook.as_ref())),
     ] {
         if v.is_some_and(|v| !v.is_null()) {
-            return Err(bad(format!(
-                "`{name}` is not available in this version of NetPulse-rs"
-            )));
+            return Err(bad(format!("`{name}` is not available in this version of NetPulse-rs")));
         }
     }
     let strategy = match top.queue_strategy.or(opts.queue_strategy).as_deref() {
@@ -309,9 +294,7 @@ fn validate(raw: RawExecRequest, defaults: &JobDefaults, kind: Kind) -> Result<(
         Some("pinned") => QueueStrategy::Pinned,
         Some("fifo") => QueueStrategy::Fifo,
         Some(other) => {
-            return Err(bad(format!(
-                "unknown queue_strategy {other:?}; valid values: pinned, fifo"
-            )));
+            return Err(bad(format!("unknown queue_strategy {other:?}; valid values: pinned, fifo")));
         }
     };
     let ttl_s = ranged("ttl", top.ttl.or(opts.ttl), defaults.ttl_s, 1, 86400)?;
@@ -322,13 +305,8 @@ fn validate(raw: RawExecRequest, defaults: &JobDefaults, kind: Kind) -> Result<(
         1,
         86400,
     )?;
-    let result_ttl_s = ranged(
-        "result_ttl",
-        top.result_ttl.or(opts.result_ttl),
-        defaults.result_ttl_s,
-        60,
-        604800,
-    )?;
+    let result_ttl_s =
+        ranged("result_ttl", top.result_ttl.or(opts.result_ttl), defaults.result_ttl_s, 60, 604800)?;
 
     let mut driver_args = driver_args(raw.driver_args.unwrap_or_default())?;
     if raw.save == Some(true) {
@@ -345,13 +323,7 @@ fn validate(raw: RawExecRequest, defaults: &JobDefaults, kind: Kind) -> Result<(
             port,
             username,
             timeout_s,
-            keepalive_s: ca
-                .keepalive
-                .unwrap_or(if strategy == QueueStrategy::Pinned {
-                    60
-                } else {
-                    0
-                }),
+            keepalive_s: ca.keepalive.unwrap_or(if strategy == QueueStrategy::Pinned { 60 } else { 0 }),
         },
         work,
         single,
@@ -361,36 +333,22 @@ fn validate(raw: RawExecRequest, defaults: &JobDefaults, kind: Kind) -> Result<(
         execution_timeout_s,
         result_ttl_s,
     };
-    let credentials = Credentials {
-        password: ca.password.unwrap_or_default(),
-        secret: ca.secret,
-    };
+    let credentials = Credentials { password: ca.password.unwrap_or_default(), secret: ca.secret };
     Ok((spec, credentials))
 }
 
 fn driver_args(map: Map<String, Value>) -> Result<DriverArgs, ApiError> {
-    let mut a = DriverArgs {
-        strip_prompt: true,
-        strip_command: true,
-        exit_config_mode: true,
-        ..Default::default()
-    };
+    let mut a =
+        DriverArgs { strip_prompt: true, strip_command: true, exit_config_mode: true, ..Default::default() };
     for (k, v) in map {
-        let want_bool = |v: &Value| {
-            v.as_bool()
-                .ok_or_else(|| bad(format!("`driver_args.{k}` must be true or false")))
-        };
+        let want_bool =
+            |v: &Value| v.as_bool().ok_or_else(|| bad(format!("`driver_args.{k}` must be true or false")));
         let want_regex = |v: &Value| -> Result<String, ApiError> {
-            let s = v.as_str().ok_or_else(|| {
-                bad(format!(
-                    "`driver_args.{k}` must be a string (a regular expression)"
-                ))
-            })?;
-            regex::Regex::new(s).map_err(|e| {
-                bad(format!(
-                    "`driver_args.{k}` is not a valid regular expression: {e}"
-                ))
-            })?;
+            let s = v
+                .as_str()
+                .ok_or_else(|| bad(format!("`driver_args.{k}` must be a string (a regular expression)")))?;
+            regex::Regex::new(s)
+                .map_err(|e| bad(format!("`driver_args.{k}` is not a valid regular expression: {e}")))?;
             Ok(s.to_string())
         };
         match k.as_str() {
@@ -447,7 +405,10 @@ mod tests {
         .unwrap();
         assert_eq!(spec.queue_name(), "FifoQ");
         assert_eq!(spec.ttl_s, 10);
-        let (spec, _) = parse(&format!(r#"{{{CA}, "command": "a", "queue_strategy": "fifo", "options": {{"queue_strategy": "pinned"}}}}"#)).unwrap();
+        let (spec, _) = parse(&format!(
+            r#"{{{CA}, "command": "a", "queue_strategy": "fifo", "options": {{"queue_strategy": "pinned"}}}}"#
+        ))
+        .unwrap();
         assert_eq!(spec.strategy, QueueStrategy::Fifo);
     }
 
@@ -459,16 +420,12 @@ mod tests {
         ));
         assert_eq!(code, 422);
         assert!(m.contains("connection_args.host"), "{m}");
-        let (code, m) = msg(parse(&format!(
-            r#"{{{CA}, "command": "a", "config": ["b"]}}"#
-        )));
+        let (code, m) = msg(parse(&format!(r#"{{{CA}, "command": "a", "config": ["b"]}}"#)));
         assert_eq!(code, 422);
         assert!(m.contains("command") && m.contains("config"), "{m}");
         let (_, m) = msg(parse(&format!(r#"{{{CA}, "command": "a", "ttl": 0}}"#)));
         assert!(m.contains("ttl"), "{m}");
-        let (_, m) = msg(parse(&format!(
-            r#"{{{CA}, "driver": "napalm", "command": "a"}}"#
-        )));
+        let (_, m) = msg(parse(&format!(r#"{{{CA}, "driver": "napalm", "command": "a"}}"#)));
         assert!(m.contains("netmiko"), "{m}");
         let (_, m) = msg(parse(r#"{"connection_args": {"host": 5}, "command": "a"}"#));
         assert!(m.contains("connection_args.host"), "{m}");
@@ -479,9 +436,6 @@ mod tests {
         let body = r#"{"connection_args": {"device_type": "cisco_ios", "host": "h", "port": 2222, "username": "u"}, "config": "hostname x\ninterface lo0"}"#;
         let (spec, _) = parse(body).unwrap();
         assert_eq!(spec.queue_name(), "pinned_h:2222");
-        assert_eq!(
-            spec.work,
-            Work::Config(vec!["hostname x".into(), "interface lo0".into()])
-        );
+        assert_eq!(spec.work, Work::Config(vec!["hostname x".into(), "interface lo0".into()]));
     }
 }

@@ -18,9 +18,7 @@ fn data_dir() -> PathBuf {
     std::env::var_os("NETPULSE_DATA_DIR")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("XDG_DATA_HOME").map(|d| PathBuf::from(d).join("netpulse")))
-        .or_else(|| {
-            std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share/netpulse"))
-        })
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share/netpulse")))
         .unwrap_or_else(|| std::env::temp_dir().join("netpulse"))
 }
 
@@ -32,10 +30,7 @@ async fn answers(url: &str) -> bool {
         let mut c = client.get_multiplexed_async_connection().await.ok()?;
         redis::cmd("PING").query_async::<String>(&mut c).await.ok()
     };
-    matches!(
-        tokio::time::timeout(Duration::from_secs(2), attempt).await,
-        Ok(Some(_))
-    )
+    matches!(tokio::time::timeout(Duration::from_secs(2), attempt).await, Ok(Some(_)))
 }
 
 /// `Ok(None)` when Redis answers at `url`; a started private server when it did
@@ -59,16 +54,7 @@ pub async fn ensure(url: &str) -> Result<Option<PrivateRedis>, String> {
         .map(|a| a.port())
         .map_err(|e| format!("cannot find a free port for a private Redis: {e}"))?;
     let child = Command::new("redis-server")
-        .args([
-            "--bind",
-            "127.0.0.1",
-            "--port",
-            &port.to_string(),
-            "--appendonly",
-            "yes",
-            "--save",
-            "",
-        ])
+        .args(["--bind", "127.0.0.1", "--port", &port.to_string(), "--appendonly", "yes", "--save", ""])
         .arg("--dir")
         .arg(&dir)
         .stdout(Stdio::null())
@@ -83,16 +69,11 @@ pub async fn ensure(url: &str) -> Result<Option<PrivateRedis>, String> {
                 "netpulse: nothing answered at {url}; started a private redis-server on {private}, data in {}",
                 dir.display()
             );
-            return Ok(Some(PrivateRedis {
-                url: private,
-                _child: child,
-            }));
+            return Ok(Some(PrivateRedis { url: private, _child: child }));
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    Err(format!(
-        "started redis-server on port {port} but it did not answer within 5 s"
-    ))
+    Err(format!("started redis-server on port {port} but it did not answer within 5 s"))
 }
 
 /// The API key for `up` without a configured key: generated once, kept in the
@@ -109,9 +90,7 @@ pub fn api_key_for_laptop() -> Result<String, String> {
     let key: String = {
         use rand::Rng;
         let mut rng = rand::rng();
-        (0..32)
-            .map(|_| format!("{:02x}", rng.random::<u8>()))
-            .collect()
+        (0..32).map(|_| format!("{:02x}", rng.random::<u8>())).collect()
     };
     std::fs::create_dir_all(data_dir())
         .map_err(|e| format!("cannot create {}: {e}", data_dir().display()))?;

@@ -57,21 +57,10 @@ pub async fn run(cli: Cli) -> i32 {
     init_logs(settings.log_json);
     let command = cli.command.unwrap_or(Command::Up);
     let roles = match command {
-        Command::Up => Roles {
-            api: true,
-            node: true,
-        },
-        Command::Serve => Roles {
-            api: true,
-            node: false,
-        },
-        Command::Node => Roles {
-            api: false,
-            node: true,
-        },
-        Command::Plugin {
-            command: PluginCommand::List,
-        } => return plugin_list(&settings),
+        Command::Up => Roles { api: true, node: true },
+        Command::Serve => Roles { api: true, node: false },
+        Command::Node => Roles { api: false, node: true },
+        Command::Plugin { command: PluginCommand::List } => return plugin_list(&settings),
     };
     // Keep a private Redis alive for the life of the process when `up` starts one.
     let mut _private_redis = None;
@@ -123,10 +112,7 @@ pub async fn run(cli: Cli) -> i32 {
 fn plugin_list(settings: &Settings) -> i32 {
     match app::load_plugins(settings) {
         Ok((plugins, problems)) => {
-            println!(
-                "{:<16} {:<10} {:<30} FILE",
-                "NAME", "VERSION", "DEVICE TYPES"
-            );
+            println!("{:<16} {:<10} {:<30} FILE", "NAME", "VERSION", "DEVICE TYPES");
             for p in plugins.all() {
                 println!(
                     "{:<16} {:<10} {:<30} {}",
@@ -151,9 +137,7 @@ fn plugin_list(settings: &Settings) -> i32 {
 fn init_logs(json: bool) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("NETPULSE_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     if json {
         builder.json().init();
     } else {
@@ -165,14 +149,13 @@ async fn wait_for_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut term =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(s) => s,
-                Err(_) => {
-                    let _ = ctrl_c.await;
-                    return;
-                }
-            };
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => {
+                let _ = ctrl_c.await;
+                return;
+            }
+        };
         tokio::select! {
             _ = ctrl_c => {}
             _ = term.recv() => {}

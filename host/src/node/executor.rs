@@ -9,8 +9,7 @@ use serde_json::{Map, Value};
 
 use super::session::{BlockingShell, DeviceSession};
 use crate::plugin::{
-    CallContext, CallError, CommandOptions, ConfigOptions, DriverError, DriverPlugin, Plugins,
-    SessionOptions,
+    CallContext, CallError, CommandOptions, ConfigOptions, DriverError, DriverPlugin, Plugins, SessionOptions,
 };
 use crate::queue::{ClaimedJob, ErrorKind, JobError, JobResult, Work};
 use crate::ssh::{ConnectParams, SshError, SshShell};
@@ -68,10 +67,7 @@ async fn on_shell<R: Send + 'static>(
             session.shell = Some(shell);
             Ok(r)
         }
-        Err(e) => Err(JobError::new(
-            ErrorKind::PluginError,
-            format!("driver call aborted: {e}"),
-        )),
+        Err(e) => Err(JobError::new(ErrorKind::PluginError, format!("driver call aborted: {e}"))),
     }
 }
 
@@ -95,11 +91,7 @@ pub async fn run_job(
         return (fail(ErrorKind::PluginError, msg), SessionVerdict::Keep);
     };
     let deadline = Instant::now() + Duration::from_secs(spec.execution_timeout_s);
-    let ctx = CallContext {
-        job: job.id.clone(),
-        device: device.clone(),
-        job_deadline: Some(deadline),
-    };
+    let ctx = CallContext { job: job.id.clone(), device: device.clone(), job_deadline: Some(deadline) };
     let fp = fingerprint(job);
 
     // Drop a session that is closed, was opened with other credentials, or by another plugin.
@@ -119,15 +111,13 @@ pub async fn run_job(
     let session = slot.as_mut().expect("session present");
     let result = run_work(session, job, defaults, &ctx).await;
     let result = match result {
-        Err(e) if Instant::now() >= deadline && e.kind == ErrorKind::TimeoutError => {
-            Err(JobError::new(
-                ErrorKind::TimeoutError,
-                format!(
-                    "the job ran past its execution_timeout of {} s: {}",
-                    spec.execution_timeout_s, e.message
-                ),
-            ))
-        }
+        Err(e) if Instant::now() >= deadline && e.kind == ErrorKind::TimeoutError => Err(JobError::new(
+            ErrorKind::TimeoutError,
+            format!(
+                "the job ran past its execution_timeout of {} s: {}",
+                spec.execution_timeout_s, e.message
+            ),
+        )),
         other => other,
     };
     if !session.is_open() {
@@ -162,17 +152,11 @@ async fn open_session(
                 ErrorKind::ConnectionError
             }
         };
-        (
-            JobError::new(kind, e.to_string()),
-            SessionVerdict::DeviceDown,
-        )
+        (JobError::new(kind, e.to_string()), SessionVerdict::DeviceDown)
     })?;
     let mut session = DeviceSession {
         shell: Some(BlockingShell::new(shell)),
-        state: crate::plugin::SessionState {
-            prompt: String::new(),
-            data: String::new(),
-        },
+        state: crate::plugin::SessionState { prompt: String::new(), data: String::new() },
         plugin: plugin.clone(),
         fingerprint: fp,
     };
@@ -181,17 +165,10 @@ async fn open_session(
         host: d.host.clone(),
         username: d.username.clone(),
         secret: job.credentials.secret.clone(),
-        timeout_ms: ms(job
-            .spec
-            .driver_args
-            .read_timeout_s
-            .unwrap_or(defaults.read_timeout_s)),
+        timeout_ms: ms(job.spec.driver_args.read_timeout_s.unwrap_or(defaults.read_timeout_s)),
     };
     let ctx2 = ctx.clone();
-    let r = on_shell(&mut session, move |p, sh| {
-        p.prepare_session(sh, &ctx2, &options)
-    })
-    .await;
+    let r = on_shell(&mut session, move |p, sh| p.prepare_session(sh, &ctx2, &options)).await;
     let state = match r {
         Ok(Ok(Ok(state))) => state,
         Ok(Ok(Err(e))) => {
@@ -230,12 +207,7 @@ async fn run_work(
     if let Some(sh) = session.shell.as_mut() {
         let stale = sh.shell.drain().await;
         if !stale.is_empty() {
-            tracing::debug!(
-                job = ctx.job,
-                device = ctx.device,
-                "dropped {} stale bytes",
-                stale.len()
-            );
+            tracing::debug!(job = ctx.job, device = ctx.device, "dropped {} stale bytes", stale.len());
         }
     }
     match &job.spec.work {
@@ -250,19 +222,13 @@ async fn run_work(
                     strip_command: args.strip_command,
                 };
                 let (state, cmd, c) = (session.state.clone(), command.clone(), ctx.clone());
-                let r = on_shell(session, move |p, sh| {
-                    p.send_command(sh, &c, &state, &cmd, &options)
-                })
-                .await?;
+                let r =
+                    on_shell(session, move |p, sh| p.send_command(sh, &c, &state, &cmd, &options)).await?;
                 let text = r.map_err(call_error)?.map_err(driver_error)?;
                 out.insert(command.clone(), Value::String(text.clone()));
                 last = text;
             }
-            if job.spec.single {
-                Ok(Value::String(last))
-            } else {
-                Ok(Value::Object(out))
-            }
+            if job.spec.single { Ok(Value::String(last)) } else { Ok(Value::Object(out)) }
         }
         Work::Config(lines) => {
             let options = ConfigOptions {
@@ -273,10 +239,7 @@ async fn run_work(
                 extra: args.extra.clone(),
             };
             let (state, lines, c) = (session.state.clone(), lines.clone(), ctx.clone());
-            let r = on_shell(session, move |p, sh| {
-                p.send_config(sh, &c, &state, &lines, &options)
-            })
-            .await?;
+            let r = on_shell(session, move |p, sh| p.send_config(sh, &c, &state, &lines, &options)).await?;
             let reply = r.map_err(call_error)?.map_err(driver_error)?;
             session.state = reply.state;
             Ok(Value::String(reply.transcript))

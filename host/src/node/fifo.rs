@@ -11,28 +11,48 @@ use super::NodeCtx;
 use crate::queue::FIFO_QUEUE;
 use crate::queue::registry::WorkerEntry;
 
-/// One slot of the FIFO pool, until the node stops.
-pub async fn run(ctx: Arc<NodeCtx>, index: usize) {
-    let mut generation = 0;
-    while !ctx.stopping() {
-        let name = match generation {
-            0 => format!("{}/fifo-{index}", ctx.id),
-            g => format!("{}/fifo-{index}.{g}", ctx.id),
-        };
-        serve(&ctx, &name).await;
-        generation += 1;
+fn name(ctx: &NodeCtx, index: usize, generation: usize) -> String {
+    match generation {
+        0 => format!("{}/fifo-{index}", ctx.id),
+        g => format!("{}/fifo-{index}.{g}", ctx.id),
     }
 }
 
-/// Serve jobs as `name` until stopped (killed or node shutdown).
-async fn serve(ctx: &NodeCtx, name: &str) {
-    let kill = ctx
-        .add_worker(&WorkerEntry { name: name.to_string(), node: ctx.id.clone(), queues: vec![FIFO_QUEUE.to_string()] })
-        .await;
+async fn add(ctx: &NodeCtx, name: &str) -> Arc<Notify> {
+    ctx.add_worker(&WorkerEntry {
+        name: name.to_string(),
+        node: ctx.id.clone(),
+        queues: vec![FIFO_QUEUE.to_string()],
+    })
+    .await
+}
+
+/// Register the first worker of slot `index`; returns its stop switch.
+pub async fn register(ctx: &NodeCtx, index: usize) -> Arc<Notify> {
+    add(ctx, &name(ctx, index, 0)).await
+}
+
+/// One slot of the FIFO pool, until the node stops. `first` is the stop switch of
+/// the already registered first worker.
+pub async fn run(ctx: Arc<NodeCtx>, index: usize, first: Arc<Notify>) {
+    let mut kill = first;
+    let mut generation = 0;
+    loop {
+        serve(&ctx, &name(&ctx, index, generation), &kill).await;
+        if ctx.stopping() {
+            break;
+        }
+        generation += 1;
+        kill = add(&ctx, &name(&ctx, index, generation)).await;
+    }
+}
+
+/// Serve jobs as `name` until stopped (killed or node shutdown), then deregister.
+async fn serve(ctx: &NodeCtx, name: &str, kill: &Notify) {
     let keys = ctx.store.keys().clone();
     let queue = keys.queue(FIFO_QUEUE);
     let inbox = keys.inbox(name);
-    work(ctx, name, &queue, &inbox, &kill).await;
+    work(ctx, name, &queue, &inbox, kill).await;
     // Ids moved but not claimed go back to the head of the queue.
     let mut conn = ctx.store.conn();
     loop {

@@ -99,8 +99,7 @@ impl NodeCtx {
         job: ClaimedJob,
     ) -> SessionVerdict {
         let started = std::time::Instant::now();
-        let (result, verdict) =
-            executor::run_job(&self.plugins, &self.settings.jobs, slot, &job).await;
+        let (result, verdict) = executor::run_job(&self.plugins, &self.settings.jobs, slot, &job).await;
         let ok = result.error.is_none();
         tracing::info!(
             job = job.id,
@@ -160,11 +159,7 @@ impl NodeHandle {
 }
 
 /// Start a node: register, start workers, heartbeat.
-pub async fn start(
-    settings: Settings,
-    store: JobStore,
-    plugins: Arc<Plugins>,
-) -> anyhow::Result<NodeHandle> {
+pub async fn start(settings: Settings, store: JobStore, plugins: Arc<Plugins>) -> anyhow::Result<NodeHandle> {
     let id = settings.node_name();
     let (stop, shutdown) = watch::channel(false);
     let ctx = Arc::new(NodeCtx {
@@ -175,13 +170,13 @@ pub async fn start(
         workers: Mutex::new(HashMap::new()),
         shutdown,
     });
-    store
-        .register_node(&id, ctx.heartbeat_ms(), &plugins.device_types())
-        .await?;
+    store.register_node(&id, ctx.heartbeat_ms(), &plugins.device_types()).await?;
     let mut tasks = JoinSet::new();
     for i in 1..=settings.node.fifo_workers {
+        // Registered before `start` returns, so GET /worker lists them at once.
+        let first = fifo::register(&ctx, i).await;
         let c = ctx.clone();
-        tasks.spawn(async move { fifo::run(c, i).await });
+        tasks.spawn(async move { fifo::run(c, i, first).await });
     }
     let pinned = pinned::Dispatcher::new(ctx.clone());
     {
@@ -198,12 +193,7 @@ pub async fn start(
         capacity = settings.node.capacity,
         "node started"
     );
-    Ok(NodeHandle {
-        id,
-        stop,
-        tasks,
-        ctx,
-    })
+    Ok(NodeHandle { id, stop, tasks, ctx })
 }
 
 async fn heartbeat(ctx: Arc<NodeCtx>, pinned: Arc<pinned::Dispatcher>) {
@@ -214,18 +204,8 @@ async fn heartbeat(ctx: Arc<NodeCtx>, pinned: Arc<pinned::Dispatcher>) {
             _ = tokio::time::sleep(every) => {}
             _ = shutdown.changed() => return,
         }
-        let names: Vec<String> = ctx
-            .workers
-            .lock()
-            .expect("workers lock")
-            .keys()
-            .cloned()
-            .collect();
-        if let Err(e) = ctx
-            .store
-            .heartbeat(&ctx.id, &names, ctx.heartbeat_ms())
-            .await
-        {
+        let names: Vec<String> = ctx.workers.lock().expect("workers lock").keys().cloned().collect();
+        if let Err(e) = ctx.store.heartbeat(&ctx.id, &names, ctx.heartbeat_ms()).await {
             tracing::warn!("heartbeat failed: {e}");
         }
         pinned.renew_leases().await;

@@ -32,11 +32,7 @@ pub struct Dispatcher {
 
 impl Dispatcher {
     pub fn new(ctx: Arc<NodeCtx>) -> Arc<Self> {
-        Arc::new(Self {
-            ctx,
-            active: Mutex::new(HashMap::new()),
-            seq: AtomicU64::new(0),
-        })
+        Arc::new(Self { ctx, active: Mutex::new(HashMap::new()), seq: AtomicU64::new(0) })
     }
 
     fn lease_s(&self) -> u64 {
@@ -110,11 +106,7 @@ impl Dispatcher {
                 // Ours by lease but no slot: the exiting worker's release re-offers it.
                 continue;
             }
-            let token = format!(
-                "{}|{}",
-                self.ctx.id,
-                self.seq.fetch_add(1, Ordering::Relaxed)
-            );
+            let token = format!("{}|{}", self.ctx.id, self.seq.fetch_add(1, Ordering::Relaxed));
             let owner_key = keys.owner(&queue);
             let acquired: Result<Option<String>, _> = redis::cmd("SET")
                 .arg(&owner_key)
@@ -127,13 +119,10 @@ impl Dispatcher {
             match acquired {
                 Ok(Some(_)) => {
                     let notify = Arc::new(Notify::new());
-                    self.active.lock().expect("pinned lock").insert(
-                        queue.clone(),
-                        Pinned {
-                            token: token.clone(),
-                            notify: notify.clone(),
-                        },
-                    );
+                    self.active
+                        .lock()
+                        .expect("pinned lock")
+                        .insert(queue.clone(), Pinned { token: token.clone(), notify: notify.clone() });
                     let me = self.clone();
                     workers.spawn(async move { me.worker(queue, token, notify).await });
                 }

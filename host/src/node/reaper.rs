@@ -50,8 +50,13 @@ pub async fn sweep(ctx: &NodeCtx) -> Result<(), StoreError> {
         let inbox = keys.inbox(&w.name);
         let queue = keys.queue(FIFO_QUEUE);
         loop {
-            let moved: Option<String> =
-                redis::cmd("LMOVE").arg(&inbox).arg(&queue).arg("RIGHT").arg("LEFT").query_async(&mut conn).await?;
+            let moved: Option<String> = redis::cmd("LMOVE")
+                .arg(&inbox)
+                .arg(&queue)
+                .arg("RIGHT")
+                .arg("LEFT")
+                .query_async(&mut conn)
+                .await?;
             if moved.is_none() {
                 break;
             }
@@ -77,9 +82,8 @@ pub async fn sweep(ctx: &NodeCtx) -> Result<(), StoreError> {
     }
 
     // Queued jobs past their ttl.
-    let oldest: Vec<String> = conn
-        .zrange(keys.idx(crate::queue::keys::IndexField::Status, "queued"), 0, EXPIRY_BATCH - 1)
-        .await?;
+    let oldest: Vec<String> =
+        conn.zrange(keys.idx(crate::queue::keys::IndexField::Status, "queued"), 0, EXPIRY_BATCH - 1).await?;
     for id in oldest {
         let _: i64 = scripts::EXPIRE_QUEUED
             .prepare_invoke()

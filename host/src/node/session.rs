@@ -19,10 +19,7 @@ pub struct BlockingShell {
 
 impl BlockingShell {
     pub fn new(shell: SshShell) -> Self {
-        Self {
-            shell,
-            rt: Handle::current(),
-        }
+        Self { shell, rt: Handle::current() }
     }
 }
 
@@ -36,13 +33,11 @@ impl Transport for BlockingShell {
         pattern: &str,
         timeout: Duration,
     ) -> Result<(String, String), TransportReadError> {
-        self.rt
-            .block_on(self.shell.read_until(pattern, timeout))
-            .map_err(|e| match e {
-                ReadError::Timeout(s) => TransportReadError::Timeout(s),
-                ReadError::Closed(s) => TransportReadError::Closed(s),
-                ReadError::BadPattern(s) => TransportReadError::BadPattern(s),
-            })
+        self.rt.block_on(self.shell.read_until(pattern, timeout)).map_err(|e| match e {
+            ReadError::Timeout(s) => TransportReadError::Timeout(s),
+            ReadError::Closed(s) => TransportReadError::Closed(s),
+            ReadError::BadPattern(s) => TransportReadError::BadPattern(s),
+        })
     }
 
     fn drain(&mut self) -> String {

@@ -24,10 +24,7 @@ pub struct SandboxLimits {
 
 impl Default for SandboxLimits {
     fn default() -> Self {
-        Self {
-            deadline: Duration::from_secs(30),
-            memory_bytes: 64 << 20,
-        }
+        Self { deadline: Duration::from_secs(30), memory_bytes: 64 << 20 }
     }
 }
 
@@ -59,14 +56,12 @@ pub(super) fn new_engine() -> wasmtime::Result<(Engine, EpochTicker)> {
     let engine = Engine::new(&cfg)?;
     let stop = Arc::new(AtomicBool::new(false));
     let (e, flag) = (engine.clone(), stop.clone());
-    std::thread::Builder::new()
-        .name("wasm-epoch".into())
-        .spawn(move || {
-            while !flag.load(Ordering::Relaxed) {
-                std::thread::sleep(TICK);
-                e.increment_epoch();
-            }
-        })?;
+    std::thread::Builder::new().name("wasm-epoch".into()).spawn(move || {
+        while !flag.load(Ordering::Relaxed) {
+            std::thread::sleep(TICK);
+            e.increment_epoch();
+        }
+    })?;
     Ok((engine, EpochTicker(stop)))
 }
 
@@ -100,14 +95,7 @@ pub(super) fn new_store(
         .instances(16)
         .trap_on_grow_failure(true)
         .build();
-    let data = PluginCtx::new(
-        store_limits,
-        transport,
-        plugin,
-        &ctx.job,
-        &ctx.device,
-        ctx.job_deadline,
-    );
+    let data = PluginCtx::new(store_limits, transport, plugin, &ctx.job, &ctx.device, ctx.job_deadline);
     let mut store = Store::new(engine, data);
     store.limiter(|c| &mut c.limits);
     let started = Instant::now();
@@ -129,16 +117,11 @@ fn ticks(d: Duration) -> u64 {
 }
 
 /// Turn a wasmtime error from a call into words a person can act on.
-pub(super) fn describe_failure(
-    plugin: &str,
-    limits: SandboxLimits,
-    err: &wasmtime::Error,
-) -> CallError {
+pub(super) fn describe_failure(plugin: &str, limits: SandboxLimits, err: &wasmtime::Error) -> CallError {
     let what = match err.downcast_ref::<Trap>() {
-        Some(Trap::Interrupt) => format!(
-            "ran past its CPU deadline of {:.1} s and was stopped",
-            limits.deadline.as_secs_f64()
-        ),
+        Some(Trap::Interrupt) => {
+            format!("ran past its CPU deadline of {:.1} s and was stopped", limits.deadline.as_secs_f64())
+        }
         Some(Trap::UnreachableCodeReached) => {
             "trapped (unreachable code: usually a panic or an abort inside the plugin)".to_string()
         }
@@ -157,8 +140,5 @@ pub(super) fn describe_failure(
             }
         }
     };
-    CallError {
-        plugin: plugin.to_string(),
-        what,
-    }
+    CallError { plugin: plugin.to_string(), what }
 }

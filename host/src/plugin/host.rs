@@ -57,10 +57,7 @@ impl PluginCtx {
 
 impl WasiView for PluginCtx {
     fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView {
-            ctx: &mut self.wasi,
-            table: &mut self.table,
-        }
+        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
     }
 }
 
@@ -97,10 +94,7 @@ impl channel::Host for PluginCtx {
     }
 
     fn drain(&mut self) -> String {
-        self.transport
-            .as_mut()
-            .map(|t| t.drain())
-            .unwrap_or_default()
+        self.transport.as_mut().map(|t| t.drain()).unwrap_or_default()
     }
 
     fn search(&mut self, pattern: String, text: String) -> Result<Option<String>, String> {
@@ -112,9 +106,7 @@ impl channel::Host for PluginCtx {
                 .map_err(|e| e.to_string())?;
             self.patterns.insert(pattern.clone(), re);
         }
-        Ok(self.patterns[&pattern]
-            .find(&text)
-            .map(|m| m.as_str().to_string()))
+        Ok(self.patterns[&pattern].find(&text).map(|m| m.as_str().to_string()))
     }
 
     fn log(&mut self, level: LogLevel, message: String) {

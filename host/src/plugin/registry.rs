@@ -10,14 +10,12 @@ use wasmtime::component::Component;
 use wasmtime::{Engine, Store};
 
 use super::bindings::{Driver, DriverPre};
-use super::engine::{
-    self, CallContext, CallError, EpochTicker, SandboxLimits, describe_failure, new_store,
-};
+use super::engine::{self, CallContext, CallError, EpochTicker, SandboxLimits, describe_failure, new_store};
 use super::host::PluginCtx;
 use super::transport::Transport;
 use super::{
-    CommandOptions, ConfigOptions, ConfigReply, DriverError, PluginMeta, SessionOptions,
-    SessionState, WIT_VERSION, wit_compatible,
+    CommandOptions, ConfigOptions, ConfigReply, DriverError, PluginMeta, SessionOptions, SessionState,
+    WIT_VERSION, wit_compatible,
 };
 
 /// A file that could not be used as a plugin, and why.
@@ -50,26 +48,14 @@ impl DriverPlugin {
         ctx: &CallContext,
         f: impl FnOnce(&Driver, &mut Store<PluginCtx>) -> wasmtime::Result<R>,
     ) -> (T, Result<R, CallError>) {
-        let mut store = new_store(
-            &self.engine,
-            self.limits,
-            &self.meta.name,
-            Some(Box::new(transport)),
-            ctx,
-        );
+        let mut store = new_store(&self.engine, self.limits, &self.meta.name, Some(Box::new(transport)), ctx);
         let result = self
             .pre
             .instantiate(&mut store)
             .and_then(|driver| f(&driver, &mut store))
             .map_err(|e| describe_failure(&self.meta.name, self.limits, &e));
-        let boxed: Box<dyn Any> = store
-            .into_data()
-            .transport
-            .take()
-            .expect("transport is kept");
-        let transport = *boxed
-            .downcast::<T>()
-            .expect("same transport type comes back");
+        let boxed: Box<dyn Any> = store.into_data().transport.take().expect("transport is kept");
+        let transport = *boxed.downcast::<T>().expect("same transport type comes back");
         (transport, result)
     }
 
@@ -79,10 +65,7 @@ impl DriverPlugin {
         ctx: &CallContext,
         options: &SessionOptions,
     ) -> (T, DriverResult<SessionState>) {
-        self.call(t, ctx, |d, s| {
-            d.netpulse_plugin_driver_api()
-                .call_prepare_session(s, options)
-        })
+        self.call(t, ctx, |d, s| d.netpulse_plugin_driver_api().call_prepare_session(s, options))
     }
 
     pub fn send_command<T: Transport>(
@@ -93,10 +76,7 @@ impl DriverPlugin {
         command: &str,
         options: &CommandOptions,
     ) -> (T, DriverResult<String>) {
-        self.call(t, ctx, |d, s| {
-            d.netpulse_plugin_driver_api()
-                .call_send_command(s, state, command, options)
-        })
+        self.call(t, ctx, |d, s| d.netpulse_plugin_driver_api().call_send_command(s, state, command, options))
     }
 
     pub fn send_config<T: Transport>(
@@ -107,10 +87,7 @@ impl DriverPlugin {
         lines: &[String],
         options: &ConfigOptions,
     ) -> (T, DriverResult<ConfigReply>) {
-        self.call(t, ctx, |d, s| {
-            d.netpulse_plugin_driver_api()
-                .call_send_config(s, state, lines, options)
-        })
+        self.call(t, ctx, |d, s| d.netpulse_plugin_driver_api().call_send_config(s, state, lines, options))
     }
 
     pub fn probe<T: Transport>(
@@ -120,17 +97,11 @@ impl DriverPlugin {
         state: &SessionState,
         timeout_ms: u32,
     ) -> (T, DriverResult<()>) {
-        self.call(t, ctx, |d, s| {
-            d.netpulse_plugin_driver_api()
-                .call_probe(s, state, timeout_ms)
-        })
+        self.call(t, ctx, |d, s| d.netpulse_plugin_driver_api().call_probe(s, state, timeout_ms))
     }
 
     pub fn close<T: Transport>(&self, t: T, ctx: &CallContext, state: &SessionState) -> T {
-        self.call(t, ctx, |d, s| {
-            d.netpulse_plugin_driver_api().call_close(s, state)
-        })
-        .0
+        self.call(t, ctx, |d, s| d.netpulse_plugin_driver_api().call_close(s, state)).0
     }
 }
 
@@ -151,8 +122,7 @@ impl Plugins {
         dir: Option<&Path>,
         limits: SandboxLimits,
     ) -> anyhow::Result<(Plugins, Vec<LoadProblem>)> {
-        let wt =
-            |e: wasmtime::Error| anyhow::anyhow!("cannot set up the WebAssembly engine: {e:#}");
+        let wt = |e: wasmtime::Error| anyhow::anyhow!("cannot set up the WebAssembly engine: {e:#}");
         let (engine, ticker) = engine::new_engine().map_err(wt)?;
         let linker = engine::new_linker(&engine).map_err(wt)?;
         let mut problems = Vec::new();
@@ -188,10 +158,7 @@ impl Plugins {
                             prev.file, plugin.file, prev.file
                         );
                         tracing::error!("{reason}");
-                        problems.push(LoadProblem {
-                            file: plugin.file.clone(),
-                            reason,
-                        });
+                        problems.push(LoadProblem { file: plugin.file.clone(), reason });
                     }
                     prev => {
                         if let Some(prev) = prev {
@@ -214,14 +181,7 @@ impl Plugins {
             );
             drivers.push(plugin);
         }
-        Ok((
-            Plugins {
-                drivers,
-                by_type,
-                _ticker: ticker,
-            },
-            problems,
-        ))
+        Ok((Plugins { drivers, by_type, _ticker: ticker }, problems))
     }
 
     /// The driver for `device_type`.
@@ -271,9 +231,7 @@ fn instantiate(
         .imports(engine)
         .chain(component.component_type().exports(engine))
         .find_map(|(name, _)| {
-            name.strip_prefix("netpulse:plugin/")
-                .and_then(|r| r.split_once('@'))
-                .map(|(_, v)| v.to_string())
+            name.strip_prefix("netpulse:plugin/").and_then(|r| r.split_once('@')).map(|(_, v)| v.to_string())
         });
     if let Some(v) = &built_for
         && !wit_compatible(v)
@@ -285,9 +243,7 @@ fn instantiate(
     let pre = linker
         .instantiate_pre(component)
         .and_then(DriverPre::new)
-        .map_err(|e| {
-            format!("is not a NetPulse driver for netpulse:plugin@{WIT_VERSION}: {e:#}")
-        })?;
+        .map_err(|e| format!("is not a NetPulse driver for netpulse:plugin@{WIT_VERSION}: {e:#}"))?;
     let mut store = new_store(engine, limits, file, None, &CallContext::default());
     let meta = pre
         .instantiate(&mut store)
@@ -302,11 +258,5 @@ fn instantiate(
     if meta.platforms.is_empty() {
         return Err(format!("plugin {} declares no device_type", meta.name));
     }
-    Ok(DriverPlugin {
-        meta,
-        file: file.to_string(),
-        pre,
-        engine: engine.clone(),
-        limits,
-    })
+    Ok(DriverPlugin { meta, file: file.to_string(), pre, engine: engine.clone(), limits })
 }

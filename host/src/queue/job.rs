@@ -21,13 +21,8 @@ pub enum JobStatus {
 }
 
 impl JobStatus {
-    pub const ALL: [JobStatus; 5] = [
-        JobStatus::Queued,
-        JobStatus::Started,
-        JobStatus::Finished,
-        JobStatus::Failed,
-        JobStatus::Cancelled,
-    ];
+    pub const ALL: [JobStatus; 5] =
+        [JobStatus::Queued, JobStatus::Started, JobStatus::Finished, JobStatus::Failed, JobStatus::Cancelled];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -40,10 +35,7 @@ impl JobStatus {
     }
 
     pub fn is_ended(self) -> bool {
-        matches!(
-            self,
-            JobStatus::Finished | JobStatus::Failed | JobStatus::Cancelled
-        )
+        matches!(self, JobStatus::Finished | JobStatus::Failed | JobStatus::Cancelled)
     }
 }
 
@@ -205,10 +197,7 @@ pub struct JobError {
 
 impl JobError {
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        Self {
-            kind,
-            message: message.into(),
-        }
+        Self { kind, message: message.into() }
     }
 }
 
@@ -237,18 +226,10 @@ pub struct JobResult {
 
 impl JobResult {
     pub fn success(retval: Value) -> Self {
-        Self {
-            kind: ResultType::Success,
-            retval: Some(retval),
-            error: None,
-        }
+        Self { kind: ResultType::Success, retval: Some(retval), error: None }
     }
     pub fn failed(error: JobError) -> Self {
-        Self {
-            kind: ResultType::Failed,
-            retval: None,
-            error: Some(error),
-        }
+        Self { kind: ResultType::Failed, retval: None, error: Some(error) }
     }
 }
 
@@ -308,10 +289,7 @@ pub fn record_from_hash(mut h: HashMap<String, String>) -> Option<JobRecord> {
         result,
         host: h.remove("host").unwrap_or_default(),
         node: non_empty(h.remove("node")),
-        device_type: spec
-            .as_ref()
-            .map(|s| s.device.device_type.clone())
-            .unwrap_or_default(),
+        device_type: spec.as_ref().map(|s| s.device.device_type.clone()).unwrap_or_default(),
         command: spec.map(|s| s.work.lines().to_vec()).unwrap_or_default(),
         waiting_reason: non_empty(h.remove("waiting_reason")),
     })
@@ -334,10 +312,7 @@ mod tests {
         assert_eq!("finished".parse::<JobStatus>(), Ok(JobStatus::Finished));
         assert_eq!("canceled".parse::<JobStatus>(), Ok(JobStatus::Cancelled));
         let err = "done".parse::<JobStatus>().unwrap_err();
-        assert!(
-            err.contains("queued, started, finished, failed, cancelled"),
-            "{err}"
-        );
+        assert!(err.contains("queued, started, finished, failed, cancelled"), "{err}");
     }
 
     #[test]

@@ -30,9 +30,7 @@ pub struct Keys {
 
 impl Keys {
     pub fn new(prefix: &str) -> Self {
-        Self {
-            prefix: prefix.to_string(),
-        }
+        Self { prefix: prefix.to_string() }
     }
     pub fn prefix(&self) -> &str {
         &self.prefix

@@ -49,11 +49,7 @@ pub const DEAD_AFTER_INTERVALS: i64 = 3;
 
 impl JobStore {
     /// Add a worker to the registry (idle, counters at zero).
-    pub async fn register_worker(
-        &self,
-        w: &WorkerEntry,
-        heartbeat_ms: u64,
-    ) -> Result<(), StoreError> {
+    pub async fn register_worker(&self, w: &WorkerEntry, heartbeat_ms: u64) -> Result<(), StoreError> {
         let k = self.keys().worker(&w.name);
         let now = now_rfc3339();
         let mut pipe = redis::pipe();
@@ -66,10 +62,7 @@ impl JobStore {
                     ("pid", std::process::id().to_string()),
                     ("hostname", hostname()),
                     ("node", w.node.clone()),
-                    (
-                        "queues",
-                        serde_json::to_string(&w.queues).unwrap_or_default(),
-                    ),
+                    ("queues", serde_json::to_string(&w.queues).unwrap_or_default()),
                     ("last_heartbeat", now.clone()),
                     ("heartbeat_ms", now_ms().to_string()),
                     ("interval_ms", heartbeat_ms.to_string()),
@@ -99,21 +92,11 @@ impl JobStore {
         let ms = now_ms().to_string();
         let ttl = worker_ttl_ms(heartbeat_ms);
         let mut pipe = redis::pipe();
-        for name in workers
-            .iter()
-            .map(|w| self.keys().worker(w))
-            .chain([self.keys().node(node)])
-        {
-            pipe.hset_multiple(
-                &name,
-                &[
-                    ("last_heartbeat", now.as_str()),
-                    ("heartbeat_ms", ms.as_str()),
-                ],
-            )
-            .ignore()
-            .pexpire(&name, ttl)
-            .ignore();
+        for name in workers.iter().map(|w| self.keys().worker(w)).chain([self.keys().node(node)]) {
+            pipe.hset_multiple(&name, &[("last_heartbeat", now.as_str()), ("heartbeat_ms", ms.as_str())])
+                .ignore()
+                .pexpire(&name, ttl)
+                .ignore();
         }
         let _: () = pipe.query_async(&mut self.conn()).await?;
         Ok(())
@@ -122,10 +105,7 @@ impl JobStore {
     /// Remove a worker from the registry.
     pub async fn deregister_worker(&self, name: &str) -> Result<(), StoreError> {
         let mut pipe = redis::pipe();
-        pipe.del(self.keys().worker(name))
-            .ignore()
-            .srem(self.keys().workers(), name)
-            .ignore();
+        pipe.del(self.keys().worker(name)).ignore().srem(self.keys().workers(), name).ignore();
         let _: () = pipe.query_async(&mut self.conn()).await?;
         Ok(())
     }
@@ -191,10 +171,7 @@ impl JobStore {
     /// Remove a node from the registry.
     pub async fn deregister_node(&self, node: &str) -> Result<(), StoreError> {
         let mut pipe = redis::pipe();
-        pipe.del(self.keys().node(node))
-            .ignore()
-            .srem(self.keys().nodes(), node)
-            .ignore();
+        pipe.del(self.keys().node(node)).ignore().srem(self.keys().nodes(), node).ignore();
         let _: () = pipe.query_async(&mut self.conn()).await?;
         Ok(())
     }
@@ -230,10 +207,7 @@ fn worker_from_hash(h: &HashMap<String, String>, now: i64) -> Option<WorkerInfo>
     let num = |k: &str| h.get(k).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
     let name = h.get("name")?.clone();
     let beat: i64 = h.get("heartbeat_ms")?.parse().ok()?;
-    let interval: i64 = h
-        .get("interval_ms")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(5000);
+    let interval: i64 = h.get("interval_ms").and_then(|v| v.parse().ok()).unwrap_or(5000);
     let status = if now - beat > interval * DEAD_AFTER_INTERVALS {
         WorkerStatus::Dead
     } else if get("status") == "busy" {

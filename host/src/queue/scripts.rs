@@ -114,7 +114,8 @@ return 1
 
 /// Cancel a job if, and only if, it is still queued.
 ///
-/// ARGV: prefix, id, now_rfc3339. Returns 'cancelled', the job's other status, or 'missing'.
+/// ARGV: prefix, id, now_rfc3339. Returns 'ok' when cancelled now, else the job's
+/// status ('cancelled' if it already was), or 'missing'.
 pub static CANCEL: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r#"
@@ -129,7 +130,7 @@ redis.call('DEL', p..':cred:'..id)
 redis.call('ZREM', p..':idx:status:queued', id)
 redis.call('ZADD', p..':idx:status:cancelled', f[4], id)
 redis.call('EXPIRE', job, f[3])
-return 'cancelled'
+return 'ok'
 "#,
     )
 });

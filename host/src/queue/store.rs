@@ -7,9 +7,7 @@ use std::time::Duration;
 use redis::AsyncCommands;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig, MultiplexedConnection};
 
-use super::job::{
-    ClaimedJob, Credentials, JobRecord, JobResult, JobSpec, JobStatus, QueueStrategy,
-};
+use super::job::{ClaimedJob, Credentials, JobRecord, JobResult, JobSpec, JobStatus, QueueStrategy};
 use super::keys::{IndexField, Keys};
 use super::{now_ms, now_rfc3339, scripts};
 
@@ -29,11 +27,7 @@ pub enum StoreError {
 
 impl From<redis::RedisError> for StoreError {
     fn from(e: redis::RedisError) -> Self {
-        if e.is_io_error()
-            || e.is_timeout()
-            || e.is_connection_dropped()
-            || e.is_connection_refusal()
-        {
+        if e.is_io_error() || e.is_timeout() || e.is_connection_dropped() || e.is_connection_refusal() {
             StoreError::Unavailable(e.to_string())
         } else {
             StoreError::Redis(e.to_string())
@@ -77,17 +71,11 @@ impl JobStore {
             .set_response_timeout(Duration::from_secs(5))
             .set_number_of_retries(2)
             .set_max_delay(500);
-        let conn = tokio::time::timeout(
-            Duration::from_secs(5),
-            client.get_connection_manager_with_config(cfg),
-        )
-        .await
-        .map_err(|_| StoreError::Unavailable(format!("no answer from {url} within 5 s")))??;
-        Ok(Self {
-            client,
-            conn,
-            keys: Keys::new(prefix),
-        })
+        let conn =
+            tokio::time::timeout(Duration::from_secs(5), client.get_connection_manager_with_config(cfg))
+                .await
+                .map_err(|_| StoreError::Unavailable(format!("no answer from {url} within 5 s")))??;
+        Ok(Self { client, conn, keys: Keys::new(prefix) })
     }
 
     pub fn keys(&self) -> &Keys {
@@ -102,12 +90,8 @@ impl JobStore {
     /// A dedicated connection for blocking commands (BLPOP, BLMOVE), which would
     /// stall every other user of a shared one.
     pub async fn blocking_conn(&self) -> Result<MultiplexedConnection, StoreError> {
-        let cfg =
-            redis::AsyncConnectionConfig::new().set_connection_timeout(Duration::from_secs(2));
-        Ok(self
-            .client
-            .get_multiplexed_async_connection_with_config(&cfg)
-            .await?)
+        let cfg = redis::AsyncConnectionConfig::new().set_connection_timeout(Duration::from_secs(2));
+        Ok(self.client.get_multiplexed_async_connection_with_config(&cfg).await?)
     }
 
     /// Round trip time to Redis.
@@ -118,24 +102,13 @@ impl JobStore {
     }
 
     /// The SUBMIT script's arguments for one job.
-    fn submit_args(
-        &self,
-        id: &str,
-        spec: &JobSpec,
-        cred: &Credentials,
-    ) -> Result<Vec<String>, StoreError> {
+    fn submit_args(&self, id: &str, spec: &JobSpec, cred: &Credentials) -> Result<Vec<String>, StoreError> {
         let queue = spec.queue_name();
         let now = now_rfc3339();
         let ms = now_ms().to_string();
-        let spec_json =
-            serde_json::to_string(spec).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let cred_json =
-            serde_json::to_string(cred).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let pinned = if spec.strategy == QueueStrategy::Pinned {
-            "1"
-        } else {
-            "0"
-        };
+        let spec_json = serde_json::to_string(spec).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let cred_json = serde_json::to_string(cred).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let pinned = if spec.strategy == QueueStrategy::Pinned { "1" } else { "0" };
         let mut args: Vec<String> = vec![
             self.keys.prefix().to_string(),
             id.to_string(),
@@ -166,11 +139,7 @@ impl JobStore {
     }
 
     /// Store and enqueue a job; returns its id and queue.
-    pub async fn submit(
-        &self,
-        spec: &JobSpec,
-        cred: &Credentials,
-    ) -> Result<(String, String), StoreError> {
+    pub async fn submit(&self, spec: &JobSpec, cred: &Credentials) -> Result<(String, String), StoreError> {
         let id = uuid::Uuid::new_v4().to_string();
         let mut inv = scripts::SUBMIT.prepare_invoke();
         for a in self.submit_args(&id, spec, cred)? {
@@ -185,19 +154,12 @@ impl JobStore {
         &self,
         jobs: &[(JobSpec, Credentials)],
     ) -> Result<Vec<(String, String)>, StoreError> {
-        let hash: String = scripts::SUBMIT
-            .prepare_invoke()
-            .load_async(&mut self.conn())
-            .await?;
+        let hash: String = scripts::SUBMIT.prepare_invoke().load_async(&mut self.conn()).await?;
         let mut out = Vec::with_capacity(jobs.len());
         let mut pipe = redis::pipe();
         for (spec, cred) in jobs {
             let id = uuid::Uuid::new_v4().to_string();
-            pipe.cmd("EVALSHA")
-                .arg(&hash)
-                .arg(0)
-                .arg(self.submit_args(&id, spec, cred)?)
-                .ignore();
+            pipe.cmd("EVALSHA").arg(&hash).arg(0).arg(self.submit_args(&id, spec, cred)?).ignore();
             out.push((id, spec.queue_name()));
         }
         let _: () = pipe.query_async(&mut self.conn()).await?;
@@ -245,11 +207,7 @@ impl JobStore {
                 pipe.zcard(c);
             }
             let sizes: Vec<usize> = pipe.query_async(&mut conn).await?;
-            let (i, _) = sizes
-                .iter()
-                .enumerate()
-                .min_by_key(|(_, s)| **s)
-                .unwrap_or((0, &0));
+            let (i, _) = sizes.iter().enumerate().min_by_key(|(_, s)| **s).unwrap_or((0, &0));
             candidates[i].clone()
         };
         let mut out = Vec::new();
@@ -269,10 +227,7 @@ impl JobStore {
             let hashes: Vec<HashMap<String, String>> = pipe.query_async(&mut conn).await?;
             let mut gone = Vec::new();
             for (id, h) in ids.iter().zip(hashes) {
-                let Some(rec) = (!h.is_empty())
-                    .then(|| super::job::record_from_hash(h))
-                    .flatten()
-                else {
+                let Some(rec) = (!h.is_empty()).then(|| super::job::record_from_hash(h)).flatten() else {
                     gone.push(id.clone());
                     continue;
                 };
@@ -303,8 +258,7 @@ impl JobStore {
         let mut pipe = redis::pipe();
         pipe.zrem(self.keys.idx_all(), ids).ignore();
         for st in JobStatus::ALL {
-            pipe.zrem(self.keys.idx(IndexField::Status, st.as_str()), ids)
-                .ignore();
+            pipe.zrem(self.keys.idx(IndexField::Status, st.as_str()), ids).ignore();
         }
         let _: () = pipe.query_async(&mut self.conn()).await?;
         Ok(())
@@ -325,11 +279,9 @@ impl JobStore {
             .invoke_async(&mut self.conn())
             .await?;
         Ok(match r.as_str() {
-            "cancelled" => CancelOutcome::Cancelled,
+            "ok" => CancelOutcome::Cancelled,
             "missing" => CancelOutcome::Missing,
-            other => {
-                CancelOutcome::NotQueued(other.parse().map_err(|e: String| StoreError::Corrupt(e))?)
-            }
+            other => CancelOutcome::NotQueued(other.parse().map_err(|e: String| StoreError::Corrupt(e))?),
         })
     }
 
@@ -353,29 +305,20 @@ impl JobStore {
         let Ok([id, spec, cred]) = <[String; 3]>::try_from(r) else {
             return Ok(None);
         };
-        let spec: JobSpec = serde_json::from_str(&spec)
-            .map_err(|e| StoreError::Corrupt(format!("job {id} spec: {e}")))?;
+        let spec: JobSpec =
+            serde_json::from_str(&spec).map_err(|e| StoreError::Corrupt(format!("job {id} spec: {e}")))?;
         let credentials = if cred.is_empty() {
             Credentials::default()
         } else {
             serde_json::from_str(&cred)
                 .map_err(|e| StoreError::Corrupt(format!("job {id} credentials: {e}")))?
         };
-        Ok(Some(ClaimedJob {
-            id,
-            spec,
-            credentials,
-        }))
+        Ok(Some(ClaimedJob { id, spec, credentials }))
     }
 
     /// End a started job with its result. Returns false when the job was no longer
     /// this worker's (ended by a reaper or a kill first).
-    pub async fn finish(
-        &self,
-        id: &str,
-        worker: &str,
-        result: &JobResult,
-    ) -> Result<bool, StoreError> {
+    pub async fn finish(&self, id: &str, worker: &str, result: &JobResult) -> Result<bool, StoreError> {
         let status = match result.kind {
             super::job::ResultType::Success => JobStatus::Finished,
             super::job::ResultType::Failed => JobStatus::Failed,
@@ -395,8 +338,14 @@ impl JobStore {
     }
 
     /// Fail `id` as interrupted if `worker` is running it. Returns true when it was.
-    pub async fn interrupt(&self, id: &str, worker: &str, error: super::job::JobError) -> Result<bool, StoreError> {
-        let json = serde_json::to_string(&JobResult::failed(error)).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    pub async fn interrupt(
+        &self,
+        id: &str,
+        worker: &str,
+        error: super::job::JobError,
+    ) -> Result<bool, StoreError> {
+        let json = serde_json::to_string(&JobResult::failed(error))
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let n: i64 = scripts::INTERRUPT
             .prepare_invoke()
             .arg(self.keys.prefix())

@@ -55,10 +55,7 @@ struct AcceptAnyKey;
 impl client::Handler for AcceptAnyKey {
     type Error = russh::Error;
 
-    async fn check_server_key(
-        &mut self,
-        _key: &PublicKeyOrCertificate,
-    ) -> Result<bool, Self::Error> {
+    async fn check_server_key(&mut self, _key: &PublicKeyOrCertificate) -> Result<bool, Self::Error> {
         Ok(true)
     }
 }
@@ -94,10 +91,7 @@ impl SshShell {
         let mut handle = match tokio::time::timeout(timeout, connect).await {
             Err(_) => return Err(SshError::Timeout { addr, secs }),
             Ok(Err(e)) => {
-                return Err(SshError::Connect {
-                    addr,
-                    reason: describe(&e),
-                });
+                return Err(SshError::Connect { addr, reason: describe(&e) });
             }
             Ok(Ok(h)) => h,
         };
@@ -106,46 +100,22 @@ impl SshShell {
             handle.authenticate_password(p.username.clone(), p.password.clone()),
         )
         .await
-        .map_err(|_| SshError::Timeout {
-            addr: addr.clone(),
-            secs,
-        })?
-        .map_err(|e| SshError::Session {
-            addr: addr.clone(),
-            reason: describe(&e),
-        })?;
+        .map_err(|_| SshError::Timeout { addr: addr.clone(), secs })?
+        .map_err(|e| SshError::Session { addr: addr.clone(), reason: describe(&e) })?;
         if !auth.success() {
-            return Err(SshError::Auth {
-                addr,
-                user: p.username.clone(),
-            });
+            return Err(SshError::Auth { addr, user: p.username.clone() });
         }
         let session = async {
             let channel = handle.channel_open_session().await?;
-            channel
-                .request_pty(true, "vt100", PTY_COLS, PTY_ROWS, 0, 0, &[])
-                .await?;
+            channel.request_pty(true, "vt100", PTY_COLS, PTY_ROWS, 0, 0, &[]).await?;
             channel.request_shell(true).await?;
             Ok::<_, russh::Error>(channel)
         };
         let channel = tokio::time::timeout(timeout, session)
             .await
-            .map_err(|_| SshError::Timeout {
-                addr: addr.clone(),
-                secs,
-            })?
-            .map_err(|e| SshError::Session {
-                addr: addr.clone(),
-                reason: describe(&e),
-            })?;
-        Ok(SshShell {
-            handle,
-            channel,
-            buf: Vec::new(),
-            closed: false,
-            patterns: HashMap::new(),
-            addr,
-        })
+            .map_err(|_| SshError::Timeout { addr: addr.clone(), secs })?
+            .map_err(|e| SshError::Session { addr: addr.clone(), reason: describe(&e) })?;
+        Ok(SshShell { handle, channel, buf: Vec::new(), closed: false, patterns: HashMap::new(), addr })
     }
 
     /// `host:port` of the device.
@@ -163,13 +133,10 @@ impl SshShell {
         if self.closed {
             return Err("the session is closed".into());
         }
-        self.channel
-            .data_bytes(data.as_bytes().to_vec())
-            .await
-            .map_err(|e| {
-                self.closed = true;
-                format!("write failed: {}", describe(&e))
-            })
+        self.channel.data_bytes(data.as_bytes().to_vec()).await.map_err(|e| {
+            self.closed = true;
+            format!("write failed: {}", describe(&e))
+        })
     }
 
     /// Read until `pattern` matches the unread text; returns (before, matched) and
@@ -250,14 +217,7 @@ impl SshShell {
     /// Close the shell and the connection.
     pub async fn close(self) {
         let _ = self.channel.eof().await;
-        let _ = self
-            .handle
-            .disconnect(
-                Disconnect::ByApplication,
-                "netpulse closing the session",
-                "en",
-            )
-            .await;
+        let _ = self.handle.disconnect(Disconnect::ByApplication, "netpulse closing the session", "en").await;
     }
 }
 

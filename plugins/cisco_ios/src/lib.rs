@@ -5,8 +5,8 @@
 //! read the answers.
 
 use netpulse_driver_kit::{
-    self as kit, CommandOptions, ConfigOptions, ConfigReply, DriverError, Guest, LogLevel,
-    PluginMeta, SessionOptions, SessionState,
+    self as kit, CommandOptions, ConfigOptions, ConfigReply, DriverError, Guest, LogLevel, PluginMeta,
+    SessionOptions, SessionState,
 };
 
 struct CiscoIos;
@@ -29,10 +29,7 @@ const PAGER: &str = "--More--";
 
 /// The prompt of `host` in any mode, or the pager.
 fn prompt_pattern(host: &str) -> String {
-    format!(
-        r"(?m)(^{}(\([\w.\-]+\))?[>#][ \t]*$|{PAGER})",
-        kit::escape_regex(host)
-    )
+    format!(r"(?m)(^{}(\([\w.\-]+\))?[>#][ \t]*$|{PAGER})", kit::escape_regex(host))
 }
 
 /// Read until the prompt (or `expect`), answering the pager with a space. Returns the
@@ -117,8 +114,7 @@ impl Guest for CiscoIos {
                     let pat = format!(r"(?mi)(password:\s*$|{})", prompt_pattern(&host));
                     let m = kit::read_until(&pat, t, "the enable password prompt")?;
                     if m.matched.to_ascii_lowercase().contains("password") {
-                        kit::channel::write(&format!("{secret}\n"))
-                            .map_err(DriverError::Connection)?;
+                        kit::channel::write(&format!("{secret}\n")).map_err(DriverError::Connection)?;
                         let (out, p) = read_to_prompt(&host, None, t)?;
                         prompt = p;
                         if prompt.trim_end().ends_with('>') {
@@ -151,11 +147,8 @@ impl Guest for CiscoIos {
         options: CommandOptions,
     ) -> Result<String, DriverError> {
         kit::send_line(&command)?;
-        let (out, prompt) = read_to_prompt(
-            &state.prompt,
-            options.expect_string.as_deref(),
-            options.read_timeout_ms,
-        )?;
+        let (out, prompt) =
+            read_to_prompt(&state.prompt, options.expect_string.as_deref(), options.read_timeout_ms)?;
         let body = if options.strip_command { kit::strip_echo(&out, &command) } else { &out };
         check(&command, body)?;
         let mut text = body.trim_end_matches('\n').to_string();

@@ -79,13 +79,8 @@ pub fn strip_echo<'a>(output: &'a str, command: &str) -> &'a str {
         None => (output, ""),
     };
     let cmd = command.trim();
-    if !cmd.is_empty() && first.trim_end().ends_with(cmd) {
-        rest
-    } else if first.trim().is_empty() && cmd.is_empty() {
-        rest
-    } else {
-        output
-    }
+    let echoed = if cmd.is_empty() { first.trim().is_empty() } else { first.trim_end().ends_with(cmd) };
+    if echoed { rest } else { output }
 }
 
 /// The last `n` characters of `s`.
@@ -133,10 +128,7 @@ pub fn extra_bool(extra: &[(String, String)], key: &str) -> bool {
 pub fn extra_str(extra: &[(String, String)], key: &str) -> Option<String> {
     extra.iter().find(|(k, _)| k == key).map(|(_, v)| {
         let v = v.trim();
-        v.strip_prefix('"')
-            .and_then(|s| s.strip_suffix('"'))
-            .unwrap_or(v)
-            .to_string()
+        v.strip_prefix('"').and_then(|s| s.strip_suffix('"')).unwrap_or(v).to_string()
     })
 }
 

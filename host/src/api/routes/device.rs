@@ -74,9 +74,7 @@ pub async fn test(state: &ApiState, req: &Req) -> Result<Response<Body>, ApiErro
     let body = request::json_body(&req.body)?;
     let (spec, credentials) = request::from_value(body, &state.settings.jobs, Kind::Test)?;
     let drivers = state.drivers().await?;
-    let device_info = |prompt: Value| {
-        json!({"prompt": prompt, "device_type": spec.device.device_type, "host": spec.device.host})
-    };
+    let device_info = |prompt: Value| json!({"prompt": prompt, "device_type": spec.device.device_type, "host": spec.device.host});
     let answer = |success: bool, time: Option<f64>, error: Option<String>, prompt: Value| {
         envelope::ok(
             StatusCode::OK,

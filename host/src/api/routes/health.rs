@@ -12,9 +12,7 @@ use crate::api::{ApiState, Req};
 use crate::queue::registry::WorkerStatus;
 
 fn info_field<'a>(info: &'a str, name: &str) -> Option<&'a str> {
-    info.lines()
-        .find_map(|l| l.strip_prefix(name)?.strip_prefix(':'))
-        .map(str::trim)
+    info.lines().find_map(|l| l.strip_prefix(name)?.strip_prefix(':')).map(str::trim)
 }
 
 pub async fn get(state: &ApiState, req: &Req) -> Result<Response<Body>, ApiError> {
@@ -48,31 +46,20 @@ pub async fn get(state: &ApiState, req: &Req) -> Result<Response<Body>, ApiError
         .map_err(crate::queue::StoreError::from)?;
     let workers = state.store.workers().await?;
     let count = |s: WorkerStatus| workers.iter().filter(|w| w.status == s).count();
-    let (busy, idle, dead) = (
-        count(WorkerStatus::Busy),
-        count(WorkerStatus::Idle),
-        count(WorkerStatus::Dead),
-    );
-    let mut nodes: Vec<&str> = workers
-        .iter()
-        .filter(|w| w.status != WorkerStatus::Dead)
-        .map(|w| w.node.as_str())
-        .collect();
+    let (busy, idle, dead) =
+        (count(WorkerStatus::Busy), count(WorkerStatus::Idle), count(WorkerStatus::Dead));
+    let mut nodes: Vec<&str> =
+        workers.iter().filter(|w| w.status != WorkerStatus::Dead).map(|w| w.node.as_str()).collect();
     nodes.sort();
     nodes.dedup();
     let live = busy + idle;
-    let queues: Vec<String> = conn
-        .smembers(state.store.keys().queues())
-        .await
-        .map_err(crate::queue::StoreError::from)?;
+    let queues: Vec<String> =
+        conn.smembers(state.store.keys().queues()).await.map_err(crate::queue::StoreError::from)?;
     let mut pipe = redis::pipe();
     for q in &queues {
         pipe.llen(state.store.keys().queue(q));
     }
-    let lens: Vec<u64> = pipe
-        .query_async(&mut conn)
-        .await
-        .map_err(crate::queue::StoreError::from)?;
+    let lens: Vec<u64> = pipe.query_async(&mut conn).await.map_err(crate::queue::StoreError::from)?;
     let depth: BTreeMap<&String, u64> = queues.iter().zip(lens).filter(|(_, n)| *n > 0).collect();
     let total_queued: u64 = depth.values().sum();
     let workers_status = if live > 0 { "healthy" } else { "degraded" };

@@ -15,15 +15,9 @@ const MAX_LIMIT: usize = 1000;
 fn number(req: &Req, name: &str, default: usize, max: usize) -> Result<usize, ApiError> {
     match req.param(name) {
         None => Ok(default),
-        Some(v) => v
-            .parse::<usize>()
-            .ok()
-            .filter(|n| *n <= max)
-            .ok_or_else(|| {
-                ApiError::BadRequest(format!(
-                    "`{name}` must be a whole number from 0 to {max}, got {v:?}"
-                ))
-            }),
+        Some(v) => v.parse::<usize>().ok().filter(|n| *n <= max).ok_or_else(|| {
+            ApiError::BadRequest(format!("`{name}` must be a whole number from 0 to {max}, got {v:?}"))
+        }),
     }
 }
 
@@ -31,16 +25,12 @@ pub async fn get(state: &ApiState, req: &Req) -> Result<Response<Body>, ApiError
     req.only_params(&["id", "queue", "status", "node", "host", "limit", "offset"])?;
     if let Some(id) = req.param("id") {
         let job = state.store.get(id).await?.ok_or_else(|| {
-            ApiError::NotFound(format!(
-                "no job with id {id:?} (it never existed or its record has expired)"
-            ))
+            ApiError::NotFound(format!("no job with id {id:?} (it never existed or its record has expired)"))
         })?;
         return Ok(envelope::ok(StatusCode::OK, &[job]));
     }
-    let status = req
-        .param("status")
-        .map(|s| s.parse::<JobStatus>().map_err(ApiError::BadRequest))
-        .transpose()?;
+    let status =
+        req.param("status").map(|s| s.parse::<JobStatus>().map_err(ApiError::BadRequest)).transpose()?;
     let filter = JobFilter {
         queue: req.param("queue").map(str::to_string),
         status,
@@ -57,13 +47,12 @@ pub async fn delete(state: &ApiState, req: &Req) -> Result<Response<Body>, ApiEr
     req.only_params(&["id", "queue", "host"])?;
     if let Some(id) = req.param("id") {
         return match state.store.cancel(id).await? {
-            CancelOutcome::Cancelled => Ok(envelope::ok(
-                StatusCode::OK,
-                &json!({"cancelled_count": 1, "cancelled_jobs": [id]}),
-            )),
-            CancelOutcome::NotQueued(st) => Err(ApiError::Conflict(format!(
-                "job {id} is {st}: only queued jobs can be cancelled"
-            ))),
+            CancelOutcome::Cancelled => {
+                Ok(envelope::ok(StatusCode::OK, &json!({"cancelled_count": 1, "cancelled_jobs": [id]})))
+            }
+            CancelOutcome::NotQueued(st) => {
+                Err(ApiError::Conflict(format!("job {id} is {st}: only queued jobs can be cancelled")))
+            }
             CancelOutcome::Missing => Err(ApiError::NotFound(format!(
                 "no job with id {id:?} (it never existed or its record has expired)"
             ))),
@@ -72,9 +61,7 @@ pub async fn delete(state: &ApiState, req: &Req) -> Result<Response<Body>, ApiEr
     let queue = req.param("queue");
     let host = req.param("host");
     if queue.is_none() && host.is_none() {
-        return Err(ApiError::BadRequest(
-            "give `id`, `queue` or `host` to say which jobs to cancel".into(),
-        ));
+        return Err(ApiError::BadRequest("give `id`, `queue` or `host` to say which jobs to cancel".into()));
     }
     let candidates: Vec<String> = match (queue, host) {
         (Some(q), _) => state.store.queued_ids(q).await?,
@@ -84,13 +71,7 @@ pub async fn delete(state: &ApiState, req: &Req) -> Result<Response<Body>, ApiEr
                 status: Some(JobStatus::Queued),
                 ..Default::default()
             };
-            state
-                .store
-                .list(&filter, usize::MAX, 0)
-                .await?
-                .into_iter()
-                .map(|j| j.id)
-                .collect()
+            state.store.list(&filter, usize::MAX, 0).await?.into_iter().map(|j| j.id).collect()
         }
         (None, None) => unreachable!("checked above"),
     };

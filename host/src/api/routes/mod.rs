@@ -22,12 +22,9 @@ pub async fn route(state: &ApiState, req: Req) -> Result<Response<Body>, ApiErro
         (&Method::GET, "/worker") => worker::get(state, &req).await,
         (&Method::DELETE, "/worker") => worker::delete(state, &req).await,
         (&Method::GET, "/health") => health::get(state, &req).await,
-        (_, "/device/exec" | "/device/bulk" | "/device/test" | "/job" | "/worker" | "/health") => Err(ApiError::MethodNotAllowed(
-            format!("{} is not allowed on {path}", req.method),
-        )),
-        _ => Err(ApiError::NotFound(format!(
-            "no such endpoint: {} {path}",
-            req.method
-        ))),
+        (_, "/device/exec" | "/device/bulk" | "/device/test" | "/job" | "/worker" | "/health") => {
+            Err(ApiError::MethodNotAllowed(format!("{} is not allowed on {path}", req.method)))
+        }
+        _ => Err(ApiError::NotFound(format!("no such endpoint: {} {path}", req.method))),
     }
 }

@@ -1,0 +1,204 @@
+//! Test harness: a whole NetPulse system (API + node) in the test process on a
+//! private Redis key prefix, a tiny HTTP client, and simulator helpers.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::Request;
+use hyper_util::rt::TokioIo;
+use netpulse::app::{self, Roles, Running};
+use netpulse::config::Settings;
+use serde_json::{Value, json};
+
+pub use netpulse_sim::{Fleet, SimConfig};
+
+/// The Redis the tests use: `NETPULSE_TEST_REDIS_URL`, else the local default.
+pub fn redis_url() -> String {
+    std::env::var("NETPULSE_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
+}
+
+/// The ntc-templates corpus, when this checkout sits beside `shared/`.
+pub fn corpus() -> Option<std::path::PathBuf> {
+    let candidates = [
+        std::env::var("NETPULSE_CORPUS").ok().map(std::path::PathBuf::from),
+        Some(std::path::PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../../shared/corpus/ntc-templates"
+        ))),
+    ];
+    candidates.into_iter().flatten().find(|p| p.join("tests").is_dir())
+}
+
+pub const API_KEY: &str = "test-key";
+
+/// A running system on its own key prefix; call [`TestSystem::stop`] at the end.
+pub struct TestSystem {
+    pub addr: SocketAddr,
+    pub prefix: String,
+    pub settings: Settings,
+    running: Option<Running>,
+}
+
+impl TestSystem {
+    pub async fn start() -> Self {
+        Self::start_with(|_| {}).await
+    }
+
+    /// Start with settings adjusted by `tweak`.
+    pub async fn start_with(tweak: impl FnOnce(&mut Settings)) -> Self {
+        let prefix = format!("nptest-{}", uuid::Uuid::new_v4().simple());
+        let mut s = Settings {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            redis_url: redis_url(),
+            redis_prefix: prefix.clone(),
+            api_keys: vec![API_KEY.to_string()],
+            ..Settings::default()
+        };
+        s.node.name = Some(format!("node-{}", &prefix[7..15]));
+        s.node.fifo_workers = 2;
+        s.node.heartbeat_s = 0.5;
+        s.jobs.read_timeout_s = 10.0;
+        s.jobs.connect_timeout_s = 5.0;
+        tweak(&mut s);
+        let running = app::start(s.clone(), Roles { api: true, node: true })
+            .await
+            .expect("system starts (is Redis running on 127.0.0.1:6379?)");
+        Self { addr: running.api_addr.unwrap(), prefix, settings: s, running: Some(running) }
+    }
+
+    /// Send a request; returns (HTTP status, JSON body).
+    pub async fn request(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&str>,
+        key: Option<&str>,
+    ) -> (u16, Value) {
+        let stream = tokio::net::TcpStream::connect(self.addr).await.expect("connect to API");
+        let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.unwrap();
+        tokio::spawn(conn);
+        let mut req = Request::builder().method(method).uri(path).header("host", self.addr.to_string());
+        if let Some(k) = key {
+            req = req.header("X-API-KEY", k);
+        }
+        let req = req
+            .header("content-type", "application/json")
+            .body(Full::new(Bytes::from(body.unwrap_or("").to_string())))
+            .unwrap();
+        let resp = sender.send_request(req).await.expect("API answers");
+        let status = resp.status().as_u16();
+        let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+        let v = serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| json!({"raw": String::from_utf8_lossy(&bytes)}));
+        (status, v)
+    }
+
+    /// GET with the API key in a cookie only.
+    pub async fn request_with_cookie(&self, path: &str, cookie: &str) -> (u16, Value) {
+        let stream = tokio::net::TcpStream::connect(self.addr).await.expect("connect to API");
+        let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.unwrap();
+        tokio::spawn(conn);
+        let req = Request::builder()
+            .method("GET")
+            .uri(path)
+            .header("host", self.addr.to_string())
+            .header("cookie", cookie)
+            .body(Full::new(Bytes::new()))
+            .unwrap();
+        let resp = sender.send_request(req).await.expect("API answers");
+        let status = resp.status().as_u16();
+        let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+        (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, Value) {
+        self.request("GET", path, None, Some(API_KEY)).await
+    }
+
+    pub async fn post(&self, path: &str, body: &Value) -> (u16, Value) {
+        self.request("POST", path, Some(&body.to_string()), Some(API_KEY)).await
+    }
+
+    pub async fn delete(&self, path: &str) -> (u16, Value) {
+        self.request("DELETE", path, None, Some(API_KEY)).await
+    }
+
+    /// Submit to /device/exec; panics unless it answers 201. Returns the job id.
+    pub async fn submit(&self, body: &Value) -> String {
+        let (status, v) = self.post("/device/exec", body).await;
+        assert_eq!(status, 201, "submit failed: {v}");
+        v["data"]["id"].as_str().unwrap().to_string()
+    }
+
+    /// The job record.
+    pub async fn job(&self, id: &str) -> Value {
+        let (status, v) = self.get(&format!("/job?id={id}")).await;
+        assert_eq!(status, 200, "GET /job?id={id}: {v}");
+        v["data"][0].clone()
+    }
+
+    /// Poll until the job has ended (finished, failed or cancelled); panics after `limit`.
+    pub async fn wait_ended(&self, id: &str, limit: Duration) -> Value {
+        let start = Instant::now();
+        loop {
+            let job = self.job(id).await;
+            if matches!(job["status"].as_str(), Some("finished" | "failed" | "cancelled")) {
+                return job;
+            }
+            assert!(start.elapsed() < limit, "job {id} did not end within {limit:?}: {job}");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    /// A raw Redis connection (for checks of what is stored).
+    pub async fn redis(&self) -> redis::aio::MultiplexedConnection {
+        redis::Client::open(redis_url()).unwrap().get_multiplexed_async_connection().await.unwrap()
+    }
+
+    /// Stop the system and delete every key it wrote.
+    pub async fn stop(mut self) {
+        if let Some(r) = self.running.take() {
+            r.shutdown(Duration::from_secs(10)).await;
+        }
+        let mut c = self.redis().await;
+        let keys: Vec<String> =
+            redis::cmd("KEYS").arg(format!("{}:*", self.prefix)).query_async(&mut c).await.unwrap();
+        if !keys.is_empty() {
+            let _: () = redis::cmd("DEL").arg(keys).query_async(&mut c).await.unwrap();
+        }
+    }
+}
+
+/// The exec body for one simulated device.
+pub fn exec_body(dev: &netpulse_sim::Device, extra: Value) -> Value {
+    let mut body = json!({
+        "driver": "netmiko",
+        "connection_args": {
+            "device_type": "cisco_ios",
+            "host": dev.addr().ip().to_string(),
+            "port": dev.addr().port(),
+            "username": "admin",
+            "password": "admin",
+            "secret": "enable",
+        },
+    });
+    for (k, v) in extra.as_object().unwrap() {
+        body[k] = v.clone();
+    }
+    body
+}
+
+/// Start `count` simulated IOS devices on ephemeral ports of 127.0.0.1.
+pub async fn ios_fleet(count: usize, tweak: impl FnOnce(&mut SimConfig)) -> Fleet {
+    let mut cfg = SimConfig {
+        count,
+        listen: "127.0.0.1".parse().unwrap(),
+        port: 0,
+        corpus: corpus(),
+        ..SimConfig::default()
+    };
+    tweak(&mut cfg);
+    Fleet::start(cfg).await.expect("simulator starts")
+}
