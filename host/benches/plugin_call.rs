@@ -62,8 +62,9 @@ impl Transport for MemoryDevice {
 }
 
 fn main() {
-    let (plugins, _) = Plugins::load(netpulse::builtin::BUILTIN_PLUGINS, None, SandboxLimits::default())
-        .expect("built-in plugins load");
+    let (plugins, _) =
+        Plugins::load(netpulse::builtin::BUILTIN_PLUGINS, None, SandboxLimits::default(), None)
+            .expect("built-in plugins load");
     let driver = plugins.driver_for("cisco_ios").expect("cisco_ios is built in");
     let state = SessionState { prompt: "R1".into(), data: String::new() };
     let options = CommandOptions {

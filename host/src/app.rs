@@ -11,7 +11,7 @@ use tokio::task::JoinHandle;
 
 use crate::config::Settings;
 use crate::node::{self, NodeHandle};
-use crate::plugin::{LoadProblem, Plugins, SandboxLimits};
+use crate::plugin::{LoadProblem, Plugins};
 use crate::queue::JobStore;
 
 /// Which parts run in this process.
@@ -32,17 +32,9 @@ pub struct Running {
     api_task: Option<JoinHandle<()>>,
 }
 
-/// The sandbox limits from settings.
-pub fn sandbox_limits(s: &Settings) -> SandboxLimits {
-    SandboxLimits {
-        deadline: Duration::from_secs_f64(s.plugins.deadline_s),
-        memory_bytes: s.plugins.memory_mib << 20,
-    }
-}
-
 /// Load the built-in plugins and those in the configured folder.
 pub fn load_plugins(s: &Settings) -> anyhow::Result<(Plugins, Vec<LoadProblem>)> {
-    Plugins::load(crate::builtin::BUILTIN_PLUGINS, s.plugins_dir.as_deref(), sandbox_limits(s))
+    crate::plugin::load_configured(s)
 }
 
 /// Start the parts named in `roles`.

@@ -68,6 +68,10 @@ pub struct PluginSettings {
     pub deadline_s: f64,
     /// Memory cap per instance, MiB. `NETPULSE_PLUGIN_MEMORY_MIB`.
     pub memory_mib: usize,
+    /// Where compiled plugins are cached; default `<data dir>/cache`. `NETPULSE_PLUGIN_CACHE_DIR`.
+    pub cache_dir: Option<PathBuf>,
+    /// Reload plugins when the plugins folder changes. `NETPULSE_PLUGIN_RELOAD`.
+    pub hot_reload: bool,
 }
 
 impl Default for Settings {
@@ -106,8 +110,18 @@ impl Default for JobDefaults {
 
 impl Default for PluginSettings {
     fn default() -> Self {
-        Self { deadline_s: 30.0, memory_mib: 64 }
+        Self { deadline_s: 30.0, memory_mib: 64, cache_dir: None, hot_reload: true }
     }
+}
+
+/// The folder for NetPulse's own files on this machine: `NETPULSE_DATA_DIR`, else
+/// `$XDG_DATA_HOME/netpulse`, else `~/.local/share/netpulse`.
+pub fn data_dir() -> PathBuf {
+    std::env::var_os("NETPULSE_DATA_DIR")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("XDG_DATA_HOME").map(|d| PathBuf::from(d).join("netpulse")))
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share/netpulse")))
+        .unwrap_or_else(|| std::env::temp_dir().join("netpulse"))
 }
 
 /// A setting could not be used.
@@ -191,6 +205,12 @@ impl Settings {
         }
         if let Some(v) = get("NETPULSE_PLUGIN_DEADLINE_S") {
             self.plugins.deadline_s = parse("NETPULSE_PLUGIN_DEADLINE_S", &v)?;
+        }
+        if let Some(v) = get("NETPULSE_PLUGIN_CACHE_DIR") {
+            self.plugins.cache_dir = Some(PathBuf::from(v));
+        }
+        if let Some(v) = get("NETPULSE_PLUGIN_RELOAD") {
+            self.plugins.hot_reload = matches!(v.trim(), "1" | "true" | "yes");
         }
         if let Some(v) = get("NETPULSE_PLUGIN_MEMORY_MIB") {
             self.plugins.memory_mib = parse("NETPULSE_PLUGIN_MEMORY_MIB", &v)?;

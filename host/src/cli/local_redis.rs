@@ -1,25 +1,17 @@
 //! For `netpulse up` on a laptop: start a private `redis-server` when nothing
 //! answers at the configured URL, and keep a generated API key in the data folder.
 
-use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
 
 use tokio::process::{Child, Command};
 
+use crate::config::data_dir;
+
 /// A redis-server this process started; stopped when dropped.
 pub struct PrivateRedis {
     pub url: String,
     _child: Child,
-}
-
-/// The folder for NetPulse's own files on this machine.
-fn data_dir() -> PathBuf {
-    std::env::var_os("NETPULSE_DATA_DIR")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("XDG_DATA_HOME").map(|d| PathBuf::from(d).join("netpulse")))
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share/netpulse")))
-        .unwrap_or_else(|| std::env::temp_dir().join("netpulse"))
 }
 
 async fn answers(url: &str) -> bool {

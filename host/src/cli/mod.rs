@@ -43,6 +43,11 @@ pub enum Command {
 pub enum PluginCommand {
     /// Show each loaded plugin: name, version, device types, file.
     List,
+    /// Validate a component file without installing it.
+    Check {
+        /// The `.wasm` file.
+        file: PathBuf,
+    },
 }
 
 /// Run the command line; returns the process exit code.
@@ -55,12 +60,14 @@ pub async fn run(cli: Cli) -> i32 {
         }
     };
     init_logs(settings.log_json);
+    let signals = StopSignals::install();
     let command = cli.command.unwrap_or(Command::Up);
     let roles = match command {
         Command::Up => Roles { api: true, node: true },
         Command::Serve => Roles { api: true, node: false },
         Command::Node => Roles { api: false, node: true },
         Command::Plugin { command: PluginCommand::List } => return plugin_list(&settings),
+        Command::Plugin { command: PluginCommand::Check { file } } => return plugin_check(&settings, &file),
     };
     // Keep a private Redis alive for the life of the process when `up` starts one.
     let mut _private_redis = None;
@@ -103,7 +110,7 @@ pub async fn run(cli: Cli) -> i32 {
     if let Some(addr) = running.api_addr {
         println!("NetPulse API on http://{addr}");
     }
-    wait_for_signal().await;
+    signals.wait().await;
     tracing::info!("stopping: finishing running jobs (up to 30 s)");
     running.shutdown(Duration::from_secs(30)).await;
     0
@@ -134,6 +141,25 @@ fn plugin_list(settings: &Settings) -> i32 {
     }
 }
 
+fn plugin_check(settings: &Settings, file: &std::path::Path) -> i32 {
+    match crate::plugin::check_file(file, crate::plugin::sandbox_limits(settings)) {
+        Ok(meta) => {
+            println!(
+                "ok: {} {} (netpulse:plugin@{}) serves {}",
+                meta.name,
+                meta.version,
+                meta.wit_version,
+                meta.platforms.join(", ")
+            );
+            0
+        }
+        Err(reason) => {
+            println!("not usable: {}: {reason}", file.display());
+            1
+        }
+    }
+}
+
 fn init_logs(json: bool) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("NETPULSE_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
@@ -145,24 +171,30 @@ fn init_logs(json: bool) {
     }
 }
 
-async fn wait_for_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
+/// Ctrl-C and SIGTERM, listened for from the start so that a stop request that
+/// comes early is not lost (and does not kill the process ungracefully).
+struct StopSignals {
     #[cfg(unix)]
-    {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(s) => s,
-            Err(_) => {
-                let _ = ctrl_c.await;
-                return;
-            }
-        };
-        tokio::select! {
-            _ = ctrl_c => {}
-            _ = term.recv() => {}
+    term: Option<tokio::signal::unix::Signal>,
+}
+
+impl StopSignals {
+    fn install() -> Self {
+        Self {
+            #[cfg(unix)]
+            term: tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok(),
         }
     }
-    #[cfg(not(unix))]
-    {
-        let _ = ctrl_c.await;
+
+    async fn wait(mut self) {
+        #[cfg(unix)]
+        if let Some(term) = self.term.as_mut() {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+        let _ = tokio::signal::ctrl_c().await;
     }
 }

@@ -120,8 +120,13 @@ pub async fn run_job(
         )),
         other => other,
     };
-    if !session.is_open() {
-        *slot = None;
+    // A session that timed out or broke is in an unknown state: the next job reconnects.
+    let broken =
+        matches!(&result, Err(e) if matches!(e.kind, ErrorKind::TimeoutError | ErrorKind::ConnectionError));
+    if broken || !session.is_open() {
+        if let Some(s) = slot.take() {
+            s.close(&job.id, &device).await;
+        }
     }
     match result {
         Ok(v) => (JobResult::success(v), SessionVerdict::Keep),

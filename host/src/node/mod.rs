@@ -26,7 +26,8 @@ pub use executor::SessionVerdict;
 pub struct NodeCtx {
     pub id: String,
     pub store: JobStore,
-    pub plugins: Arc<Plugins>,
+    /// The plugins in use; replaced as a whole on hot reload (running jobs keep theirs).
+    plugins: std::sync::RwLock<Arc<Plugins>>,
     pub settings: Settings,
     /// This node's live workers (for heartbeats) and the switch that stops each.
     workers: Mutex<HashMap<String, Arc<Notify>>>,
@@ -34,6 +35,11 @@ pub struct NodeCtx {
 }
 
 impl NodeCtx {
+    /// The plugins in use now.
+    pub fn plugins(&self) -> Arc<Plugins> {
+        self.plugins.read().expect("plugins lock").clone()
+    }
+
     fn heartbeat_ms(&self) -> u64 {
         self.settings.heartbeat().as_millis() as u64
     }
@@ -99,7 +105,7 @@ impl NodeCtx {
         job: ClaimedJob,
     ) -> SessionVerdict {
         let started = std::time::Instant::now();
-        let (result, verdict) = executor::run_job(&self.plugins, &self.settings.jobs, slot, &job).await;
+        let (result, verdict) = executor::run_job(&self.plugins(), &self.settings.jobs, slot, &job).await;
         let ok = result.error.is_none();
         tracing::info!(
             job = job.id,
@@ -165,7 +171,7 @@ pub async fn start(settings: Settings, store: JobStore, plugins: Arc<Plugins>) -
     let ctx = Arc::new(NodeCtx {
         id: id.clone(),
         store: store.clone(),
-        plugins: plugins.clone(),
+        plugins: std::sync::RwLock::new(plugins.clone()),
         settings: settings.clone(),
         workers: Mutex::new(HashMap::new()),
         shutdown,
@@ -186,6 +192,10 @@ pub async fn start(settings: Settings, store: JobStore, plugins: Arc<Plugins>) -
     {
         let c = ctx.clone();
         tasks.spawn(async move { heartbeat(c, pinned).await });
+    }
+    if let (Some(dir), true) = (settings.plugins_dir.clone(), settings.plugins.hot_reload) {
+        let c = ctx.clone();
+        tasks.spawn(async move { watch_plugins(c, dir).await });
     }
     tracing::info!(
         node = id,
@@ -211,6 +221,44 @@ async fn heartbeat(ctx: Arc<NodeCtx>, pinned: Arc<pinned::Dispatcher>) {
         pinned.renew_leases().await;
         if let Err(e) = reaper::sweep(&ctx).await {
             tracing::warn!("recovery sweep failed: {e}");
+        }
+    }
+}
+
+/// Reload the plugins when files in the plugins folder are added, replaced or
+/// removed. Jobs already running keep the plugin they started with.
+async fn watch_plugins(ctx: Arc<NodeCtx>, dir: std::path::PathBuf) {
+    let mut shutdown = ctx.shutdown.clone();
+    let mut last = crate::plugin::folder_signature(&dir);
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_millis(500)) => {}
+            _ = shutdown.changed() => return,
+        }
+        let now = crate::plugin::folder_signature(&dir);
+        if now == last {
+            continue;
+        }
+        last = now;
+        let settings = ctx.settings.clone();
+        let loaded = tokio::task::spawn_blocking(move || crate::plugin::load_configured(&settings)).await;
+        match loaded {
+            Ok(Ok((plugins, problems))) => {
+                for p in &problems {
+                    tracing::error!(file = p.file, "plugin not loaded: {}", p.reason);
+                }
+                let types = plugins.device_types();
+                *ctx.plugins.write().expect("plugins lock") = Arc::new(plugins);
+                tracing::info!(
+                    "plugins reloaded: {}",
+                    types.iter().map(|(t, p)| format!("{t}={p}")).collect::<Vec<_>>().join(", ")
+                );
+                if let Err(e) = ctx.store.register_node(&ctx.id, ctx.heartbeat_ms(), &types).await {
+                    tracing::warn!("cannot register reloaded plugins: {e}");
+                }
+            }
+            Ok(Err(e)) => tracing::error!("plugin reload failed, keeping the plugins in use: {e:#}"),
+            Err(e) => tracing::error!("plugin reload aborted: {e}"),
         }
     }
 }

@@ -12,6 +12,9 @@ use crate::queue::keys::{FIFO_QUEUE, PINNED_PREFIX};
 use crate::queue::registry::WorkerStatus;
 use crate::queue::{StoreError, now_ms, now_rfc3339, scripts};
 
+/// Dead workers stay listed (as `dead`) this many heartbeat intervals.
+const FORGET_AFTER_INTERVALS: i64 = 10;
+
 /// Oldest queued jobs looked at per sweep.
 const EXPIRY_BATCH: isize = 500;
 
@@ -61,8 +64,11 @@ pub async fn sweep(ctx: &NodeCtx) -> Result<(), StoreError> {
                 break;
             }
         }
-        ctx.store.deregister_worker(&w.name).await?;
-        tracing::info!(worker = w.name, node = w.node, "removed dead worker");
+        // Shown as `dead` in GET /worker for a while, then removed.
+        if crate::queue::now_ms() - w.heartbeat_ms > ctx.heartbeat_ms() as i64 * FORGET_AFTER_INTERVALS {
+            ctx.store.deregister_worker(&w.name).await?;
+            tracing::info!(worker = w.name, node = w.node, "removed dead worker");
+        }
     }
 
     // Pinned queues with work and nobody serving them.

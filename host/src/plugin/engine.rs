@@ -128,9 +128,7 @@ pub(super) fn describe_failure(plugin: &str, limits: SandboxLimits, err: &wasmti
         Some(t) => format!("trapped: {t}"),
         None => {
             let text = format!("{err:#}");
-            if text.contains("forcing a memory growth failure")
-                || text.contains("memory") && text.contains("limit")
-            {
+            if text.contains("growing memory") || text.contains("memory growth failure") {
                 format!(
                     "tried to grow its memory past the cap of {} MiB and was stopped",
                     limits.memory_bytes >> 20

@@ -8,7 +8,7 @@ mod registry;
 mod transport;
 
 pub use engine::{CallContext, CallError, SandboxLimits};
-pub use registry::{DriverPlugin, LoadProblem, Plugins};
+pub use registry::{DriverPlugin, LoadProblem, Plugins, check_file, folder_signature};
 pub use transport::{Transport, TransportReadError};
 
 /// The contract version this host implements (`wit/netpulse-plugin.wit`).
@@ -23,6 +23,21 @@ pub use bindings::exports::netpulse::plugin::driver_api::{
     CommandOptions, ConfigOptions, ConfigReply, SessionOptions, SessionState,
 };
 pub use bindings::netpulse::plugin::types::{DriverError, PluginMeta};
+
+/// The sandbox limits from settings.
+pub fn sandbox_limits(s: &crate::config::Settings) -> SandboxLimits {
+    SandboxLimits {
+        deadline: std::time::Duration::from_secs_f64(s.plugins.deadline_s),
+        memory_bytes: s.plugins.memory_mib << 20,
+    }
+}
+
+/// Load the built-in plugins and those in the configured folder, with the
+/// configured sandbox limits and compile cache.
+pub fn load_configured(s: &crate::config::Settings) -> anyhow::Result<(Plugins, Vec<LoadProblem>)> {
+    let cache = s.plugins.cache_dir.clone().unwrap_or_else(|| crate::config::data_dir().join("cache"));
+    Plugins::load(crate::builtin::BUILTIN_PLUGINS, s.plugins_dir.as_deref(), sandbox_limits(s), Some(&cache))
+}
 
 /// Whether a plugin built for WIT `version` can run on this host (semver: same
 /// major, and for 0.x the same minor).

@@ -121,6 +121,7 @@ impl Plugins {
         builtin: &[(&str, &[u8])],
         dir: Option<&Path>,
         limits: SandboxLimits,
+        cache: Option<&Path>,
     ) -> anyhow::Result<(Plugins, Vec<LoadProblem>)> {
         let wt = |e: wasmtime::Error| anyhow::anyhow!("cannot set up the WebAssembly engine: {e:#}");
         let (engine, ticker) = engine::new_engine().map_err(wt)?;
@@ -128,13 +129,13 @@ impl Plugins {
         let mut problems = Vec::new();
         let mut sources: Vec<(String, Result<Component, String>, bool)> = Vec::new();
         for (name, bytes) in builtin {
-            let c = Component::new(&engine, bytes).map_err(|e| format!("{e:#}"));
-            sources.push((format!("builtin:{name}"), c, true));
+            sources.push((format!("builtin:{name}"), compile(&engine, bytes, cache), true));
         }
         if let Some(dir) = dir {
             for path in wasm_files(dir)? {
-                let c = Component::from_file(&engine, &path)
-                    .map_err(|e| format!("not a usable WebAssembly component: {e:#}"));
+                let c = std::fs::read(&path)
+                    .map_err(|e| format!("cannot read: {e}"))
+                    .and_then(|bytes| compile(&engine, &bytes, cache));
                 sources.push((path.display().to_string(), c, false));
             }
         }
@@ -204,6 +205,68 @@ impl Plugins {
     pub fn all(&self) -> &[Arc<DriverPlugin>] {
         &self.drivers
     }
+}
+
+/// Check one component file without installing it: compile, link, read metadata.
+pub fn check_file(path: &Path, limits: SandboxLimits) -> Result<PluginMeta, String> {
+    let wt = |e: wasmtime::Error| format!("cannot set up the WebAssembly engine: {e:#}");
+    let (engine, _ticker) = engine::new_engine().map_err(wt)?;
+    let linker = engine::new_linker(&engine).map_err(wt)?;
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let component = compile(&engine, &bytes, None)?;
+    instantiate(&engine, &linker, &component, &path.display().to_string(), limits).map(|p| p.meta)
+}
+
+/// What the plugins folder holds now (names, sizes, modification times), to notice changes.
+pub fn folder_signature(dir: &Path) -> Vec<(PathBuf, u64, Option<std::time::SystemTime>)> {
+    wasm_files(dir)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|p| {
+            let m = std::fs::metadata(&p).ok();
+            let len = m.as_ref().map(|m| m.len()).unwrap_or(0);
+            let modified = m.and_then(|m| m.modified().ok());
+            (p, len, modified)
+        })
+        .collect()
+}
+
+/// Compile a component, using the on-disk cache of machine code when given: the
+/// key is the file's SHA-256 and the engine's compatibility hash, so a restart does
+/// not recompile and a different wasmtime or CPU setting never loads stale code.
+fn compile(engine: &Engine, bytes: &[u8], cache: Option<&Path>) -> Result<Component, String> {
+    let fresh =
+        || Component::new(engine, bytes).map_err(|e| format!("not a usable WebAssembly component: {e:#}"));
+    let Some(dir) = cache else { return fresh() };
+    let key = {
+        use sha2::Digest;
+        use std::hash::{Hash, Hasher};
+        let mut h = std::hash::DefaultHasher::new();
+        engine.precompile_compatibility_hash().hash(&mut h);
+        let digest = sha2::Sha256::digest(bytes);
+        let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+        format!("{hex}-{:016x}", h.finish())
+    };
+    let path = dir.join(format!("{key}.cwasm"));
+    if path.is_file() {
+        // SAFETY: the file was written by `Component::serialize` of this engine
+        // configuration (the key carries its compatibility hash), in a folder of ours.
+        match unsafe { Component::deserialize_file(engine, &path) } {
+            Ok(c) => return Ok(c),
+            Err(e) => tracing::warn!("ignoring unusable cache entry {}: {e:#}", path.display()),
+        }
+    }
+    let component = fresh()?;
+    let stored = component.serialize().map_err(|e| e.to_string()).and_then(|code| {
+        std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+        let tmp = dir.join(format!("{key}.{}.tmp", std::process::id()));
+        std::fs::write(&tmp, code).map_err(|e| e.to_string())?;
+        std::fs::rename(&tmp, &path).map_err(|e| e.to_string())
+    });
+    if let Err(e) = stored {
+        tracing::warn!("cannot cache compiled plugin in {}: {e}", dir.display());
+    }
+    Ok(component)
 }
 
 /// `*.wasm` files in `dir`, sorted by name.

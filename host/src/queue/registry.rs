@@ -34,6 +34,9 @@ pub struct WorkerInfo {
     pub failed_job_count: u64,
     pub node: String,
     pub current_job: Option<String>,
+    /// Last heartbeat, ms since the epoch (for the reaper; not shown).
+    #[serde(skip)]
+    pub heartbeat_ms: i64,
 }
 
 /// What a node writes when it starts a worker.
@@ -227,6 +230,7 @@ fn worker_from_hash(h: &HashMap<String, String>, now: i64) -> Option<WorkerInfo>
         failed_job_count: num("failed_job_count"),
         node: get("node"),
         current_job: h.get("current_job").filter(|s| !s.is_empty()).cloned(),
+        heartbeat_ms: beat,
     })
 }
 

@@ -16,6 +16,8 @@ pub use exports::netpulse::plugin::driver_api::{
 pub use netpulse::plugin::channel::{self, LogLevel, ReadError, ReadMatch};
 pub use netpulse::plugin::types::{DriverError, PluginMeta};
 
+pub mod cli;
+
 /// The WIT package version this kit was built from.
 pub const WIT_VERSION: &str = "0.1.0";
 

@@ -33,6 +33,24 @@ pub fn corpus() -> Option<std::path::PathBuf> {
 
 pub const API_KEY: &str = "test-key";
 
+/// A component built from `plugins/` by `host/build.rs` (e.g. `misbehave`, `cisco_ios`).
+pub fn built_plugin(name: &str) -> std::path::PathBuf {
+    let p = std::path::PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../target/plugins/wasm32-wasip2/release"
+    ))
+    .join(format!("{name}.wasm"));
+    assert!(p.is_file(), "{} is missing: the host build builds every plugin of plugins/", p.display());
+    p
+}
+
+/// A fresh empty folder under the system temp dir.
+pub fn temp_dir(tag: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("netpulse-{tag}-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
 /// A running system on its own key prefix; call [`TestSystem::stop`] at the end.
 pub struct TestSystem {
     pub addr: SocketAddr,

@@ -2,4 +2,5 @@
 //! Needs Redis on 127.0.0.1:6379 (or `NETPULSE_TEST_REDIS_URL`).
 
 mod management;
+mod plugins;
 mod spine;

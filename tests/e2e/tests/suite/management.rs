@@ -446,7 +446,7 @@ async fn connection_test_reports_prompt_or_reason() {
     assert_eq!(s, 200, "{v}");
     let d = &v["data"];
     assert_eq!(d["success"], true, "{v}");
-    assert_eq!(d["device_info"]["prompt"], dev.hostname(), "{v}");
+    assert_eq!(d["device_info"]["prompt"], format!("{}#", dev.hostname()), "{v}");
     assert_eq!(d["device_info"]["device_type"], "cisco_ios");
     assert!(d["connection_time"].as_f64().unwrap() > 0.0);
     assert_eq!(d["error_message"], Value::Null);

@@ -224,3 +224,27 @@ async fn bad_requests_are_rejected_with_the_field_named() {
     assert!(v["message"].as_str().unwrap().contains("does-not-exist"));
     sys.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hung_or_dropped_session_fails_its_job_and_the_next_job_reconnects() {
+    // Session preparation sends 3 commands (enable, terminal length, terminal width):
+    // the 1st job's command is the 4th of its connection, the 2nd job's the 5th.
+    let hang = ios_fleet(1, |c| c.faults.hang_after_commands = Some(4)).await;
+    let drop = ios_fleet(1, |c| c.faults.drop_after_commands = Some(4)).await;
+    let sys = TestSystem::start().await;
+    for (fleet, expected) in [(&hang, "TimeoutError"), (&drop, "ConnectionError")] {
+        let dev = &fleet.devices()[0];
+        let body = exec_body(dev, json!({"command": "show clock", "driver_args": {"read_timeout": 1}}));
+        let first = sys.submit(&body).await;
+        let second = sys.submit(&body).await;
+        let third = sys.submit(&body).await;
+        assert_eq!(sys.wait_ended(&first, WAIT).await["status"], "finished");
+        let job = sys.wait_ended(&second, WAIT).await;
+        assert_eq!(job["status"], "failed", "{job}");
+        assert_eq!(job["result"]["error"]["type"], expected, "{job}");
+        let job = sys.wait_ended(&third, WAIT).await;
+        assert_eq!(job["status"], "finished", "the next job must reconnect: {job}");
+        assert_eq!(dev.logins(), 2);
+    }
+    sys.stop().await;
+}
