@@ -42,6 +42,8 @@ pub struct NodeSettings {
     pub heartbeat_s: f64,
     /// A pinned worker idle this long closes its session, seconds. `NETPULSE_PINNED_IDLE_S`.
     pub pinned_idle_s: f64,
+    /// An idle pinned session is probed this often, seconds. `NETPULSE_PROBE_S`.
+    pub probe_s: f64,
 }
 
 /// Defaults for jobs that do not say otherwise.
@@ -92,7 +94,14 @@ impl Default for Settings {
 
 impl Default for NodeSettings {
     fn default() -> Self {
-        Self { name: None, fifo_workers: 4, capacity: 1000, heartbeat_s: 5.0, pinned_idle_s: 600.0 }
+        Self {
+            name: None,
+            fifo_workers: 4,
+            capacity: 1000,
+            heartbeat_s: 5.0,
+            pinned_idle_s: 600.0,
+            probe_s: 60.0,
+        }
     }
 }
 
@@ -188,6 +197,9 @@ impl Settings {
         if let Some(v) = get("NETPULSE_PINNED_IDLE_S") {
             self.node.pinned_idle_s = parse("NETPULSE_PINNED_IDLE_S", &v)?;
         }
+        if let Some(v) = get("NETPULSE_PROBE_S") {
+            self.node.probe_s = parse("NETPULSE_PROBE_S", &v)?;
+        }
         if let Some(v) = get("NETPULSE_JOB_TTL_S") {
             self.jobs.ttl_s = parse("NETPULSE_JOB_TTL_S", &v)?;
         }
@@ -258,6 +270,7 @@ impl Settings {
             ("jobs.read_timeout_s", self.jobs.read_timeout_s),
             ("jobs.connect_timeout_s", self.jobs.connect_timeout_s),
             ("plugins.deadline_s", self.plugins.deadline_s),
+            ("node.probe_s", self.node.probe_s),
         ] {
             if !(v > 0.0 && v <= 86400.0) {
                 return bad(format!("{name} {v} must be between 0 and 86400 seconds"));

@@ -219,6 +219,14 @@ async fn heartbeat(ctx: Arc<NodeCtx>, pinned: Arc<pinned::Dispatcher>) {
             tracing::warn!("heartbeat failed: {e}");
         }
         pinned.renew_leases().await;
+        let load: [(&str, i64); 2] =
+            [("capacity", ctx.settings.node.capacity as i64), ("pinned", pinned.count() as i64)];
+        let r: Result<(), _> =
+            redis::AsyncCommands::hset_multiple(&mut ctx.store.conn(), ctx.store.keys().node(&ctx.id), &load)
+                .await;
+        if let Err(e) = r {
+            tracing::warn!("cannot report node load: {e}");
+        }
         if let Err(e) = reaper::sweep(&ctx).await {
             tracing::warn!("recovery sweep failed: {e}");
         }

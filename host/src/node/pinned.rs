@@ -39,7 +39,7 @@ impl Dispatcher {
         (self.ctx.settings.node.heartbeat_s * 3.0).ceil().max(1.0) as u64
     }
 
-    fn count(&self) -> usize {
+    pub fn count(&self) -> usize {
         self.active.lock().expect("pinned lock").len()
     }
 
@@ -151,6 +151,7 @@ impl Dispatcher {
             .await;
         let queue_key = ctx.store.keys().queue(&queue);
         let idle = Duration::from_secs_f64(ctx.settings.node.pinned_idle_s);
+        let probe_every = Duration::from_secs_f64(ctx.settings.node.probe_s);
         let mut shutdown = ctx.shutdown.clone();
         let mut slot = None;
         'outer: loop {
@@ -172,14 +173,30 @@ impl Dispatcher {
                     }
                 }
             }
-            tokio::select! {
-                _ = notify.notified() => {}
-                _ = tokio::time::sleep(idle) => {
-                    tracing::info!(worker = name, "idle for {:?}: closing the session", idle);
-                    break;
+            // Wait for work; probe an idle session now and then so a dead one is
+            // replaced before the next job needs it.
+            let idle_until = tokio::time::Instant::now() + idle;
+            loop {
+                let probe_at = tokio::time::Instant::now() + probe_every;
+                tokio::select! {
+                    _ = notify.notified() => continue 'outer,
+                    _ = tokio::time::sleep_until(idle_until) => {
+                        tracing::info!(worker = name, "idle for {:?}: closing the session", idle);
+                        break 'outer;
+                    }
+                    _ = tokio::time::sleep_until(probe_at), if slot.is_some() => {
+                        if let Some(s) = slot.as_mut()
+                            && !s.probe(&queue).await
+                        {
+                            tracing::info!(worker = name, "idle session no longer answers: dropped");
+                            if let Some(s) = slot.take() {
+                                s.close("", &queue).await;
+                            }
+                        }
+                    }
+                    _ = shutdown.changed() => break 'outer,
+                    _ = kill.notified() => break 'outer,
                 }
-                _ = shutdown.changed() => break,
-                _ = kill.notified() => break,
             }
         }
         if let Some(s) = slot.take() {

@@ -82,10 +82,17 @@ pub async fn sweep(ctx: &NodeCtx) -> Result<(), StoreError> {
         let answers: Vec<i64> = pipe.query_async(&mut conn).await?;
         for (q, pair) in pinned.iter().zip(answers.chunks(2)) {
             if pair[0] > 0 && pair[1] == 0 {
-                let _: () = conn.rpush(keys.unowned(), q).await?;
+                // Offer it once: an offer already waiting (every node full) is enough.
+                let waiting: Option<i64> =
+                    redis::cmd("LPOS").arg(keys.unowned()).arg(q).query_async(&mut conn).await?;
+                if waiting.is_none() {
+                    let _: () = conn.rpush(keys.unowned(), q).await?;
+                }
             }
         }
     }
+
+    explain_full_capacity(ctx, &mut conn).await?;
 
     // Queued jobs past their ttl.
     let oldest: Vec<String> =
@@ -100,5 +107,61 @@ pub async fn sweep(ctx: &NodeCtx) -> Result<(), StoreError> {
             .invoke_async(&mut conn)
             .await?;
     }
+    Ok(())
+}
+
+/// When pinned queues wait for an owner because every live node is at capacity, say
+/// so in their jobs' records (`waiting_reason`) and for `GET /health`.
+async fn explain_full_capacity(
+    ctx: &NodeCtx,
+    conn: &mut redis::aio::ConnectionManager,
+) -> Result<(), StoreError> {
+    let keys = ctx.store.keys();
+    let mut waiting: Vec<String> = conn.lrange(keys.unowned(), 0, 99).await?;
+    waiting.sort();
+    waiting.dedup();
+    if waiting.is_empty() {
+        return Ok(());
+    }
+    let nodes: Vec<String> = conn.smembers(keys.nodes()).await?;
+    let mut pipe = redis::pipe();
+    for n in &nodes {
+        pipe.hget(keys.node(n), &["heartbeat_ms", "interval_ms", "capacity", "pinned"]);
+    }
+    let rows: Vec<Vec<Option<i64>>> = pipe.query_async(conn).await?;
+    let now = now_ms();
+    let (mut used, mut total, mut live) = (0, 0, 0);
+    for r in rows {
+        let (Some(beat), Some(interval), Some(cap), Some(pinned)) = (r[0], r[1], r[2], r[3]) else {
+            continue;
+        };
+        if now - beat > interval * crate::queue::registry::DEAD_AFTER_INTERVALS {
+            continue;
+        }
+        live += 1;
+        used += pinned;
+        total += cap;
+    }
+    if live == 0 || used < total {
+        return Ok(());
+    }
+    let reason = format!(
+        "waiting for a pinned worker: every node is at capacity ({used} of {total} device sessions in use); \
+         it runs when a session is freed (idle timeout) or a node is added"
+    );
+    let mut pipe = redis::pipe();
+    for q in &waiting {
+        let ids: Vec<String> = conn.lrange(keys.queue(q), 0, 99).await?;
+        for id in ids {
+            pipe.hset(keys.job(&id), "waiting_reason", &reason).ignore();
+        }
+    }
+    pipe.set_ex(
+        format!("{}:capacity_full", keys.prefix()),
+        &reason,
+        (ctx.heartbeat_ms() * 3).div_ceil(1000).max(1),
+    )
+    .ignore();
+    let _: () = pipe.query_async(conn).await?;
     Ok(())
 }

@@ -59,6 +59,27 @@ impl DeviceSession {
         self.shell.as_ref().is_some_and(|s| s.shell.is_open())
     }
 
+    /// Check that an idle session still answers (the driver's probe). False when not.
+    pub async fn probe(&mut self, device: &str) -> bool {
+        if !self.is_open() {
+            return false;
+        }
+        let Some(shell) = self.shell.take() else { return false };
+        let (plugin, state) = (self.plugin.clone(), self.state.clone());
+        let ctx = crate::plugin::CallContext {
+            job: String::new(),
+            device: device.to_string(),
+            job_deadline: Some(std::time::Instant::now() + Duration::from_secs(10)),
+        };
+        match tokio::task::spawn_blocking(move || plugin.probe(shell, &ctx, &state, 10_000)).await {
+            Ok((shell, r)) => {
+                self.shell = Some(shell);
+                matches!(r, Ok(Ok(())))
+            }
+            Err(_) => false,
+        }
+    }
+
     /// Leave the device politely and close the connection.
     pub async fn close(mut self, job: &str, device: &str) {
         let Some(shell) = self.shell.take() else {

@@ -62,8 +62,13 @@ pub async fn get(state: &ApiState, req: &Req) -> Result<Response<Body>, ApiError
     let lens: Vec<u64> = pipe.query_async(&mut conn).await.map_err(crate::queue::StoreError::from)?;
     let depth: BTreeMap<&String, u64> = queues.iter().zip(lens).filter(|(_, n)| *n > 0).collect();
     let total_queued: u64 = depth.values().sum();
+    let capacity_full: Option<String> = conn
+        .get(format!("{}:capacity_full", state.store.keys().prefix()))
+        .await
+        .map_err(crate::queue::StoreError::from)?;
     let workers_status = if live > 0 { "healthy" } else { "degraded" };
-    let overall = if live > 0 { "healthy" } else { "degraded" };
+    let queues_status = if capacity_full.is_some() { "degraded" } else { "healthy" };
+    let overall = if live > 0 && capacity_full.is_none() { "healthy" } else { "degraded" };
     let data = json!({
         "status": overall,
         "components": {
@@ -79,7 +84,12 @@ pub async fn get(state: &ApiState, req: &Req) -> Result<Response<Body>, ApiError
                 "total": workers.len(), "busy": busy, "idle": idle, "dead": dead,
                 "nodes": nodes,
             },
-            "queues": {"status": "healthy", "total_queued": total_queued, "depth": depth},
+            "queues": {
+                "status": queues_status,
+                "total_queued": total_queued,
+                "depth": depth,
+                "waiting_reason": capacity_full,
+            },
         }
     });
     let _: &Value = &data;

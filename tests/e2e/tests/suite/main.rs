@@ -3,4 +3,5 @@
 
 mod management;
 mod plugins;
+mod runtime;
 mod spine;

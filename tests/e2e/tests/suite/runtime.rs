@@ -1,0 +1,118 @@
+//! The worker runtime: idle pinned sessions are given back, over-age queued jobs
+//! become visible failures, unreachable devices keep no worker.
+
+use std::time::{Duration, Instant};
+
+use netpulse_e2e::{TestSystem, exec_body, ios_fleet};
+use serde_json::json;
+
+const WAIT: Duration = Duration::from_secs(30);
+
+async fn pinned_workers(sys: &TestSystem) -> usize {
+    let (_, v) = sys.get("/worker").await;
+    v["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|w| w["queues"][0].as_str().unwrap().starts_with("pinned_"))
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_pinned_workers_close_their_session_and_give_the_slot_back() {
+    let fleet = ios_fleet(1, |_| {}).await;
+    let dev = &fleet.devices()[0];
+    let sys = TestSystem::start_with(|s| s.node.pinned_idle_s = 0.5).await;
+    let id = sys.submit(&exec_body(dev, json!({"command": "show clock"}))).await;
+    assert_eq!(sys.wait_ended(&id, WAIT).await["status"], "finished");
+    let start = Instant::now();
+    while pinned_workers(&sys).await > 0 {
+        assert!(start.elapsed() < WAIT, "the idle pinned worker never left");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // The next job gets a new worker and a new session.
+    let id = sys.submit(&exec_body(dev, json!({"command": "show clock"}))).await;
+    assert_eq!(sys.wait_ended(&id, WAIT).await["status"], "finished");
+    assert_eq!(dev.logins(), 2);
+    sys.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jobs_waiting_past_their_ttl_fail_as_expired_and_stay_queryable() {
+    // No worker of any kind: nothing will ever take these jobs.
+    let sys = TestSystem::start_with(|s| {
+        s.node.fifo_workers = 0;
+        s.node.capacity = 0;
+    })
+    .await;
+    let ca = json!({"device_type": "cisco_ios", "host": "10.66.0.1", "username": "u", "password": "p"});
+    let pinned = sys.submit(&json!({"connection_args": ca, "command": "show clock", "ttl": 1})).await;
+    let fifo = sys
+        .submit(&json!({"connection_args": ca, "command": "show clock", "ttl": 1, "queue_strategy": "fifo"}))
+        .await;
+    for id in [pinned, fifo] {
+        let job = sys.wait_ended(&id, WAIT).await;
+        assert_eq!(job["status"], "failed", "{job}");
+        assert_eq!(job["result"]["error"]["type"], "Expired", "{job}");
+        assert!(job["result"]["error"]["message"].as_str().unwrap().contains("ttl of 1 s"), "{job}");
+        assert_eq!(job["started_at"], serde_json::Value::Null);
+    }
+    let (_, v) = sys.get("/job?status=failed").await;
+    assert_eq!(v["data"].as_array().unwrap().len(), 2);
+    let (_, h) = sys.get("/health").await;
+    assert_eq!(h["data"]["components"]["queues"]["total_queued"], 0, "expired jobs leave their queue: {h}");
+    sys.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_device_keeps_no_worker_and_its_jobs_fail() {
+    let sys = TestSystem::start().await;
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let ca = json!({"device_type": "cisco_ios", "host": "127.0.0.1", "port": closed, "username": "u", "password": "p"});
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        ids.push(sys.submit(&json!({"connection_args": ca, "command": "show clock"})).await);
+    }
+    for id in &ids {
+        let job = sys.wait_ended(id, WAIT).await;
+        assert_eq!(job["result"]["error"]["type"], "ConnectionError", "{job}");
+    }
+    let start = Instant::now();
+    while pinned_workers(&sys).await > 0 {
+        assert!(start.elapsed() < WAIT, "a worker stayed for an unreachable device");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    sys.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_node_queues_the_job_and_says_why_until_a_slot_frees() {
+    let fleet = ios_fleet(2, |c| c.listen = "127.0.7.1".parse().unwrap()).await;
+    let (a, b) = (&fleet.devices()[0], &fleet.devices()[1]);
+    let sys = TestSystem::start_with(|s| s.node.capacity = 1).await;
+    let first = sys.submit(&exec_body(a, json!({"command": "show clock"}))).await;
+    assert_eq!(sys.wait_ended(&first, WAIT).await["status"], "finished");
+    let waiting = sys.submit(&exec_body(b, json!({"command": "show clock"}))).await;
+    let start = Instant::now();
+    let job = loop {
+        let job = sys.job(&waiting).await;
+        if job.get("waiting_reason").is_some_and(|r| r.is_string()) {
+            break job;
+        }
+        assert_eq!(job["status"], "queued", "{job}");
+        assert!(start.elapsed() < WAIT, "no waiting_reason: {job}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(job["waiting_reason"].as_str().unwrap().contains("capacity"), "{job}");
+    let (_, h) = sys.get("/health").await;
+    assert_eq!(h["data"]["components"]["queues"]["status"], "degraded", "{h}");
+    assert!(h["data"]["components"]["queues"]["waiting_reason"].as_str().unwrap().contains("capacity"));
+    // Free the slot: stop device A's pinned worker; B's job then runs.
+    let queue = format!("pinned_127.0.7.1:{}", a.addr().port());
+    let (s, v) = sys.delete(&format!("/worker?queue={queue}")).await;
+    assert_eq!(s, 200, "{v}");
+    let job = sys.wait_ended(&waiting, WAIT).await;
+    assert_eq!(job["status"], "finished", "{job}");
+    assert!(job.get("waiting_reason").is_none(), "{job}");
+    sys.stop().await;
+}
