@@ -1,6 +1,7 @@
 //! A fleet of simulated devices: binds one listener per device (`listen + i`), runs them until
 //! the [`Fleet`] is dropped or shut down, and exposes each [`Device`]'s address and counters.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
@@ -12,8 +13,8 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::platform::DeviceModel;
-use crate::{Faults, SimConfig, server};
+use crate::platform::{Catalog, DeviceModel};
+use crate::{Faults, Platform, SimConfig, server};
 
 /// Login and behaviour settings shared by every device of a fleet.
 pub(crate) struct Settings {
@@ -26,6 +27,7 @@ pub(crate) struct Settings {
 /// One device's shared state.
 pub(crate) struct DeviceInner {
     pub addr: SocketAddr,
+    pub platform: Platform,
     pub name: String,
     pub model: Arc<dyn DeviceModel>,
     pub logins: AtomicU64,
@@ -45,15 +47,23 @@ impl Fleet {
     /// Binds every device and starts serving. Fails (with nothing left running) if an address
     /// cannot be bound or the corpus cannot be read.
     pub async fn start(cfg: SimConfig) -> anyhow::Result<Fleet> {
-        if cfg.count == 0 {
-            bail!("count must be at least 1");
+        let groups = cfg.groups();
+        if let Some((platform, _)) = groups.iter().find(|(_, count)| *count == 0) {
+            bail!("count must be at least 1 (got 0 {platform} devices)");
         }
+        let total: usize = groups.iter().map(|(_, count)| count).sum();
         let first = u32::from(cfg.listen);
-        u32::try_from(cfg.count - 1).ok().and_then(|extra| first.checked_add(extra)).with_context(|| {
-            format!("{} devices starting at {} run past 255.255.255.255", cfg.count, cfg.listen)
+        u32::try_from(total - 1).ok().and_then(|extra| first.checked_add(extra)).with_context(|| {
+            format!("{total} devices starting at {} run past 255.255.255.255", cfg.listen)
         })?;
-        let catalog = cfg.platform.catalog(&cfg)?;
-        let ssh = Arc::new(server::config(server::host_key()));
+        let key = server::host_key();
+        let mut platforms: HashMap<Platform, (Arc<dyn Catalog>, Arc<russh::server::Config>)> = HashMap::new();
+        for (platform, _) in &groups {
+            if !platforms.contains_key(platform) {
+                let ssh = Arc::new(server::config(key.clone(), platform.ssh_id()));
+                platforms.insert(*platform, (platform.catalog(&cfg)?, ssh));
+            }
+        }
         let settings = Arc::new(Settings {
             username: cfg.username.clone(),
             password: cfg.password.clone(),
@@ -61,27 +71,32 @@ impl Fleet {
             faults: cfg.faults.clone(),
         });
         let (stop, stopped) = watch::channel(());
-        let mut fleet = Fleet {
-            devices: Vec::with_capacity(cfg.count),
-            tasks: Vec::with_capacity(cfg.count),
-            stop: Some(stop),
-        };
-        for index in 0..cfg.count {
+        let mut fleet =
+            Fleet { devices: Vec::with_capacity(total), tasks: Vec::with_capacity(total), stop: Some(stop) };
+        // devices of a platform are numbered from 1 across its groups: R1, R2, ..., junos1, ...
+        let mut numbers: HashMap<Platform, usize> = HashMap::new();
+        let platform_of_each =
+            groups.iter().flat_map(|(platform, count)| std::iter::repeat_n(*platform, *count));
+        for (index, platform) in platform_of_each.enumerate() {
             // checked above: first + index fits
             let ip = Ipv4Addr::from(first + index as u32);
             let listener = TcpListener::bind((ip, cfg.port)).await.with_context(|| {
-                format!("cannot listen on {ip}:{} for device {} of {}", cfg.port, index + 1, cfg.count)
+                format!("cannot listen on {ip}:{} for device {} of {total} ({platform})", cfg.port, index + 1)
             })?;
             let addr = listener.local_addr()?;
-            let name = cfg.platform.hostname(index);
+            let number = numbers.entry(platform).or_default();
+            let name = platform.hostname(*number);
+            let (catalog, ssh) = &platforms[&platform];
             let inner = Arc::new(DeviceInner {
                 addr,
-                model: catalog.clone().new_device(index, &name),
+                platform,
+                model: catalog.clone().new_device(*number, &name),
                 name,
                 logins: AtomicU64::new(0),
                 commands: AtomicU64::new(0),
                 settings: settings.clone(),
             });
+            *number += 1;
             fleet.tasks.push(tokio::spawn(server::serve(
                 listener,
                 inner.clone(),
@@ -136,10 +151,17 @@ impl Device {
         self.inner.addr
     }
 
-    /// Its name at start (`R1`, `R2`, ...), unique in the fleet. A `hostname` configured over
-    /// the CLI changes the prompt and the running config, not this.
+    /// Its name at start, unique in the fleet: the platform's prefix and the device's number
+    /// among that platform's devices (`R1`, `R2`, ..., `nxos1`, `xr1`, `junos1`, `eos1`,
+    /// `vrp1`, `linux1`). A hostname configured over the CLI changes the prompt and the
+    /// running config, not this.
     pub fn hostname(&self) -> &str {
         &self.inner.name
+    }
+
+    /// What it behaves like.
+    pub fn platform(&self) -> Platform {
+        self.inner.platform
     }
 
     /// Successful password authentications so far.
@@ -153,14 +175,19 @@ impl Device {
         self.inner.commands.load(Ordering::Relaxed)
     }
 
-    /// What `show running-config` prints now (`\n` endings, ends with `end`, no newline).
+    /// Its configuration as its show-config command prints it now (`\n` endings, no trailing
+    /// newline): `show running-config` (IOS and EOS end with `end`, IOS XR too, showing only
+    /// committed lines; NX-OS starts with a blank line), Junos `show configuration` (committed
+    /// statements as `set` lines), VRP `display current-configuration` (ends with `return`);
+    /// for Linux the names of the files created with `touch` / `>`, one per line, sorted.
     pub fn running_config(&self) -> String {
         self.inner.model.running_config()
     }
 
     /// The text the device answers to `command` (abbreviations and `| include`-style filters
-    /// accepted) in privileged mode, with `\n` endings and no trailing newline; `None` when
-    /// the command has no output of its own (unknown, incomplete, configuration, ...).
+    /// accepted) in privileged mode (Junos: operational mode, VRP: user view), with `\n`
+    /// endings and no trailing newline; `None` when the command has no output of its own
+    /// (unknown, incomplete, configuration, ...; Linux: state-changing or failing commands).
     ///
     /// On the wire the answer is this text with `\n` → `\r\n`, then `\r\n`, then the prompt.
     pub fn canned_output(&self, command: &str) -> Option<String> {
@@ -170,6 +197,10 @@ impl Device {
 
 impl fmt::Debug for Device {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Device").field("hostname", &self.inner.name).field("addr", &self.inner.addr).finish()
+        f.debug_struct("Device")
+            .field("hostname", &self.inner.name)
+            .field("platform", &self.inner.platform)
+            .field("addr", &self.inner.addr)
+            .finish()
     }
 }

@@ -1,5 +1,5 @@
-//! The `netpulse-sim` binary: starts a fleet of simulated devices, prints one `ready` line per
-//! device on stdout, and serves until Ctrl-C.
+//! The `netpulse-sim` binary: starts a fleet of simulated devices (one platform, or a mixed
+//! fleet with `--fleet`), prints one `ready` line per device on stdout, and serves until Ctrl-C.
 
 use std::io::Write;
 use std::net::Ipv4Addr;
@@ -13,16 +13,29 @@ use netpulse_sim::{Faults, Fleet, Platform, SimConfig};
 /// Corpus used when neither --corpus nor NETPULSE_CORPUS is given, if it exists.
 const DEFAULT_CORPUS: &str = "../shared/corpus/ntc-templates";
 
+/// A `--fleet` value: `(platform, count)` groups.
+#[derive(Debug, Clone)]
+struct FleetSpec(Vec<(Platform, usize)>);
+
+fn parse_fleet(spec: &str) -> Result<FleetSpec, String> {
+    SimConfig::parse_fleet(spec).map(FleetSpec)
+}
+
 /// SSH servers that behave like network devices, for tests and benchmarks.
 #[derive(Debug, Parser)]
 #[command(name = "netpulse-sim", version)]
 struct Cli {
-    /// Platform to imitate.
+    /// Platform to imitate: cisco_ios, cisco_nxos, cisco_xr, juniper_junos, arista_eos,
+    /// huawei_vrp or linux.
     #[arg(long, default_value = "cisco_ios")]
     platform: Platform,
     /// Number of devices.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     count: u32,
+    /// A mixed fleet instead of --platform/--count, e.g. cisco_ios:100,juniper_junos:50:
+    /// the groups get consecutive addresses from --listen, in this order.
+    #[arg(long, value_name = "PLATFORM:COUNT,...", value_parser = parse_fleet, conflicts_with_all = ["platform", "count"])]
+    fleet: Option<FleetSpec>,
     /// First device's address; device i listens on this address + i.
     #[arg(long, default_value = "127.0.1.1")]
     listen: Ipv4Addr,
@@ -70,6 +83,7 @@ impl Cli {
         Ok(SimConfig {
             platform: self.platform,
             count: self.count as usize,
+            fleet: self.fleet.map(|f| f.0).unwrap_or_default(),
             listen: self.listen,
             port: self.port,
             username: self.username,
@@ -115,7 +129,7 @@ async fn run() -> anyhow::Result<()> {
         writeln!(
             stdout,
             "ready {} {} {} {}/{} secret={}",
-            cfg.platform,
+            device.platform(),
             device.hostname(),
             device.addr(),
             cfg.username,

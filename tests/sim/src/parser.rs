@@ -1,5 +1,5 @@
 //! Keyword trees with CLI-style abbreviation matching (unique word prefixes, exact match wins),
-//! shared by the platforms whose CLIs work that way (IOS, EOS, NX-OS, ...).
+//! shared by the platforms whose CLIs work that way (IOS, NX-OS, IOS XR, EOS, Junos, VRP).
 
 use std::collections::BTreeMap;
 
@@ -138,6 +138,24 @@ impl<A> CommandTree<A> {
         node.action.is_some()
     }
 
+    /// For words that fail with [`ParseError::Ambiguous`]: the index of the ambiguous word
+    /// and the keywords it abbreviates (sorted).
+    pub fn ambiguity(&self, words: &[Word<'_>]) -> Option<(usize, Vec<&str>)> {
+        let mut node = &self.root;
+        for (index, word) in words.iter().enumerate() {
+            match match_keyword(word.text, node.children.keys().map(String::as_str)) {
+                Match::One(keyword) => node = &node.children[keyword],
+                Match::Ambiguous => {
+                    let typed = word.text.to_ascii_lowercase();
+                    let all = node.children.keys().map(String::as_str).filter(|k| k.starts_with(&typed));
+                    return Some((index, all.collect()));
+                }
+                Match::None => return None,
+            }
+        }
+        None
+    }
+
     /// Resolves `line` to a command, accepting unique abbreviations of every keyword.
     #[cfg(test)]
     pub fn parse<'t, 'l>(&'t self, line: &'l str) -> Result<Parsed<'t, 'l, A>, ParseError> {
@@ -238,6 +256,8 @@ mod tests {
         assert_eq!(t.parse("show version now").unwrap_err(), ParseError::Invalid { index: 2, column: 13 });
         assert_eq!(t.parse("ssh").unwrap_err(), ParseError::Incomplete);
         assert_eq!(t.parse("ssh 10.0.0.1").unwrap().args.len(), 1);
+        assert_eq!(t.ambiguity(&words("sh i")), Some((1, vec!["inventory", "ip", "ipv6"])));
+        assert_eq!(t.ambiguity(&words("sh ver")), None);
     }
 
     #[test]

@@ -14,10 +14,11 @@ use tokio::sync::watch;
 use crate::fleet::DeviceInner;
 use crate::terminal::{Step, Terminal};
 
-/// The russh server configuration shared by every device of a fleet.
-pub(crate) fn config(key: PrivateKey) -> russh::server::Config {
+/// The russh server configuration shared by every device of a platform in a fleet; `id` is
+/// the SSH identification string (e.g. `SSH-2.0-Cisco-1.25`).
+pub(crate) fn config(key: PrivateKey, id: &'static str) -> russh::server::Config {
     russh::server::Config {
-        server_id: SshId::Standard("SSH-2.0-Cisco-1.25".into()),
+        server_id: SshId::Standard(id.into()),
         methods: MethodSet::from(&[MethodKind::Password][..]),
         // Rejections still take a fixed time, but short: fault tests should not crawl.
         auth_rejection_time: Duration::from_millis(20),

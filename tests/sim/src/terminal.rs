@@ -162,7 +162,7 @@ impl Terminal {
             self.input.clear();
             return out;
         }
-        let length = self.shell.page_length();
+        let length = if reply.no_more { 0 } else { self.shell.page_length() };
         let page = length.saturating_sub(1).max(1);
         if length > 0 && lines.len() > page {
             let rest = lines.split_off(page);
@@ -256,8 +256,11 @@ mod tests {
                 self.secret = true;
                 return Reply::empty();
             }
+            if line == "nomore" {
+                return Reply { no_more: true, ..Reply::text("a\nb\nc") };
+            }
             if line == "exit" {
-                return Reply { text: "bye".into(), close: true };
+                return Reply::close("bye");
             }
             let n: usize = line.trim().parse().unwrap_or(0);
             Reply::text((1..=n).map(|i| format!("line {i}")).collect::<Vec<_>>().join("\n"))
@@ -354,6 +357,9 @@ mod tests {
         // q stops
         feed(&mut t, b"30\n");
         assert_eq!(feed(&mut t, b"q"), format!("{ERASE}R1#"));
+        // a reply marked no_more is not paged
+        let mut short = terminal(3);
+        assert_eq!(feed(&mut short, b"nomore\n"), "nomore\r\na\r\nb\r\nc\r\nR1#");
         // a key typed ahead at --More-- is consumed by the pager
         assert_eq!(
             feed(&mut t, b"30\nq1\n"),

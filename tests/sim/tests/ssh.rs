@@ -1,88 +1,17 @@
 //! End-to-end checks over real SSH: a russh client logs in to an in-process fleet, drives the
 //! IOS shell through a PTY, and compares what comes back with the device's own accounts.
 
-use std::net::{Ipv4Addr, SocketAddr};
-use std::sync::Arc;
+mod common;
+
+use std::net::Ipv4Addr;
 use std::time::Duration;
 
+use common::{PATIENCE, Shell, connect};
 use netpulse_sim::{Faults, Fleet, SimConfig};
-use russh::client::{self, Handle, Msg};
-use russh::keys::PublicKeyOrCertificate;
-use russh::{Channel, ChannelMsg};
-
-/// Upper bound for anything a test waits for; reached only when something is broken.
-const PATIENCE: Duration = Duration::from_secs(20);
-
-struct Client;
-
-impl client::Handler for Client {
-    type Error = russh::Error;
-
-    async fn check_server_key(&mut self, _key: &PublicKeyOrCertificate) -> Result<bool, Self::Error> {
-        Ok(true)
-    }
-}
+use russh::ChannelMsg;
 
 fn config(count: usize, faults: Faults) -> SimConfig {
     SimConfig { count, listen: Ipv4Addr::LOCALHOST, port: 0, faults, ..SimConfig::default() }
-}
-
-async fn connect(addr: SocketAddr, password: &str) -> anyhow::Result<(Handle<Client>, bool)> {
-    let cfg = client::Config { nodelay: true, ..Default::default() };
-    let mut session = client::connect(Arc::new(cfg), addr, Client).await?;
-    let ok = session.authenticate_password("admin", password).await?.success();
-    Ok((session, ok))
-}
-
-/// A logged-in PTY shell.
-struct Shell {
-    _session: Handle<Client>,
-    channel: Channel<Msg>,
-}
-
-impl Shell {
-    async fn open(addr: SocketAddr) -> anyhow::Result<(Shell, String)> {
-        let (session, ok) = connect(addr, "admin").await?;
-        anyhow::ensure!(ok, "login refused");
-        let channel = session.channel_open_session().await?;
-        channel.request_pty(true, "vt100", 511, 1000, 0, 0, &[]).await?;
-        channel.request_shell(true).await?;
-        let mut shell = Shell { _session: session, channel };
-        let greeting = shell.read_until(">").await?;
-        Ok((shell, greeting))
-    }
-
-    /// Reads until the received text ends with `end`; errors if the channel closes first.
-    async fn read_until(&mut self, end: &str) -> anyhow::Result<String> {
-        let mut got = Vec::new();
-        tokio::time::timeout(PATIENCE, async {
-            while !got.ends_with(end.as_bytes()) {
-                match self.channel.wait().await {
-                    Some(ChannelMsg::Data { data }) => got.extend_from_slice(&data),
-                    Some(ChannelMsg::Close | ChannelMsg::Eof) | None => {
-                        anyhow::bail!("channel closed; got {:?}", String::from_utf8_lossy(&got))
-                    }
-                    Some(_) => {}
-                }
-            }
-            Ok(())
-        })
-        .await
-        .map_err(|_| {
-            anyhow::anyhow!("timed out waiting for {end:?}; got {:?}", String::from_utf8_lossy(&got))
-        })??;
-        Ok(String::from_utf8(got)?)
-    }
-
-    async fn send(&mut self, text: &str) -> anyhow::Result<()> {
-        self.channel.data(text.as_bytes()).await?;
-        Ok(())
-    }
-
-    async fn run(&mut self, command: &str, prompt: &str) -> anyhow::Result<String> {
-        self.send(&format!("{command}\n")).await?;
-        self.read_until(prompt).await
-    }
 }
 
 #[tokio::test]
@@ -95,7 +24,7 @@ async fn login_enable_and_show_version_over_ssh() -> anyhow::Result<()> {
     assert_eq!(r2.addr().ip(), Ipv4Addr::new(127, 0, 0, 2));
     assert_ne!(r1.addr().port(), 0);
 
-    let (mut shell, greeting) = Shell::open(r1.addr()).await?;
+    let (mut shell, greeting) = Shell::open(r1.addr(), ">").await?;
     assert!(greeting.ends_with("\r\nR1>"), "{greeting:?}");
     assert_eq!(shell.run("enable", "Password: ").await?, "enable\r\nPassword: ");
     // the secret is not echoed
@@ -125,7 +54,7 @@ async fn login_enable_and_show_version_over_ssh() -> anyhow::Result<()> {
 async fn paging_errors_and_config_over_ssh() -> anyhow::Result<()> {
     let fleet = Fleet::start(config(1, Faults::default())).await?;
     let r1 = &fleet.devices()[0];
-    let (mut shell, _) = Shell::open(r1.addr()).await?;
+    let (mut shell, _) = Shell::open(r1.addr(), ">").await?;
     // paging is on by default: 23 lines then --More--
     let page = shell.run("show version", " --More-- ").await?;
     assert_eq!(page.matches("\r\n").count(), 24, "echo + 23 lines: {page:?}");
@@ -169,19 +98,19 @@ async fn wrong_password_and_refused_login() -> anyhow::Result<()> {
 async fn drop_and_hang_faults() -> anyhow::Result<()> {
     let fleet = Fleet::start(config(1, Faults { drop_after_commands: Some(1), ..Faults::default() })).await?;
     let r1 = &fleet.devices()[0];
-    let (mut shell, _) = Shell::open(r1.addr()).await?;
+    let (mut shell, _) = Shell::open(r1.addr(), ">").await?;
     shell.run("show clock", "R1>").await?;
     let err = shell.run("show clock", "R1>").await.unwrap_err();
     assert!(err.to_string().contains("closed"), "{err}");
     assert_eq!(r1.commands(), 2);
     // a new connection gets its own budget
-    let (mut shell, _) = Shell::open(r1.addr()).await?;
+    let (mut shell, _) = Shell::open(r1.addr(), ">").await?;
     shell.run("show clock", "R1>").await?;
     assert_eq!(r1.logins(), 2);
 
     let fleet = Fleet::start(config(1, Faults { hang_after_commands: Some(1), ..Faults::default() })).await?;
     let r1 = &fleet.devices()[0];
-    let (mut shell, _) = Shell::open(r1.addr()).await?;
+    let (mut shell, _) = Shell::open(r1.addr(), ">").await?;
     shell.run("show clock", "R1>").await?;
     shell.send("show clock\n").await?;
     // Nothing at all may come back: wait a little for the absence of data.
@@ -251,7 +180,7 @@ async fn corpus_outputs_over_ssh() -> anyhow::Result<()> {
     }
     assert!(r1.canned_output("sh int").is_some());
 
-    let (mut shell, _) = Shell::open(r1.addr()).await?;
+    let (mut shell, _) = Shell::open(r1.addr(), ">").await?;
     shell.run("terminal length 0", "R1>").await?;
     for command in ["show version", "sh ip int br", "show inventory", "sh int"] {
         let got = shell.run(command, "\r\nR1>").await?;

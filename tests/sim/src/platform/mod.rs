@@ -1,8 +1,19 @@
 //! Platforms the simulator can imitate, and the two traits each platform implements:
 //! [`DeviceModel`] (per-device state shared by its sessions) and [`Shell`] (one interactive
 //! CLI session). Adding a platform = a new module here plus its arms in [`Platform`].
+//! Helpers shared by several platforms: [`filter`] (output pipes), [`blocks`] (Cisco-style
+//! block configurations) and [`outputs`] (canned outputs).
 
+mod arista_eos;
+mod blocks;
 mod cisco_ios;
+mod cisco_nxos;
+mod cisco_xr;
+pub(crate) mod filter;
+mod huawei_vrp;
+mod juniper_junos;
+mod linux;
+mod outputs;
 
 use std::fmt;
 use std::str::FromStr;
@@ -11,36 +22,89 @@ use std::sync::Arc;
 use crate::SimConfig;
 
 /// What the simulated devices behave like.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Platform {
     /// Cisco IOS / IOS XE (`cisco_ios`).
     CiscoIos,
+    /// Cisco NX-OS (`cisco_nxos`).
+    CiscoNxos,
+    /// Cisco IOS XR (`cisco_xr`).
+    CiscoXr,
+    /// Juniper Junos (`juniper_junos`).
+    JuniperJunos,
+    /// Arista EOS (`arista_eos`).
+    AristaEos,
+    /// Huawei VRP (`huawei_vrp`).
+    HuaweiVrp,
+    /// A Linux host with bash (`linux`).
+    Linux,
 }
 
 impl Platform {
     /// Every platform, in the order they are listed in messages.
-    pub const ALL: &'static [Platform] = &[Platform::CiscoIos];
+    pub const ALL: &'static [Platform] = &[
+        Platform::CiscoIos,
+        Platform::CiscoNxos,
+        Platform::CiscoXr,
+        Platform::JuniperJunos,
+        Platform::AristaEos,
+        Platform::HuaweiVrp,
+        Platform::Linux,
+    ];
 
     /// The ntc-templates / netmiko name, e.g. `cisco_ios`.
     pub fn name(self) -> &'static str {
         match self {
             Platform::CiscoIos => "cisco_ios",
+            Platform::CiscoNxos => "cisco_nxos",
+            Platform::CiscoXr => "cisco_xr",
+            Platform::JuniperJunos => "juniper_junos",
+            Platform::AristaEos => "arista_eos",
+            Platform::HuaweiVrp => "huawei_vrp",
+            Platform::Linux => "linux",
         }
     }
 
-    /// The start-time hostname of device number `index` (0-based).
+    /// The start-time hostname of device number `index` (0-based) among this platform's
+    /// devices: `R1`, `nxos1`, `xr1`, `junos1`, `eos1`, `vrp1`, `linux1`, ...
     pub(crate) fn hostname(self, index: usize) -> String {
+        let prefix = match self {
+            Platform::CiscoIos => "R",
+            Platform::CiscoNxos => "nxos",
+            Platform::CiscoXr => "xr",
+            Platform::JuniperJunos => "junos",
+            Platform::AristaEos => "eos",
+            Platform::HuaweiVrp => "vrp",
+            Platform::Linux => "linux",
+        };
+        format!("{prefix}{}", index + 1)
+    }
+
+    /// The SSH identification string its devices send.
+    pub(crate) fn ssh_id(self) -> &'static str {
         match self {
-            Platform::CiscoIos => format!("R{}", index + 1),
+            Platform::CiscoIos => "SSH-2.0-Cisco-1.25",
+            Platform::CiscoNxos => "SSH-2.0-OpenSSH_7.3",
+            Platform::CiscoXr => "SSH-2.0-Cisco-2.0",
+            Platform::JuniperJunos => "SSH-2.0-OpenSSH_7.5",
+            Platform::AristaEos => "SSH-2.0-OpenSSH_7.6",
+            Platform::HuaweiVrp => "SSH-2.0-HUAWEI-1.5",
+            Platform::Linux => "SSH-2.0-OpenSSH_8.9p1 Ubuntu-3ubuntu0.6",
         }
     }
 
     /// Everything this platform's devices share within a fleet (canned outputs, command
     /// trees), built once by [`crate::Fleet::start`].
     pub(crate) fn catalog(self, cfg: &SimConfig) -> anyhow::Result<Arc<dyn Catalog>> {
-        match self {
-            Platform::CiscoIos => Ok(Arc::new(cisco_ios::IosCatalog::load(cfg)?)),
-        }
+        Ok(match self {
+            Platform::CiscoIos => Arc::new(cisco_ios::IosCatalog::load(cfg)?),
+            Platform::CiscoNxos => Arc::new(cisco_nxos::NxosCatalog::load(cfg)?),
+            Platform::CiscoXr => Arc::new(cisco_xr::XrCatalog::load(cfg)?),
+            Platform::JuniperJunos => Arc::new(juniper_junos::JunosCatalog::load(cfg)?),
+            Platform::AristaEos => Arc::new(arista_eos::EosCatalog::load(cfg)?),
+            Platform::HuaweiVrp => Arc::new(huawei_vrp::VrpCatalog::load(cfg)?),
+            Platform::Linux => Arc::new(linux::LinuxCatalog::load(cfg)?),
+        })
     }
 }
 
@@ -84,11 +148,18 @@ pub(crate) struct Reply {
     pub text: String,
     /// End the session after sending `text`.
     pub close: bool,
+    /// Do not page this answer (`| no-more`).
+    pub no_more: bool,
 }
 
 impl Reply {
     pub fn text(text: impl Into<String>) -> Reply {
-        Reply { text: text.into(), close: false }
+        Reply { text: text.into(), ..Reply::default() }
+    }
+
+    /// Sends `text`, then ends the session.
+    pub fn close(text: impl Into<String>) -> Reply {
+        Reply { text: text.into(), close: true, no_more: false }
     }
 
     pub fn empty() -> Reply {
@@ -100,7 +171,8 @@ impl Reply {
 pub(crate) trait Shell: Send {
     /// Lines sent when the shell starts, before the first prompt (`\n` separated).
     fn greeting(&self) -> String;
-    /// The prompt to show now (no newline), e.g. `R1#` or `Password: `.
+    /// The prompt to show now, sent as is (no newline added), e.g. `R1#` or `Password: `. It may
+    /// hold several lines (`\r\n` endings), e.g. Junos's `[edit]` line.
     fn prompt(&self) -> String;
     /// Runs one complete input line (without its line ending).
     fn execute(&mut self, line: &str) -> Reply;
@@ -123,7 +195,11 @@ mod tests {
         assert_eq!("cisco_ios".parse::<Platform>(), Ok(Platform::CiscoIos));
         assert_eq!(" CISCO_IOS".parse::<Platform>(), Ok(Platform::CiscoIos));
         let err = "junos".parse::<Platform>().unwrap_err();
-        assert!(err.contains("supported: cisco_ios"), "{err}");
+        assert!(err.contains("supported: cisco_ios, cisco_nxos, cisco_xr, juniper_junos"), "{err}");
         assert_eq!(Platform::CiscoIos.to_string(), "cisco_ios");
+        for p in Platform::ALL {
+            assert_eq!(p.name().parse::<Platform>(), Ok(*p));
+        }
+        assert_eq!(Platform::JuniperJunos.hostname(1), "junos2");
     }
 }

@@ -10,7 +10,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::SimConfig;
 use crate::corpus;
-use crate::parser::{Args, CommandTree, ParseError, Word, words};
+use crate::parser::{Args, CommandTree, words};
+use crate::platform::filter::{Filter, split_pipe};
 use crate::platform::{Catalog, DeviceModel, Shell};
 
 use config::Config;
@@ -215,80 +216,6 @@ impl DeviceModel for IosDevice {
 
     fn new_shell(self: Arc<Self>) -> Box<dyn Shell> {
         Box::new(shell::IosShell::new(self))
-    }
-}
-
-/// Splits words at a `|` word: the command and the output filter (starting at the `|`).
-fn split_pipe<'a, 'l>(all: &'a [Word<'l>]) -> (&'a [Word<'l>], Option<&'a [Word<'l>]>) {
-    match all.iter().position(|w| w.text == "|") {
-        Some(i) => (&all[..i], Some(&all[i..])),
-        None => (all, None),
-    }
-}
-
-/// An output filter: `| include X`, `| exclude X`, `| begin X`, `| section X`, `| count X`.
-/// Patterns are literal text, optionally anchored with `^` and `$` (no other regex syntax).
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Filter {
-    kind: &'static str,
-    pattern: String,
-}
-
-impl Filter {
-    const KINDS: &'static [&'static str] = &["begin", "count", "exclude", "include", "section"];
-
-    /// Parses the words from the `|` on.
-    fn parse(words: &[Word<'_>]) -> Result<Filter, ParseError> {
-        let Some(kind) = words.get(1) else {
-            return Err(ParseError::Incomplete);
-        };
-        let kind = match crate::parser::match_keyword(kind.text, Filter::KINDS.iter().copied()) {
-            crate::parser::Match::One(k) => k,
-            crate::parser::Match::Ambiguous => return Err(ParseError::Ambiguous),
-            crate::parser::Match::None => {
-                return Err(ParseError::Invalid { index: 1, column: kind.column });
-            }
-        };
-        if words.len() < 3 {
-            return Err(ParseError::Incomplete);
-        }
-        let pattern = words[2..].iter().map(|w| w.text).collect::<Vec<_>>().join(" ");
-        Ok(Filter { kind, pattern })
-    }
-
-    fn matches(&self, line: &str) -> bool {
-        let p = self.pattern.as_str();
-        match (p.strip_prefix('^'), p.strip_suffix('$')) {
-            (Some(rest), _) if rest.ends_with('$') => line == &rest[..rest.len() - 1],
-            (Some(rest), _) => line.starts_with(rest),
-            (None, Some(rest)) => line.ends_with(rest),
-            (None, None) => line.contains(p),
-        }
-    }
-
-    fn apply(&self, text: &str) -> String {
-        let lines = text.lines();
-        let kept: Vec<&str> = match self.kind {
-            "include" => lines.filter(|l| self.matches(l)).collect(),
-            "exclude" => lines.filter(|l| !self.matches(l)).collect(),
-            "begin" => lines.skip_while(|l| !self.matches(l)).collect(),
-            "section" => {
-                let mut inside = false;
-                lines
-                    .filter(|l| {
-                        if !l.starts_with(' ') {
-                            inside = self.matches(l);
-                        }
-                        inside || self.matches(l)
-                    })
-                    .collect()
-            }
-            _ => {
-                let n = lines.filter(|l| self.matches(l)).count();
-                return format!("Number of lines which match regexp = {n}");
-            }
-        };
-        kept.join("\n")
     }
 }
 

@@ -4,8 +4,9 @@
 use std::sync::Arc;
 
 use super::config::{BARE_KEYWORDS, GLOBAL_KEYWORDS, SubMode};
-use super::{Exec, Filter, IosDevice, split_pipe};
+use super::{Exec, IosDevice};
 use crate::parser::{Match, ParseError, Word, match_keyword, words};
+use crate::platform::filter::{Filter, split_pipe};
 use crate::platform::{Reply, Shell};
 
 const INVALID: &str = "% Invalid input detected at '^' marker.";
@@ -98,7 +99,7 @@ impl IosShell {
             Exec::Enable if !privileged => self.pending = Pending::Secret,
             Exec::Disable => self.mode = Mode::User,
             Exec::Exit => {
-                return Reply { text: String::new(), close: true };
+                return Reply::close("");
             }
             Exec::TerminalLength => self.length = number(),
             Exec::TerminalWidth => self.width = number(),
