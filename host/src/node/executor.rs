@@ -123,10 +123,10 @@ pub async fn run_job(
     // A session that timed out or broke is in an unknown state: the next job reconnects.
     let broken =
         matches!(&result, Err(e) if matches!(e.kind, ErrorKind::TimeoutError | ErrorKind::ConnectionError));
-    if broken || !session.is_open() {
-        if let Some(s) = slot.take() {
-            s.close(&job.id, &device).await;
-        }
+    if (broken || !session.is_open())
+        && let Some(s) = slot.take()
+    {
+        s.close(&job.id, &device).await;
     }
     match result {
         Ok(v) => (JobResult::success(v), SessionVerdict::Keep),

@@ -7,7 +7,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use wasmtime::component::{HasSelf, Linker};
-use wasmtime::{Config, Engine, Store, StoreLimitsBuilder, Trap, UpdateDeadline};
+use wasmtime::{
+    Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, StoreLimitsBuilder, Trap,
+    UpdateDeadline,
+};
 
 use super::bindings::Driver;
 use super::host::PluginCtx;
@@ -36,6 +39,9 @@ pub struct CallError {
     pub what: String,
 }
 
+/// Plugin instances that can be alive at once (concurrent driver calls on a node).
+const POOL_SLOTS: u32 = 2048;
+
 /// How often the epoch advances.
 const TICK: Duration = Duration::from_millis(10);
 
@@ -49,10 +55,22 @@ impl Drop for EpochTicker {
 }
 
 /// Build the engine shared by all plugins, and start its epoch ticker.
-pub(super) fn new_engine() -> wasmtime::Result<(Engine, EpochTicker)> {
+pub(super) fn new_engine(limits: SandboxLimits) -> wasmtime::Result<(Engine, EpochTicker)> {
     let mut cfg = Config::new();
     cfg.wasm_component_model(true);
     cfg.epoch_interruption(true);
+    // Instances come from a pool of preallocated slots: instantiation per call is
+    // then a few microseconds. Each slot reserves only the memory cap (plus guard)
+    // of address space, so thousands of concurrent calls stay cheap.
+    let mut pool = PoolingAllocationConfig::default();
+    pool.total_component_instances(POOL_SLOTS)
+        .total_core_instances(POOL_SLOTS * 4)
+        .total_memories(POOL_SLOTS * 2)
+        .total_tables(POOL_SLOTS * 2)
+        .max_memory_size(limits.memory_bytes);
+    cfg.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+    cfg.memory_reservation(limits.memory_bytes as u64);
+    cfg.memory_guard_size(64 << 10);
     let engine = Engine::new(&cfg)?;
     let stop = Arc::new(AtomicBool::new(false));
     let (e, flag) = (engine.clone(), stop.clone());
@@ -89,13 +107,15 @@ pub(super) fn new_store(
     plugin: &str,
     transport: Option<Box<dyn Transport>>,
     ctx: &CallContext,
+    patterns: super::host::PatternCache,
 ) -> Store<PluginCtx> {
     let store_limits = StoreLimitsBuilder::new()
         .memory_size(limits.memory_bytes)
         .instances(16)
         .trap_on_grow_failure(true)
         .build();
-    let data = PluginCtx::new(store_limits, transport, plugin, &ctx.job, &ctx.device, ctx.job_deadline);
+    let data =
+        PluginCtx::new(store_limits, transport, plugin, &ctx.job, &ctx.device, ctx.job_deadline, patterns);
     let mut store = Store::new(engine, data);
     store.limiter(|c| &mut c.limits);
     let started = Instant::now();

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use regex::{Regex, RegexBuilder};
 use wasmtime::StoreLimits;
 use wasmtime::component::ResourceTable;
-use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+use wasmtime_wasi::{HostMonotonicClock, HostWallClock, WasiCtx, WasiCtxView, WasiView};
 
 use super::bindings::netpulse::plugin::channel::{self, LogLevel, ReadError, ReadMatch};
 use super::bindings::netpulse::plugin::types;
@@ -28,8 +28,12 @@ pub struct PluginCtx {
     /// Time spent inside host calls (waiting on the device), which does not count
     /// against the plugin's CPU deadline.
     pub(super) host_time: Duration,
-    patterns: HashMap<String, Regex>,
+    /// Compiled `search` patterns, shared by every call of the plugin.
+    patterns: PatternCache,
 }
+
+/// Compiled regexes shared across calls (plugins ask for the same few patterns).
+pub type PatternCache = std::sync::Arc<std::sync::Mutex<HashMap<String, Regex>>>;
 
 impl PluginCtx {
     pub(super) fn new(
@@ -39,9 +43,10 @@ impl PluginCtx {
         job: &str,
         device: &str,
         job_deadline: Option<Instant>,
+        patterns: PatternCache,
     ) -> Self {
         Self {
-            wasi: WasiCtx::builder().build(),
+            wasi: sandboxed_wasi(),
             table: ResourceTable::new(),
             limits,
             transport,
@@ -50,9 +55,43 @@ impl PluginCtx {
             device: device.to_string(),
             job_deadline,
             host_time: Duration::ZERO,
-            patterns: HashMap::new(),
+            patterns,
         }
     }
+}
+
+/// A clock that never moves: plugins get no time beyond what the WIT grants.
+struct FrozenClock;
+
+impl HostWallClock for FrozenClock {
+    fn resolution(&self) -> Duration {
+        Duration::from_secs(1)
+    }
+    fn now(&self) -> Duration {
+        Duration::ZERO
+    }
+}
+
+impl HostMonotonicClock for FrozenClock {
+    fn resolution(&self) -> u64 {
+        1_000_000_000
+    }
+    fn now(&self) -> u64 {
+        0
+    }
+}
+
+/// WASI as std Rust guests need it linked, with nothing granted: no preopened
+/// files, no environment or arguments, no sockets or name lookups, a frozen clock,
+/// closed stdio.
+fn sandboxed_wasi() -> WasiCtx {
+    let mut b = WasiCtx::builder();
+    b.allow_tcp(false)
+        .allow_udp(false)
+        .allow_ip_name_lookup(false)
+        .wall_clock(FrozenClock)
+        .monotonic_clock(FrozenClock);
+    b.build()
 }
 
 impl WasiView for PluginCtx {
@@ -98,15 +137,25 @@ impl channel::Host for PluginCtx {
     }
 
     fn search(&mut self, pattern: String, text: String) -> Result<Option<String>, String> {
-        if !self.patterns.contains_key(&pattern) {
-            let re = RegexBuilder::new(&pattern)
-                .multi_line(true)
-                .size_limit(1 << 20)
-                .build()
-                .map_err(|e| e.to_string())?;
-            self.patterns.insert(pattern.clone(), re);
-        }
-        Ok(self.patterns[&pattern].find(&text).map(|m| m.as_str().to_string()))
+        let re = {
+            let mut cache = self.patterns.lock().unwrap_or_else(|e| e.into_inner());
+            match cache.get(&pattern) {
+                Some(re) => re.clone(),
+                None => {
+                    let re = RegexBuilder::new(&pattern)
+                        .multi_line(true)
+                        .size_limit(1 << 20)
+                        .build()
+                        .map_err(|e| e.to_string())?;
+                    if cache.len() > 256 {
+                        cache.clear();
+                    }
+                    cache.insert(pattern, re.clone());
+                    re
+                }
+            }
+        };
+        Ok(re.find(&text).map(|m| m.as_str().to_string()))
     }
 
     fn log(&mut self, level: LogLevel, message: String) {

@@ -33,6 +33,7 @@ pub struct DriverPlugin {
     pre: DriverPre<PluginCtx>,
     engine: Engine,
     limits: SandboxLimits,
+    patterns: super::host::PatternCache,
 }
 
 /// Result of a driver operation: the sandbox may fail (`CallError`), or the driver
@@ -48,7 +49,14 @@ impl DriverPlugin {
         ctx: &CallContext,
         f: impl FnOnce(&Driver, &mut Store<PluginCtx>) -> wasmtime::Result<R>,
     ) -> (T, Result<R, CallError>) {
-        let mut store = new_store(&self.engine, self.limits, &self.meta.name, Some(Box::new(transport)), ctx);
+        let mut store = new_store(
+            &self.engine,
+            self.limits,
+            &self.meta.name,
+            Some(Box::new(transport)),
+            ctx,
+            self.patterns.clone(),
+        );
         let result = self
             .pre
             .instantiate(&mut store)
@@ -124,7 +132,7 @@ impl Plugins {
         cache: Option<&Path>,
     ) -> anyhow::Result<(Plugins, Vec<LoadProblem>)> {
         let wt = |e: wasmtime::Error| anyhow::anyhow!("cannot set up the WebAssembly engine: {e:#}");
-        let (engine, ticker) = engine::new_engine().map_err(wt)?;
+        let (engine, ticker) = engine::new_engine(limits).map_err(wt)?;
         let linker = engine::new_linker(&engine).map_err(wt)?;
         let mut problems = Vec::new();
         let mut sources: Vec<(String, Result<Component, String>, bool)> = Vec::new();
@@ -210,7 +218,7 @@ impl Plugins {
 /// Check one component file without installing it: compile, link, read metadata.
 pub fn check_file(path: &Path, limits: SandboxLimits) -> Result<PluginMeta, String> {
     let wt = |e: wasmtime::Error| format!("cannot set up the WebAssembly engine: {e:#}");
-    let (engine, _ticker) = engine::new_engine().map_err(wt)?;
+    let (engine, _ticker) = engine::new_engine(limits).map_err(wt)?;
     let linker = engine::new_linker(&engine).map_err(wt)?;
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let component = compile(&engine, &bytes, None)?;
@@ -307,7 +315,7 @@ fn instantiate(
         .instantiate_pre(component)
         .and_then(DriverPre::new)
         .map_err(|e| format!("is not a NetPulse driver for netpulse:plugin@{WIT_VERSION}: {e:#}"))?;
-    let mut store = new_store(engine, limits, file, None, &CallContext::default());
+    let mut store = new_store(engine, limits, file, None, &CallContext::default(), Default::default());
     let meta = pre
         .instantiate(&mut store)
         .and_then(|d| d.netpulse_plugin_driver_api().call_metadata(&mut store))
@@ -321,5 +329,12 @@ fn instantiate(
     if meta.platforms.is_empty() {
         return Err(format!("plugin {} declares no device_type", meta.name));
     }
-    Ok(DriverPlugin { meta, file: file.to_string(), pre, engine: engine.clone(), limits })
+    Ok(DriverPlugin {
+        meta,
+        file: file.to_string(),
+        pre,
+        engine: engine.clone(),
+        limits,
+        patterns: Default::default(),
+    })
 }

@@ -69,6 +69,9 @@ impl Dialect {
             if let Some(p) = self.pager
                 && self.is(p, &m.matched)
             {
+                // Keep the pager text: the device's erase sequence that follows
+                // (backspaces, carriage return, cursor-back) removes it in `clean`.
+                text.push_str(&m.matched);
                 channel::write(" ").map_err(DriverError::Connection)?;
                 continue;
             }

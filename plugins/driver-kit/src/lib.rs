@@ -43,8 +43,10 @@ pub fn read_until(pattern: &str, timeout_ms: u32, what: &str) -> Result<ReadMatc
     })
 }
 
-/// Normalise device text: CRLF to LF, ANSI escape sequences removed, backspaces applied,
-/// stray carriage returns dropped.
+/// Normalise device text as a terminal would show it: CRLF to LF, ANSI escape
+/// sequences removed (cursor-back `ESC[nD` erases like backspaces), backspaces
+/// applied, and a lone carriage return going back to the start of the line (how
+/// pagers erase their prompt).
 pub fn clean(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut chars = text.chars().peekable();
@@ -54,10 +56,18 @@ pub fn clean(text: &str) -> String {
                 // CSI: ESC [ params final-byte; other escapes: ESC + one char.
                 if chars.peek() == Some(&'[') {
                     chars.next();
+                    let mut params = String::new();
                     for n in chars.by_ref() {
                         if ('@'..='~').contains(&n) {
+                            if n == 'D' {
+                                let count = params.parse::<usize>().unwrap_or(1);
+                                for _ in 0..count {
+                                    out.pop();
+                                }
+                            }
                             break;
                         }
+                        params.push(n);
                     }
                 } else {
                     chars.next();
@@ -66,7 +76,12 @@ pub fn clean(text: &str) -> String {
             '\x08' => {
                 out.pop();
             }
-            '\r' => {}
+            '\r' => {
+                if !matches!(chars.peek(), Some('\r' | '\n') | None) {
+                    let start = out.rfind('\n').map(|i| i + 1).unwrap_or(0);
+                    out.truncate(start);
+                }
+            }
             '\x07' | '\0' => {}
             _ => out.push(c),
         }
@@ -145,7 +160,12 @@ mod tests {
 
     #[test]
     fn clean_strips_ansi_cr_and_backspaces() {
-        assert_eq!(clean("a\x1b[0mb\r\nc --More--\x08\x08\x08\x08\x08\x08\x08\x08\x08\x08d"), "ab\nc d");
+        assert_eq!(
+            clean("a\x1b[0mb\r\nc\r\n --More-- \x08\x08\x08\x08\x08\x08\x08\x08\x08\x08d"),
+            "ab\nc\nd"
+        );
+        assert_eq!(clean("x\r\n---(more)---\r            \rnext\r\r\n"), "x\nnext\n");
+        assert_eq!(clean("  ---- More ----\x1b[16D                \x1b[16Dline"), "line");
     }
 
     #[test]

@@ -24,7 +24,7 @@ impl CliDriver for Linux {
         prompt: r"^[\w.\-]+@[\w.\-]+:[^\r\n]*[$#][ \t]*$",
         pager: None,
         questions: &[],
-        errors: &[],
+        errors: &["bash: ", "-bash: ", "sh: "],
         setup: &[],
         enable: None,
         config_enter: &[],
