@@ -163,7 +163,11 @@ fn plugin_check(settings: &Settings, file: &std::path::Path) -> i32 {
 fn init_logs(json: bool) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("NETPULSE_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    use std::io::IsTerminal;
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal());
     if json {
         builder.json().init();
     } else {

@@ -1,0 +1,174 @@
+//! End-to-end load benchmark: the simulator, the system (API + node) and a load
+//! generator in one process on a local Redis. Prints submit rate, end-to-end
+//! throughput for pinned queues (1 and 100 devices) and FIFO, and the warm
+//! latency of one job on a pinned session. Figures, not assertions.
+//!
+//! Run: `cargo run --release -p netpulse-e2e --example load`
+
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::Request;
+use hyper::client::conn::http1::SendRequest;
+use hyper_util::rt::TokioIo;
+use netpulse_e2e::{API_KEY, TestSystem, exec_body, ios_fleet};
+use serde_json::{Value, json};
+
+/// One keep-alive HTTP connection to the API.
+struct Client {
+    sender: SendRequest<Full<Bytes>>,
+}
+
+impl Client {
+    async fn connect(sys: &TestSystem) -> Client {
+        let stream = tokio::net::TcpStream::connect(sys.addr).await.unwrap();
+        stream.set_nodelay(true).unwrap();
+        let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.unwrap();
+        tokio::spawn(conn);
+        Client { sender }
+    }
+
+    async fn call(&mut self, method: &str, path: &str, body: Option<String>) -> Value {
+        self.sender.ready().await.unwrap();
+        let req = Request::builder()
+            .method(method)
+            .uri(path)
+            .header("host", "bench")
+            .header("x-api-key", API_KEY)
+            .body(Full::new(Bytes::from(body.unwrap_or_default())))
+            .unwrap();
+        let resp = self.sender.send_request(req).await.unwrap();
+        let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+        serde_json::from_slice(&bytes).unwrap()
+    }
+}
+
+fn pct(sorted: &[Duration], p: f64) -> f64 {
+    sorted[((sorted.len() as f64 - 1.0) * p) as usize].as_secs_f64() * 1000.0
+}
+
+/// Submit `bodies` over `conns` connections; returns the job ids and submits/s.
+async fn submit_all(sys: &TestSystem, bodies: Vec<String>, conns: usize) -> (Vec<String>, f64) {
+    let start = Instant::now();
+    let chunks: Vec<Vec<String>> = bodies.chunks(bodies.len().div_ceil(conns)).map(|c| c.to_vec()).collect();
+    let mut tasks = Vec::new();
+    for chunk in chunks {
+        let mut c = Client::connect(sys).await;
+        tasks.push(tokio::spawn(async move {
+            let mut ids = Vec::new();
+            for b in chunk {
+                let v = c.call("POST", "/device/exec", Some(b)).await;
+                ids.push(v["data"]["id"].as_str().expect("submitted").to_string());
+            }
+            ids
+        }));
+    }
+    let mut ids = Vec::new();
+    for t in tasks {
+        ids.extend(t.await.unwrap());
+    }
+    let rate = ids.len() as f64 / start.elapsed().as_secs_f64();
+    (ids, rate)
+}
+
+/// Wait until every job has ended; panics on a failed job.
+async fn wait_all(sys: &TestSystem, ids: &[String]) {
+    let mut c = Client::connect(sys).await;
+    for id in ids {
+        loop {
+            let v = c.call("GET", &format!("/job?id={id}"), None).await;
+            match v["data"][0]["status"].as_str() {
+                Some("finished") => break,
+                Some("queued" | "started") => tokio::time::sleep(Duration::from_millis(2)).await,
+                other => panic!("job {id} ended {other:?}: {v}"),
+            }
+        }
+    }
+}
+
+async fn throughput(label: &str, devices: usize, jobs: usize, fifo: bool) {
+    let fleet = ios_fleet(devices, |c| c.listen = "127.0.20.1".parse().unwrap()).await;
+    let sys = TestSystem::start_with(|s| {
+        s.node.fifo_workers = if fifo { 16 } else { 2 };
+    })
+    .await;
+    let strategy = if fifo { "fifo" } else { "pinned" };
+    let bodies: Vec<String> = (0..jobs)
+        .map(|i| {
+            let dev = &fleet.devices()[i % devices];
+            exec_body(dev, json!({"command": "show clock", "queue_strategy": strategy})).to_string()
+        })
+        .collect();
+    // Warm the sessions first (pinned): one job per device.
+    if !fifo {
+        let warm: Vec<String> = bodies[..devices].to_vec();
+        let (ids, _) = submit_all(&sys, warm, 8).await;
+        wait_all(&sys, &ids).await;
+    }
+    let start = Instant::now();
+    let (ids, _) = submit_all(&sys, bodies, 16).await;
+    wait_all(&sys, &ids).await;
+    let secs = start.elapsed().as_secs_f64();
+    println!("{label}: {jobs} jobs on {devices} device(s): {:.0} jobs/s end to end ({secs:.2} s)", jobs as f64 / secs);
+    sys.stop().await;
+}
+
+#[tokio::main(flavor = "multi_thread")]
+async fn main() {
+    // Submit rate: nothing runs the jobs (no workers), so this is the API + Redis alone.
+    let sys = TestSystem::start_with(|s| {
+        s.node.fifo_workers = 0;
+        s.node.capacity = 0;
+    })
+    .await;
+    let n = 20_000;
+    let bodies: Vec<String> = (0..n)
+        .map(|i| {
+            json!({
+                "connection_args": {"device_type": "cisco_ios", "host": format!("10.{}.{}.1", i / 250 % 250, i % 250),
+                                    "username": "u", "password": "p"},
+                "command": "show version",
+            })
+            .to_string()
+        })
+        .collect();
+    let (_, rate) = submit_all(&sys, bodies, 32).await;
+    println!("submit: {n} POST /device/exec over 32 keep-alive connections: {rate:.0} submits/s");
+    sys.stop().await;
+
+    throughput("pinned", 1, 500, false).await;
+    throughput("pinned", 100, 5000, false).await;
+    throughput("fifo", 100, 1000, true).await;
+
+    // Warm latency: one device, jobs one after another, submit to result visible.
+    let fleet = ios_fleet(1, |c| c.listen = "127.0.21.1".parse().unwrap()).await;
+    let sys = TestSystem::start().await;
+    let dev = &fleet.devices()[0];
+    let body = exec_body(dev, json!({"command": "show clock"})).to_string();
+    let mut c = Client::connect(&sys).await;
+    let mut samples = Vec::new();
+    for i in 0..520 {
+        let t = Instant::now();
+        let v = c.call("POST", "/device/exec", Some(body.clone())).await;
+        let id = v["data"]["id"].as_str().unwrap().to_string();
+        loop {
+            let v = c.call("GET", &format!("/job?id={id}"), None).await;
+            if v["data"][0]["status"] == "finished" {
+                break;
+            }
+            tokio::time::sleep(Duration::from_micros(200)).await;
+        }
+        if i >= 20 {
+            samples.push(t.elapsed());
+        }
+    }
+    samples.sort();
+    println!(
+        "warm pinned latency, submit to result visible in GET /job ({} jobs): p50 {:.2} ms, p99 {:.2} ms",
+        samples.len(),
+        pct(&samples, 0.5),
+        pct(&samples, 0.99)
+    );
+    sys.stop().await;
+}
