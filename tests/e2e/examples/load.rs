@@ -110,7 +110,10 @@ async fn throughput(label: &str, devices: usize, jobs: usize, fifo: bool) {
     let (ids, _) = submit_all(&sys, bodies, 16).await;
     wait_all(&sys, &ids).await;
     let secs = start.elapsed().as_secs_f64();
-    println!("{label}: {jobs} jobs on {devices} device(s): {:.0} jobs/s end to end ({secs:.2} s)", jobs as f64 / secs);
+    println!(
+        "{label}: {jobs} jobs on {devices} device(s): {:.0} jobs/s end to end ({secs:.2} s)",
+        jobs as f64 / secs
+    );
     sys.stop().await;
 }
 
