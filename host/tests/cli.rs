@@ -1,6 +1,7 @@
-//! The `netpulse` command line as a user meets it: bad settings give one clear line
+//! The `netpulse` binary as a user and an operator meet it: bad settings give one clear line
 //! and a non-zero exit (never a panic), plugins can be listed and checked, and `up`
-//! on a laptop without Redis starts a private one.
+//! on a laptop without Redis starts a private one, and a node killed with SIGKILL
+//! mid-job loses that job visibly while another node takes over its queue.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -125,4 +126,98 @@ fn up_without_redis_starts_a_private_one_and_serves() {
 unsafe extern "C" {
     #[link_name = "kill"]
     fn libc_kill(pid: i32, sig: i32) -> i32;
+}
+
+/// Start `netpulse node` on a private key prefix.
+fn start_node(prefix: &str, name: &str, data: &std::path::Path) -> std::process::Child {
+    netpulse()
+        .arg("node")
+        .env("NETPULSE_REDIS_PREFIX", prefix)
+        .env("NETPULSE_NODE_NAME", name)
+        .env("NETPULSE_HEARTBEAT_S", "0.3")
+        .env("NETPULSE_FIFO_WORKERS", "0")
+        .env("NETPULSE_DATA_DIR", data)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+async fn wait_for<T>(what: &str, mut f: impl AsyncFnMut() -> Option<T>) -> T {
+    let start = Instant::now();
+    loop {
+        if let Some(v) = f().await {
+            return v;
+        }
+        assert!(start.elapsed() < Duration::from_secs(30), "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_killed_mid_job_loses_that_job_visibly_and_another_node_takes_the_queue() {
+    use netpulse::queue::{JobStatus, JobStore};
+    let url = std::env::var("NETPULSE_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+    let prefix = format!("nptest-kill-{}", std::process::id());
+    let data = std::env::temp_dir().join(&prefix);
+    let fleet = netpulse_sim::Fleet::start(netpulse_sim::SimConfig {
+        listen: "127.0.30.1".parse().unwrap(),
+        port: 0,
+        latency: Duration::from_millis(700),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let dev = &fleet.devices()[0];
+    let store = JobStore::connect(&url, &prefix).await.expect("Redis for the test");
+    let mut a = start_node(&prefix, "node-a", &data);
+    wait_for("node a to register", async || store.drivers().await.ok().filter(|d| !d.is_empty())).await;
+
+    let defaults = netpulse::config::JobDefaults::default();
+    let job = |extra: &str| {
+        let body = format!(
+            r#"{{"connection_args": {{"device_type": "cisco_ios", "host": "{}", "port": {}, "username": "admin",
+                "password": "admin", "secret": "enable"}}, {extra}}}"#,
+            dev.addr().ip(),
+            dev.addr().port()
+        );
+        netpulse::api::request::parse_exec(body.as_bytes(), &defaults).unwrap()
+    };
+    let (spec, cred) = job(r#""config": ["logging host 10.9.9.9"]"#);
+    let (config_job, _) = store.submit(&spec, &cred).await.unwrap();
+    let (spec, cred) = job(r#""command": "show clock""#);
+    let (behind, _) = store.submit(&spec, &cred).await.unwrap();
+    wait_for("the config job to start on node a", async || {
+        store.get(&config_job).await.unwrap().filter(|j| j.status == JobStatus::Started)
+    })
+    .await;
+    a.kill().unwrap(); // SIGKILL
+    a.wait().unwrap();
+    let mut b = start_node(&prefix, "node-b", &data);
+
+    let lost = wait_for("the lost job to be failed", async || {
+        store.get(&config_job).await.unwrap().filter(|j| j.status.is_ended())
+    })
+    .await;
+    assert_eq!(lost.status, JobStatus::Failed, "{lost:?}");
+    let err = lost.result.unwrap().error.unwrap();
+    assert_eq!(err.kind, netpulse::queue::ErrorKind::WorkerLost, "{err:?}");
+    let next = wait_for("the queued job to run on node b", async || {
+        store.get(&behind).await.unwrap().filter(|j| j.status.is_ended())
+    })
+    .await;
+    assert_eq!(next.status, JobStatus::Finished, "{next:?}");
+    assert_eq!(next.node.as_deref(), Some("node-b"));
+    // Never applied twice: the line is in the running config at most once.
+    let times = dev.running_config().matches("logging host 10.9.9.9").count();
+    assert!(times <= 1, "configuration applied {times} times");
+
+    b.kill().unwrap();
+    b.wait().unwrap();
+    let mut c = redis::Client::open(url).unwrap().get_multiplexed_async_connection().await.unwrap();
+    let keys: Vec<String> = redis::cmd("KEYS").arg(format!("{prefix}:*")).query_async(&mut c).await.unwrap();
+    if !keys.is_empty() {
+        let _: () = redis::cmd("DEL").arg(keys).query_async(&mut c).await.unwrap();
+    }
+    std::fs::remove_dir_all(data).ok();
 }
