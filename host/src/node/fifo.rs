@@ -86,12 +86,9 @@ async fn work(ctx: &NodeCtx, name: &str, queue: &str, inbox: &str, kill: &Notify
             Ok(None) => {}
             Err(e) => {
                 tracing::warn!(worker = name, "claim failed: {e}");
-                tokio::select! {
-                    _ = tokio::time::sleep(backoff) => {}
-                    _ = shutdown.changed() => {}
-                    _ = kill.notified() => return,
+                if !back_off(&mut backoff, &mut shutdown, kill).await {
+                    return;
                 }
-                backoff = (backoff * 2).min(Duration::from_secs(5));
                 continue;
             }
         }
@@ -100,12 +97,9 @@ async fn work(ctx: &NodeCtx, name: &str, queue: &str, inbox: &str, kill: &Notify
                 Ok(c) => conn = Some(c),
                 Err(e) => {
                     tracing::warn!(worker = name, "cannot connect to Redis: {e}");
-                    tokio::select! {
-                        _ = tokio::time::sleep(backoff) => {}
-                        _ = shutdown.changed() => {}
-                        _ = kill.notified() => return,
+                    if !back_off(&mut backoff, &mut shutdown, kill).await {
+                        return;
                     }
-                    backoff = (backoff * 2).min(Duration::from_secs(5));
                     continue;
                 }
             }
@@ -127,4 +121,20 @@ async fn work(ctx: &NodeCtx, name: &str, queue: &str, inbox: &str, kill: &Notify
             _ = kill.notified() => return,
         }
     }
+}
+
+/// Wait out a Redis problem (doubling the delay up to 5 s); false when the worker
+/// was stopped meanwhile.
+async fn back_off(
+    backoff: &mut Duration,
+    shutdown: &mut tokio::sync::watch::Receiver<bool>,
+    kill: &Notify,
+) -> bool {
+    tokio::select! {
+        _ = tokio::time::sleep(*backoff) => {}
+        _ = shutdown.changed() => {}
+        _ = kill.notified() => return false,
+    }
+    *backoff = (*backoff * 2).min(Duration::from_secs(5));
+    true
 }

@@ -189,12 +189,17 @@ impl TestSystem {
     }
 }
 
-/// The exec body for one simulated device.
+/// The exec body for one simulated IOS device.
 pub fn exec_body(dev: &netpulse_sim::Device, extra: Value) -> Value {
+    device_body(dev, "cisco_ios", extra)
+}
+
+/// The exec body for one simulated device of `device_type`, with `extra` fields.
+pub fn device_body(dev: &netpulse_sim::Device, device_type: &str, extra: Value) -> Value {
     let mut body = json!({
         "driver": "netmiko",
         "connection_args": {
-            "device_type": "cisco_ios",
+            "device_type": device_type,
             "host": dev.addr().ip().to_string(),
             "port": dev.addr().port(),
             "username": "admin",

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use netpulse_e2e::{TestSystem, ios_fleet};
+use netpulse_e2e::{TestSystem, device_body as body, ios_fleet};
 use netpulse_sim::{Fleet, Platform};
 use serde_json::{Value, json};
 
@@ -102,23 +102,6 @@ const CASES: &[Case] = &[
         bad_config: "false",
     },
 ];
-
-fn body(dev: &netpulse_sim::Device, platform: &str, extra: Value) -> Value {
-    let mut b = json!({
-        "connection_args": {
-            "device_type": platform,
-            "host": dev.addr().ip().to_string(),
-            "port": dev.addr().port(),
-            "username": "admin",
-            "password": "admin",
-            "secret": "enable",
-        },
-    });
-    for (k, v) in extra.as_object().unwrap() {
-        b[k] = v.clone();
-    }
-    b
-}
 
 fn norm(s: &str) -> String {
     s.replace("\r\n", "\n").trim_end().to_string()
