@@ -193,6 +193,14 @@ async fn a_node_killed_mid_job_loses_that_job_visibly_and_another_node_takes_the
     .await;
     a.kill().unwrap(); // SIGKILL
     a.wait().unwrap();
+    // Its workers show as dead once their heartbeats stop.
+    wait_for("node a's workers to show dead", async || {
+        let workers = store.workers().await.unwrap();
+        let of_a: Vec<_> = workers.iter().filter(|w| w.node == "node-a").collect();
+        (!of_a.is_empty() && of_a.iter().all(|w| w.status == netpulse::queue::registry::WorkerStatus::Dead))
+            .then_some(())
+    })
+    .await;
     let mut b = start_node(&prefix, "node-b", &data);
 
     let lost = wait_for("the lost job to be failed", async || {

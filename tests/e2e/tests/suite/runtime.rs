@@ -61,6 +61,8 @@ async fn jobs_waiting_past_their_ttl_fail_as_expired_and_stay_queryable() {
     assert_eq!(v["data"].as_array().unwrap().len(), 2);
     let (_, h) = sys.get("/health").await;
     assert_eq!(h["data"]["components"]["queues"]["total_queued"], 0, "expired jobs leave their queue: {h}");
+    assert_eq!(h["data"]["status"], "degraded", "no live worker: {h}");
+    assert_eq!(h["data"]["components"]["workers"]["total"], 0, "{h}");
     sys.stop().await;
 }
 
