@@ -244,7 +244,7 @@ impl JobStore {
                 }
             }
             if !gone.is_empty() {
-                self.forget(&gone).await?;
+                self.forget(&gone, &index).await?;
             }
             if out.len() >= limit {
                 break;
@@ -253,9 +253,11 @@ impl JobStore {
         Ok(out)
     }
 
-    /// Remove expired jobs from every index they can be in.
-    async fn forget(&self, ids: &[String]) -> Result<(), StoreError> {
+    /// Remove expired jobs from the index they were found in and from the
+    /// all-jobs and status indexes (so later queries do not look at them again).
+    async fn forget(&self, ids: &[String], found_in: &str) -> Result<(), StoreError> {
         let mut pipe = redis::pipe();
+        pipe.zrem(found_in, ids).ignore();
         pipe.zrem(self.keys.idx_all(), ids).ignore();
         for st in JobStatus::ALL {
             pipe.zrem(self.keys.idx(IndexField::Status, st.as_str()), ids).ignore();

@@ -512,3 +512,29 @@ async fn the_specs_python_examples_run_unchanged() {
     );
     sys.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn expired_records_leave_the_indexes_they_are_found_in() {
+    let sys = TestSystem::start_with(|s| {
+        s.node.fifo_workers = 0;
+        s.node.capacity = 0;
+    })
+    .await;
+    let ca = json!({"device_type": "cisco_ios", "host": "10.55.0.1", "username": "u", "password": "p"});
+    let mut jobs = Vec::new();
+    for _ in 0..3 {
+        jobs.push(sys.submit(&json!({"connection_args": ca, "command": "show clock"})).await);
+    }
+    // The record expires (as its TTL would make it).
+    let mut c = sys.redis().await;
+    let _: () =
+        redis::cmd("DEL").arg(format!("{}:job:{}", sys.prefix, jobs[0])).query_async(&mut c).await.unwrap();
+    let (_, v) = sys.get("/job?host=10.55.0.1").await;
+    assert_eq!(ids(&v).len(), 2, "{v}");
+    for idx in ["idx:host:10.55.0.1", "idx:all", "idx:status:queued"] {
+        let n: usize =
+            redis::cmd("ZCARD").arg(format!("{}:{idx}", sys.prefix)).query_async(&mut c).await.unwrap();
+        assert_eq!(n, 2, "{idx} still lists the expired job");
+    }
+    sys.stop().await;
+}
