@@ -1,4 +1,4 @@
-//! Builds the built-in driver plugins (the `plugins/` workspace) for
+//! Builds the built-in plugins (the `plugins/` workspace: drivers and the textfsm parser) for
 //! wasm32-wasip2 and embeds them in the `netpulse` binary, so one binary runs the
 //! whole system. Set `NETPULSE_SKIP_PLUGIN_BUILD=1` to embed none.
 
@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 const BUILTIN: &[&str] =
-    &["cisco_ios", "cisco_nxos", "cisco_xr", "juniper_junos", "arista_eos", "huawei_vrp", "linux"];
+    &["cisco_ios", "cisco_nxos", "cisco_xr", "juniper_junos", "arista_eos", "huawei_vrp", "linux", "textfsm"];
 
 fn main() {
     let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
@@ -32,7 +32,7 @@ fn main() {
         build_plugins(&root, &plugins)
     };
     let mut code = String::from(
-        "/// Built-in driver components: (name, bytes).\npub const BUILTIN_PLUGINS: &[(&str, &[u8])] = &[\n",
+        "/// Built-in plugin components (the drivers and the textfsm parser): (name, bytes).\npub const BUILTIN_PLUGINS: &[(&str, &[u8])] = &[\n",
     );
     for (name, path) in &list {
         code.push_str(&format!("    ({name:?}, include_bytes!({:?})),\n", path.display().to_string()));

@@ -42,15 +42,16 @@ pub async fn start(settings: Settings, roles: Roles) -> anyhow::Result<Running> 
     let store = JobStore::connect(&settings.redis_url, &settings.redis_prefix)
         .await
         .with_context(|| format!("cannot use Redis at {}", settings.redis_url))?;
+    let (plugins, problems) = load_plugins(&settings)?;
+    for p in &problems {
+        tracing::error!(file = p.file, "plugin not loaded: {}", p.reason);
+    }
+    let plugins = Arc::new(plugins);
     let node = if roles.node {
-        let (plugins, problems) = load_plugins(&settings)?;
-        for p in &problems {
-            tracing::error!(file = p.file, "plugin not loaded: {}", p.reason);
-        }
         if plugins.all().is_empty() {
             anyhow::bail!("no driver plugin could be loaded: the node would fail every job");
         }
-        Some(node::start(settings.clone(), store.clone(), Arc::new(plugins)).await?)
+        Some(node::start(settings.clone(), store.clone(), plugins.clone()).await?)
     } else {
         None
     };
@@ -60,7 +61,7 @@ pub async fn start(settings: Settings, roles: Roles) -> anyhow::Result<Running> 
             .await
             .with_context(|| format!("cannot listen on {}", settings.listen))?;
         let addr = listener.local_addr()?;
-        let state = crate::api::ApiState::new(store.clone(), settings.clone());
+        let state = crate::api::ApiState::new(store.clone(), settings.clone(), plugins.clone());
         let task = tokio::spawn(crate::api::serve(listener, state, stop_rx));
         tracing::info!("API listening on http://{addr}");
         (Some(addr), Some(task))

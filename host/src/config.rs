@@ -19,6 +19,9 @@ pub struct Settings {
     pub redis_prefix: String,
     /// Folder of extra plugin components (`*.wasm`). `NETPULSE_PLUGINS_DIR`.
     pub plugins_dir: Option<PathBuf>,
+    /// TextFSM templates folder with its CliTable `index` (the layout of
+    /// ntc-templates' `templates/`). `NETPULSE_TEMPLATES_DIR`.
+    pub templates_dir: Option<PathBuf>,
     /// Accepted API keys. `NETPULSE_API_KEYS` (comma separated) or `NETPULSE_API_KEY`.
     pub api_keys: Vec<String>,
     /// Log lines as JSON. `NETPULSE_LOG_JSON`.
@@ -83,6 +86,7 @@ impl Default for Settings {
             redis_url: "redis://127.0.0.1:6379".into(),
             redis_prefix: "netpulse".into(),
             plugins_dir: None,
+            templates_dir: None,
             api_keys: Vec::new(),
             log_json: false,
             node: NodeSettings::default(),
@@ -175,6 +179,9 @@ impl Settings {
         }
         if let Some(v) = get("NETPULSE_PLUGINS_DIR") {
             self.plugins_dir = Some(PathBuf::from(v));
+        }
+        if let Some(v) = get("NETPULSE_TEMPLATES_DIR") {
+            self.templates_dir = Some(PathBuf::from(v));
         }
         if let Some(v) = get("NETPULSE_API_KEYS").or_else(|| get("NETPULSE_API_KEY")) {
             self.api_keys = v.split(',').map(|k| k.trim().to_string()).filter(|k| !k.is_empty()).collect();

@@ -10,6 +10,7 @@ pub mod node;
 pub mod plugin;
 pub mod queue;
 pub mod ssh;
+pub mod template;
 
 /// The driver components built from `plugins/` and embedded in the binary.
 pub mod builtin {

@@ -59,10 +59,63 @@ fn bad_settings_are_one_clear_line_and_a_non_zero_exit() {
 }
 
 #[test]
+fn template_parse_prints_records_with_value_names() {
+    let dir = std::env::temp_dir().join(format!("np-cli-tpl-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let tpl = dir.join("t.textfsm");
+    std::fs::write(
+        &tpl,
+        "Value Required INTF (\\S+)\nValue STATUS (up|down)\n\nStart\n  ^${INTF}\\s+${STATUS} -> Record\n",
+    )
+    .unwrap();
+    let input = dir.join("out.txt");
+    std::fs::write(&input, "Gi0/1  up\nGi0/2  down\n").unwrap();
+    let (code, text) =
+        run(netpulse().args(["template", "parse", "--template"]).arg(&tpl).arg("--input").arg(&input));
+    assert_eq!(code, 0, "{text}");
+    let start = text.find('[').expect("JSON in output");
+    let records: serde_json::Value = serde_json::from_str(text[start..].trim()).expect("JSON records");
+    assert_eq!(
+        records,
+        serde_json::json!([{"INTF": "Gi0/1", "STATUS": "up"}, {"INTF": "Gi0/2", "STATUS": "down"}])
+    );
+    // An index lookup that matches nothing says so.
+    std::fs::write(
+        dir.join("index"),
+        "Template, Hostname, Platform, Command\n\nt.textfsm, .*, x_os, sh[[ow]] int[[erfaces]]\n",
+    )
+    .unwrap();
+    let (code, text) = run(netpulse()
+        .args(["template", "parse", "--platform", "x_os", "--command", "sh int", "--templates"])
+        .arg(&dir)
+        .arg("--input")
+        .arg(&input));
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("\"INTF\": \"Gi0/2\""), "{text}");
+    let (code, text) = run(netpulse()
+        .args(["template", "parse", "--platform", "x_os", "--command", "show clock", "--templates"])
+        .arg(&dir)
+        .arg("--input")
+        .arg(&input));
+    assert_eq!(code, 2, "{text}");
+    assert!(text.contains("no template in the index matches"), "{text}");
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
 fn plugins_are_listed_and_checked() {
     let (code, text) = run(netpulse().args(["plugin", "list"]));
     assert_eq!(code, 0, "{text}");
-    for t in ["cisco_ios", "cisco_nxos", "cisco_xr", "juniper_junos", "arista_eos", "huawei_vrp", "linux"] {
+    for t in [
+        "cisco_ios",
+        "cisco_nxos",
+        "cisco_xr",
+        "juniper_junos",
+        "arista_eos",
+        "huawei_vrp",
+        "linux",
+        "parser: textfsm",
+    ] {
         assert!(text.contains(t), "{t} missing from:\n{text}");
     }
     let garbage = std::env::temp_dir().join(format!("np-garbage-{}.wasm", std::process::id()));
@@ -181,7 +234,9 @@ async fn a_node_killed_mid_job_loses_that_job_visibly_and_another_node_takes_the
             dev.addr().ip(),
             dev.addr().port()
         );
-        netpulse::api::request::parse_exec(body.as_bytes(), &defaults).unwrap()
+        let templates = netpulse::template::Templates::none();
+        let tools = netpulse::api::request::Tools { templates: &templates, parsers: &[] };
+        netpulse::api::request::parse_exec(body.as_bytes(), &defaults, &tools).unwrap()
     };
     let (spec, cred) = job(r#""config": ["logging host 10.9.9.9"]"#);
     let (config_job, _) = store.submit(&spec, &cred).await.unwrap();

@@ -1,5 +1,6 @@
 //! The REST API: a hyper server, routing, authentication, the response envelope,
-//! and request validation. Handlers only talk to the job store.
+//! and request validation. Handlers talk to the job store; the template endpoints
+//! also run the parser components (never drivers or device sessions).
 
 pub mod auth;
 pub mod envelope;
@@ -34,18 +35,29 @@ pub struct ApiState {
     pub store: JobStore,
     pub settings: Settings,
     pub started: Instant,
+    /// Loaded plugins: the API uses their parsers (`/template/parse`, `parsing`).
+    pub plugins: Arc<crate::plugin::Plugins>,
+    /// The TextFSM templates folder.
+    pub templates: crate::template::Templates,
     /// device_type -> plugin, as registered by nodes; refreshed at most once a second.
     drivers: Mutex<(Option<Instant>, HashMap<String, String>)>,
 }
 
 impl ApiState {
-    pub fn new(store: JobStore, settings: Settings) -> Arc<Self> {
+    pub fn new(store: JobStore, settings: Settings, plugins: Arc<crate::plugin::Plugins>) -> Arc<Self> {
         Arc::new(Self {
             store,
+            templates: crate::template::Templates::new(settings.templates_dir.clone()),
             settings,
+            plugins,
             started: Instant::now(),
             drivers: Mutex::new((None, HashMap::new())),
         })
+    }
+
+    /// Names `parsing.name` may take.
+    pub fn parser_names(&self) -> Vec<String> {
+        self.plugins.parsers().iter().flat_map(|p| p.meta.platforms.clone()).collect()
     }
 
     /// The registered device types, cached for a second.

@@ -6,7 +6,16 @@ use serde_json::{Map, Value};
 
 use super::error::ApiError;
 use crate::config::JobDefaults;
-use crate::queue::{Credentials, DeviceTarget, DriverArgs, JobSpec, QueueStrategy, Work};
+use crate::queue::{Credentials, DeviceTarget, DriverArgs, JobSpec, ParsePlan, QueueStrategy, Work};
+use crate::template::{LookupError, NamedTemplate, Templates};
+
+/// What validation needs beyond the body: the templates folder and the parsers
+/// the system has.
+pub struct Tools<'a> {
+    pub templates: &'a Templates,
+    /// Names a `parsing.name` may take.
+    pub parsers: &'a [String],
+}
 
 /// A string or a list of strings.
 #[derive(Debug, Deserialize)]
@@ -75,8 +84,12 @@ pub fn json_body(body: &[u8]) -> Result<Value, ApiError> {
 }
 
 /// Parse and validate an exec body. Returns the job to run and its credentials.
-pub fn parse_exec(body: &[u8], defaults: &JobDefaults) -> Result<(JobSpec, Credentials), ApiError> {
-    from_value(json_body(body)?, defaults, Kind::Exec)
+pub fn parse_exec(
+    body: &[u8],
+    defaults: &JobDefaults,
+    tools: &Tools,
+) -> Result<(JobSpec, Credentials), ApiError> {
+    from_value(json_body(body)?, defaults, Kind::Exec, tools)
 }
 
 /// Validate a body already parsed as JSON.
@@ -84,12 +97,13 @@ pub fn from_value(
     value: Value,
     defaults: &JobDefaults,
     kind: Kind,
+    tools: &Tools,
 ) -> Result<(JobSpec, Credentials), ApiError> {
     let raw: RawExecRequest = serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
         ApiError::unprocessable(format!("field `{path}`: {}", e.into_inner()))
     })?;
-    validate(raw, defaults, kind)
+    validate(raw, defaults, kind, tools)
 }
 
 /// One device of a bulk request: its job, or why it was not accepted.
@@ -101,7 +115,7 @@ pub const MAX_BULK: usize = 10_000;
 /// Split a `/device/bulk` body into one validated job per device. Each entry of
 /// `devices` overrides `connection_args`; an entry may bring its own `command`
 /// or `config` (not both).
-pub fn parse_bulk(body: &[u8], defaults: &JobDefaults) -> Result<Vec<BulkItem>, ApiError> {
+pub fn parse_bulk(body: &[u8], defaults: &JobDefaults, tools: &Tools) -> Result<Vec<BulkItem>, ApiError> {
     let mut value = json_body(body)?;
     let obj = value.as_object_mut().expect("json_body returns objects");
     let devices = match obj.remove("devices") {
@@ -140,7 +154,9 @@ pub fn parse_bulk(body: &[u8], defaults: &JobDefaults) -> Result<Vec<BulkItem>, 
         }
         let host = ca_obj.get("host").and_then(|h| h.as_str()).unwrap_or("").to_string();
         body.insert("connection_args".into(), ca);
-        items.push(from_value(Value::Object(body), defaults, Kind::Exec).map_err(|e| (host, e.to_string())));
+        items.push(
+            from_value(Value::Object(body), defaults, Kind::Exec, tools).map_err(|e| (host, e.to_string())),
+        );
     }
     Ok(items)
 }
@@ -184,6 +200,7 @@ fn validate(
     raw: RawExecRequest,
     defaults: &JobDefaults,
     kind: Kind,
+    tools: &Tools,
 ) -> Result<(JobSpec, Credentials), ApiError> {
     // Driver: netmiko (CLI over SSH through the vendor plugin) or paramiko (linux, FIFO).
     let driver = raw.driver.as_deref().unwrap_or("netmiko");
@@ -232,16 +249,45 @@ fn validate(
         return Err(bad("`connection_args.timeout` must be between 0 and 3600 seconds"));
     }
 
+    // Options: top level wins over the 0.2-style `options` object.
+    let opts = raw.options.unwrap_or_default();
+    let top = raw.top;
+    let non_null = |v: Option<Value>| v.filter(|v| !v.is_null());
+    let parsing = non_null(top.parsing.or(opts.parsing));
+    let rendering = non_null(top.rendering.or(opts.rendering));
+    if non_null(top.webhook.or(opts.webhook)).is_some() {
+        return Err(bad("`webhook` is not available in this version of NetPulse-rs: poll GET /job"));
+    }
+
     // Exactly one of command / config.
     let work_single = match (raw.command, raw.config) {
         _ if kind == Kind::Test => (Work::Test, true),
         (Some(_), Some(_)) => {
             return Err(bad("give either `command` or `config`, not both"));
         }
+        (None, None) if rendering.is_some() => {
+            (Work::Config(rendered(rendering.clone(), None, tools)?), false)
+        }
         (None, None) => return Err(bad("one of `command` or `config` is required")),
+        (Some(_), None) if rendering.is_some() => {
+            return Err(bad("`rendering` renders `config`; a `command` job cannot use it"));
+        }
         (Some(c), None) => {
             let (l, single) = lines("command", c)?;
             (Work::Commands(l), single)
+        }
+        (None, Some(Value::Object(ctx))) => {
+            if rendering.is_none() {
+                return Err(bad(
+                    "`config` is an object, which is a rendering context: add `rendering` with the Jinja2 `template`, or send configuration lines",
+                ));
+            }
+            (Work::Config(rendered(rendering.clone(), Some(Value::Object(ctx)), tools)?), false)
+        }
+        (None, Some(_)) if rendering.is_some() => {
+            return Err(bad(
+                "with `rendering`, `config` is the rendering context (an object) or absent (then `rendering.context` is used)",
+            ));
         }
         (None, Some(cfg)) => {
             let l = match cfg {
@@ -256,11 +302,6 @@ fn validate(
                         })
                         .collect::<Result<_, _>>()?,
                 ),
-                Value::Object(_) => {
-                    return Err(bad(
-                        "`config` as an object is a rendering context, and rendering is not available in this version: send configuration lines",
-                    ));
-                }
                 _ => return Err(bad("`config` must be a string or a list of strings")),
             };
             let (l, _) = lines("config", l)?;
@@ -268,19 +309,10 @@ fn validate(
         }
     };
     let (work, single) = work_single;
-
-    // Options: top level wins over the 0.2-style `options` object.
-    let opts = raw.options.unwrap_or_default();
-    let top = raw.top;
-    for (name, v) in [
-        ("parsing", top.parsing.as_ref().or(opts.parsing.as_ref())),
-        ("rendering", top.rendering.as_ref().or(opts.rendering.as_ref())),
-        ("webhook", top.webhook.as_ref().or(opts.webhook.as_ref())),
-    ] {
-        if v.is_some_and(|v| !v.is_null()) {
-            return Err(bad(format!("`{name}` is not available in this version of NetPulse-rs")));
-        }
-    }
+    let parsing = match parsing {
+        None => None,
+        Some(p) => Some(parse_plan(p, &work, &device_type, tools)?),
+    };
     let strategy = match top.queue_strategy.or(opts.queue_strategy).as_deref() {
         // A connection test always opens a fresh session.
         _ if kind == Kind::Test => QueueStrategy::Fifo,
@@ -332,9 +364,119 @@ fn validate(
         ttl_s,
         execution_timeout_s,
         result_ttl_s,
+        parsing,
     };
     let credentials = Credentials { password: ca.password.unwrap_or_default(), secret: ca.secret };
     Ok((spec, credentials))
+}
+
+/// A template given as text (it has a line break) or as a file name in the templates folder.
+fn template_text(field: &str, v: &str, tools: &Tools) -> Result<NamedTemplate, ApiError> {
+    if !crate::template::looks_like_file_name(v) {
+        return Ok(NamedTemplate { name: "inline".into(), text: v.to_string() });
+    }
+    tools.templates.load(v.trim()).map_err(|e| bad(format!("`{field}`: {e}")))
+}
+
+/// Render the `rendering` option into configuration lines.
+fn rendered(
+    rendering: Option<Value>,
+    context: Option<Value>,
+    tools: &Tools,
+) -> Result<Vec<String>, ApiError> {
+    let Some(Value::Object(r)) = rendering else {
+        return Err(bad(
+            "`rendering` must be an object: {\"name\": \"jinja2\", \"template\": ..., \"context\": {...}}",
+        ));
+    };
+    match r.get("name").and_then(Value::as_str).unwrap_or("jinja2") {
+        "jinja2" => {}
+        other => return Err(bad(format!("unknown `rendering.name` {other:?}; valid values: jinja2"))),
+    }
+    let template = match r.get("template") {
+        Some(Value::String(t)) if !t.trim().is_empty() => template_text("rendering.template", t, tools)?,
+        _ => {
+            return Err(bad(
+                "`rendering.template` is required: the Jinja2 text or a file name in the templates folder",
+            ));
+        }
+    };
+    let context = match context.or_else(|| r.get("context").cloned()) {
+        Some(c @ Value::Object(_)) => c,
+        None | Some(Value::Null) => Value::Object(Map::new()),
+        Some(_) => return Err(bad("`rendering.context` must be an object")),
+    };
+    let text = crate::template::render(&template.text, &context).map_err(|e| {
+        bad(format!("`rendering.template` ({}) did not render: {}", template.name, e.message))
+    })?;
+    let lines: Vec<String> = text.lines().filter(|l| !l.trim().is_empty()).map(str::to_string).collect();
+    if lines.is_empty() {
+        return Err(bad("`rendering.template` rendered no configuration lines"));
+    }
+    Ok(lines)
+}
+
+/// Resolve the `parsing` option into the templates each command is parsed with.
+fn parse_plan(p: Value, work: &Work, device_type: &str, tools: &Tools) -> Result<ParsePlan, ApiError> {
+    let Value::Object(p) = p else {
+        return Err(bad(
+            "`parsing` must be an object: {\"name\": \"textfsm\", \"template\": ...} or {\"name\": \"textfsm\", \"use_ntc_template\": true}",
+        ));
+    };
+    let Work::Commands(commands) = work else {
+        return Err(bad("`parsing` applies to `command` jobs (it parses their output)"));
+    };
+    let parser = p.get("name").and_then(Value::as_str).unwrap_or("textfsm").to_string();
+    if !tools.parsers.contains(&parser) {
+        return Err(bad(format!(
+            "unknown `parsing.name` {parser:?}; available parsers: {}",
+            tools.parsers.join(", ")
+        )));
+    }
+    let use_ntc = match p.get("use_ntc_template") {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => *b,
+        Some(_) => return Err(bad("`parsing.use_ntc_template` must be true or false")),
+    };
+    let mut templates: Vec<NamedTemplate> = Vec::new();
+    let mut per_command = Vec::with_capacity(commands.len());
+    let mut add = |t: NamedTemplate| match templates.iter().position(|x| *x == t) {
+        Some(i) => i,
+        None => {
+            templates.push(t);
+            templates.len() - 1
+        }
+    };
+    match (p.get("template"), use_ntc) {
+        (Some(Value::String(_)), true) => {
+            return Err(bad("give `parsing.template` or `parsing.use_ntc_template`, not both"));
+        }
+        (Some(Value::String(t)), false) if !t.trim().is_empty() => {
+            let i = add(template_text("parsing.template", t, tools)?);
+            per_command.extend(commands.iter().map(|_| vec![i]));
+        }
+        (None | Some(Value::Null), true) => {
+            let args = p.get("ntc_template_args").and_then(Value::as_object);
+            let arg = |k: &str| args.and_then(|a| a.get(k)).and_then(Value::as_str).map(str::to_string);
+            let platform = arg("platform").unwrap_or_else(|| device_type.to_string());
+            for command in commands {
+                let command = arg("command").unwrap_or_else(|| command.clone());
+                let found = tools.templates.resolve(&platform, &command).map_err(|e| match e {
+                    LookupError::NoMatch { .. } => bad(format!(
+                        "`parsing.use_ntc_template`: {e}; give `parsing.template` or `parsing.ntc_template_args`"
+                    )),
+                    other => bad(format!("`parsing.use_ntc_template`: {other}")),
+                })?;
+                per_command.push(found.into_iter().map(&mut add).collect());
+            }
+        }
+        _ => {
+            return Err(bad(
+                "`parsing` needs `template` (TextFSM text or a file name in the templates folder) or `use_ntc_template: true`",
+            ));
+        }
+    }
+    Ok(ParsePlan { parser, templates, per_command, lower_keys: use_ntc })
 }
 
 fn driver_args(map: Map<String, Value>) -> Result<DriverArgs, ApiError> {
@@ -377,7 +519,8 @@ mod tests {
     use super::*;
 
     fn parse(body: &str) -> Result<(JobSpec, Credentials), ApiError> {
-        parse_exec(body.as_bytes(), &JobDefaults::default())
+        let tools = Tools { templates: &Templates::none(), parsers: &["textfsm".to_string()] };
+        parse_exec(body.as_bytes(), &JobDefaults::default(), &tools)
     }
 
     fn msg(r: Result<(JobSpec, Credentials), ApiError>) -> (u16, String) {

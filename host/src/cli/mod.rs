@@ -1,4 +1,5 @@
-//! The `netpulse` command line: `up` (default), `serve`, `node`, `plugin list`.
+//! The `netpulse` command line: `up` (default), `serve`, `node`, `plugin list|check`,
+//! `template parse`.
 
 mod local_redis;
 
@@ -37,6 +38,34 @@ pub enum Command {
         #[command(subcommand)]
         command: PluginCommand,
     },
+    /// TextFSM templates.
+    Template {
+        #[command(subcommand)]
+        command: TemplateCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TemplateCommand {
+    /// Parse command output with a TextFSM template (through the parser component)
+    /// and print the records as JSON.
+    Parse {
+        /// The template file.
+        #[arg(long, conflicts_with_all = ["platform", "command"])]
+        template: Option<PathBuf>,
+        /// Platform, to pick the template from the templates index (with --command).
+        #[arg(long, requires = "command")]
+        platform: Option<String>,
+        /// Command whose output is parsed, to pick the template (with --platform).
+        #[arg(long, requires = "platform")]
+        command: Option<String>,
+        /// Templates folder with its `index` (default: the configured `templates_dir`).
+        #[arg(long)]
+        templates: Option<PathBuf>,
+        /// The output to parse (default: standard input).
+        #[arg(long)]
+        input: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -68,6 +97,7 @@ pub async fn run(cli: Cli) -> i32 {
         Command::Node => Roles { api: false, node: true },
         Command::Plugin { command: PluginCommand::List } => return plugin_list(&settings),
         Command::Plugin { command: PluginCommand::Check { file } } => return plugin_check(&settings, &file),
+        Command::Template { command } => return template_command(&settings, command),
     };
     // Keep a private Redis alive for the life of the process when `up` starts one.
     let mut _private_redis = None;
@@ -129,6 +159,10 @@ fn plugin_list(settings: &Settings) -> i32 {
                     p.file
                 );
             }
+            for p in plugins.parsers() {
+                let serves = format!("parser: {}", p.meta.platforms.join(","));
+                println!("{:<16} {:<10} {:<30} {}", p.meta.name, p.meta.version, serves, p.file);
+            }
             for p in &problems {
                 println!("not loaded: {}: {}", p.file, p.reason);
             }
@@ -138,6 +172,63 @@ fn plugin_list(settings: &Settings) -> i32 {
             eprintln!("netpulse: {e:#}");
             1
         }
+    }
+}
+
+fn template_command(settings: &Settings, command: TemplateCommand) -> i32 {
+    let TemplateCommand::Parse { template, platform, command, templates, input } = command;
+    let fail = |msg: String| {
+        eprintln!("netpulse: {msg}");
+        2
+    };
+    let output = match &input {
+        Some(path) => match std::fs::read(path) {
+            Ok(b) => String::from_utf8_lossy(&b).into_owned(),
+            Err(e) => return fail(format!("cannot read {}: {e}", path.display())),
+        },
+        None => {
+            let mut buf = Vec::new();
+            if let Err(e) = std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf) {
+                return fail(format!("cannot read standard input: {e}"));
+            }
+            String::from_utf8_lossy(&buf).into_owned()
+        }
+    };
+    let (named, lower_keys) = match (template, &platform, &command) {
+        (Some(path), _, _) => match std::fs::read_to_string(&path) {
+            Ok(text) => {
+                (vec![crate::template::NamedTemplate { name: path.display().to_string(), text }], false)
+            }
+            Err(e) => return fail(format!("cannot read template {}: {e}", path.display())),
+        },
+        (None, Some(p), Some(c)) => {
+            let lib = crate::template::Templates::new(templates.or_else(|| settings.templates_dir.clone()));
+            match lib.resolve(p, c) {
+                Ok(found) => (found, false),
+                Err(e) => return fail(e.to_string()),
+            }
+        }
+        _ => {
+            return fail(
+                "give --template FILE, or --platform P --command \"C\" (with --templates DIR)".into(),
+            );
+        }
+    };
+    let plugins = match app::load_plugins(settings) {
+        Ok((plugins, _)) => plugins,
+        Err(e) => return fail(format!("{e:#}")),
+    };
+    let Some(parser) = plugins.parser("textfsm") else {
+        return fail("the textfsm parser plugin is not available in this build".into());
+    };
+    let refs: Vec<&crate::template::NamedTemplate> = named.iter().collect();
+    let (p, c) = (platform.unwrap_or_default(), command.unwrap_or_default());
+    match crate::template::parse_records(&parser, &refs, &p, &c, &output, lower_keys) {
+        Ok(records) => {
+            println!("{}", serde_json::to_string_pretty(&records).unwrap_or_default());
+            0
+        }
+        Err(e) => fail(e.to_string()),
     }
 }
 

@@ -128,10 +128,73 @@ pub async fn run_job(
     {
         s.close(&job.id, &device).await;
     }
+    let result = match (result, &spec.parsing) {
+        (Ok(v), Some(plan)) => parse_output(plugins, job, plan, v).await,
+        (other, _) => other,
+    };
     match result {
         Ok(v) => (JobResult::success(v), SessionVerdict::Keep),
         Err(e) => (JobResult::failed(e), SessionVerdict::Keep),
     }
+}
+
+/// Replace each command's output by its records (the job's `parsing`).
+async fn parse_output(
+    plugins: &Plugins,
+    job: &ClaimedJob,
+    plan: &crate::queue::ParsePlan,
+    output: Value,
+) -> Result<Value, JobError> {
+    let Some(parser) = plugins.parser(&plan.parser) else {
+        return Err(JobError::new(
+            ErrorKind::PluginError,
+            format!("no parser plugin {:?} on this node", plan.parser),
+        ));
+    };
+    let Work::Commands(commands) = &job.spec.work else { return Ok(output) };
+    let texts: Vec<(String, String)> = match output {
+        Value::String(s) => vec![(commands.last().cloned().unwrap_or_default(), s)],
+        Value::Object(m) => {
+            m.into_iter().map(|(k, v)| (k, v.as_str().unwrap_or_default().to_string())).collect()
+        }
+        other => return Ok(other),
+    };
+    let (plan, platform, single) = (plan.clone(), job.spec.device.device_type.clone(), job.spec.single);
+    let commands = commands.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut out = Map::new();
+        for (command, text) in texts {
+            let i = commands.iter().position(|c| *c == command).unwrap_or(0);
+            let templates: Vec<_> = plan
+                .per_command
+                .get(i)
+                .into_iter()
+                .flatten()
+                .filter_map(|&t| plan.templates.get(t))
+                .collect();
+            let records = crate::template::parse_records(
+                &parser,
+                &templates,
+                &platform,
+                &command,
+                &text,
+                plan.lower_keys,
+            )
+            .map_err(|e| match e {
+                crate::template::ParseFailure::Template(m) => {
+                    JobError::new(ErrorKind::ParseError, format!("parsing the output of {command:?}: {m}"))
+                }
+                crate::template::ParseFailure::Plugin(m) => JobError::new(ErrorKind::PluginError, m),
+            })?;
+            if single {
+                return Ok(records);
+            }
+            out.insert(command, records);
+        }
+        Ok(Value::Object(out))
+    })
+    .await
+    .map_err(|e| JobError::new(ErrorKind::PluginError, format!("parser task failed: {e}")))?
 }
 
 async fn open_session(

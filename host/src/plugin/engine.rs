@@ -118,18 +118,26 @@ pub(super) fn new_store(
         PluginCtx::new(store_limits, transport, plugin, &ctx.job, &ctx.device, ctx.job_deadline, patterns);
     let mut store = Store::new(engine, data);
     store.limiter(|c| &mut c.limits);
+    arm_deadline(&mut store, limits);
+    store
+}
+
+/// Give the store's next call the full CPU budget, counted from now (time spent
+/// in host calls does not count).
+pub(super) fn arm_deadline(store: &mut Store<PluginCtx>, limits: SandboxLimits) {
     let started = Instant::now();
+    let host_before = store.data().host_time;
     let budget = limits.deadline;
     store.set_epoch_deadline(ticks(budget));
     store.epoch_deadline_callback(move |cx| {
-        let guest = started.elapsed().saturating_sub(cx.data().host_time);
+        let host = cx.data().host_time.saturating_sub(host_before);
+        let guest = started.elapsed().saturating_sub(host);
         if guest >= budget {
             Ok(UpdateDeadline::Interrupt)
         } else {
             Ok(UpdateDeadline::Continue(ticks(budget - guest)))
         }
     });
-    store
 }
 
 fn ticks(d: Duration) -> u64 {

@@ -1,13 +1,15 @@
 //! Plugin runtime: the wasmtime engine, loading driver components, the host side
 //! of the WIT `channel` interface, and calling driver operations under a deadline
-//! and a memory cap.
+//! and a memory cap; parser components (the `parser` world) the same way.
 
 mod engine;
 mod host;
+mod parser;
 mod registry;
 mod transport;
 
 pub use engine::{CallContext, CallError, SandboxLimits};
+pub use parser::{ParseError, ParserPlugin};
 pub use registry::{DriverPlugin, LoadProblem, Plugins, check_file, folder_signature};
 pub use transport::{Transport, TransportReadError};
 
@@ -17,6 +19,11 @@ pub const WIT_VERSION: &str = "0.1.0";
 /// Bindings generated from the WIT package.
 pub mod bindings {
     wasmtime::component::bindgen!({ path: "../wit", world: "driver" });
+}
+
+/// Bindings for the parser world.
+mod parser_bindings {
+    wasmtime::component::bindgen!({ path: "../wit", world: "parser" });
 }
 
 pub use bindings::exports::netpulse::plugin::driver_api::{

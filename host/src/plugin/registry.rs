@@ -1,5 +1,6 @@
-//! Loading driver components (built-in ones and every `*.wasm` in the plugins
-//! folder), checking their WIT version, and indexing them by `device_type`.
+//! Loading plugin components (built-in ones and every `*.wasm` in the plugins
+//! folder), checking their WIT version, and indexing drivers by `device_type`
+//! and parsers by name.
 
 use std::any::Any;
 use std::collections::HashMap;
@@ -12,6 +13,7 @@ use wasmtime::{Engine, Store};
 use super::bindings::{Driver, DriverPre};
 use super::engine::{self, CallContext, CallError, EpochTicker, SandboxLimits, describe_failure, new_store};
 use super::host::PluginCtx;
+use super::parser::ParserPlugin;
 use super::transport::Transport;
 use super::{
     CommandOptions, ConfigOptions, ConfigReply, DriverError, PluginMeta, SessionOptions, SessionState,
@@ -113,11 +115,19 @@ impl DriverPlugin {
     }
 }
 
-/// Every loaded driver, by `device_type`.
+/// Every loaded driver, by `device_type`, and every parser, by name.
 pub struct Plugins {
     drivers: Vec<Arc<DriverPlugin>>,
     by_type: HashMap<String, Arc<DriverPlugin>>,
+    parsers: Vec<Arc<ParserPlugin>>,
+    parser_by_name: HashMap<String, Arc<ParserPlugin>>,
     _ticker: EpochTicker,
+}
+
+/// A loaded component of either world.
+enum Loaded {
+    Driver(DriverPlugin),
+    Parser(ParserPlugin),
 }
 
 impl Plugins {
@@ -149,10 +159,39 @@ impl Plugins {
         }
         let mut drivers: Vec<Arc<DriverPlugin>> = Vec::new();
         let mut by_type: HashMap<String, Arc<DriverPlugin>> = HashMap::new();
+        let mut parsers: Vec<Arc<ParserPlugin>> = Vec::new();
+        let mut parser_by_name: HashMap<String, Arc<ParserPlugin>> = HashMap::new();
         for (file, component, is_builtin) in sources {
-            let plugin = component.and_then(|c| instantiate(&engine, &linker, &c, &file, limits));
+            let plugin = component.and_then(|c| load_one(&engine, &linker, &c, &file, limits));
             let plugin = match plugin {
-                Ok(p) => Arc::new(p),
+                Ok(Loaded::Driver(p)) => Arc::new(p),
+                Ok(Loaded::Parser(p)) => {
+                    let p = Arc::new(p);
+                    for name in &p.meta.platforms {
+                        match parser_by_name.get(name) {
+                            Some(prev) if !prev.file.starts_with("builtin:") || is_builtin => {
+                                let reason = format!(
+                                    "parser {name:?} is provided by both {} and {}; keeping {}",
+                                    prev.file, p.file, prev.file
+                                );
+                                tracing::error!("{reason}");
+                                problems.push(LoadProblem { file: p.file.clone(), reason });
+                            }
+                            _ => {
+                                parser_by_name.insert(name.clone(), p.clone());
+                            }
+                        }
+                    }
+                    tracing::info!(
+                        file = p.file,
+                        "parser {} {} serves {}",
+                        p.meta.name,
+                        p.meta.version,
+                        p.meta.platforms.join(", ")
+                    );
+                    parsers.push(p);
+                    continue;
+                }
                 Err(reason) => {
                     tracing::error!(file, "plugin skipped: {reason}");
                     problems.push(LoadProblem { file, reason });
@@ -190,7 +229,7 @@ impl Plugins {
             );
             drivers.push(plugin);
         }
-        Ok((Plugins { drivers, by_type, _ticker: ticker }, problems))
+        Ok((Plugins { drivers, by_type, parsers, parser_by_name, _ticker: ticker }, problems))
     }
 
     /// The driver for `device_type`.
@@ -209,9 +248,19 @@ impl Plugins {
         v
     }
 
-    /// Every loaded plugin.
+    /// Every loaded driver.
     pub fn all(&self) -> &[Arc<DriverPlugin>] {
         &self.drivers
+    }
+
+    /// The parser serving `name` (`parsing.name`, e.g. "textfsm").
+    pub fn parser(&self, name: &str) -> Option<Arc<ParserPlugin>> {
+        self.parser_by_name.get(name).cloned()
+    }
+
+    /// Every loaded parser.
+    pub fn parsers(&self) -> &[Arc<ParserPlugin>] {
+        &self.parsers
     }
 }
 
@@ -222,7 +271,10 @@ pub fn check_file(path: &Path, limits: SandboxLimits) -> Result<PluginMeta, Stri
     let linker = engine::new_linker(&engine).map_err(wt)?;
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let component = compile(&engine, &bytes, None)?;
-    instantiate(&engine, &linker, &component, &path.display().to_string(), limits).map(|p| p.meta)
+    match load_one(&engine, &linker, &component, &path.display().to_string(), limits)? {
+        Loaded::Driver(p) => Ok(p.meta),
+        Loaded::Parser(p) => Ok(p.meta),
+    }
 }
 
 /// What the plugins folder holds now (names, sizes, modification times), to notice changes.
@@ -289,14 +341,14 @@ fn wasm_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     Ok(files)
 }
 
-/// Link a component, read its metadata and check its WIT version.
-fn instantiate(
+/// Link a component of either world, read its metadata and check its WIT version.
+fn load_one(
     engine: &Engine,
     linker: &wasmtime::component::Linker<PluginCtx>,
     component: &Component,
     file: &str,
     limits: SandboxLimits,
-) -> Result<DriverPlugin, String> {
+) -> Result<Loaded, String> {
     let built_for = component
         .component_type()
         .imports(engine)
@@ -310,6 +362,13 @@ fn instantiate(
         return Err(format!(
             "built for netpulse:plugin@{v}, but this host provides netpulse:plugin@{WIT_VERSION}; rebuild the plugin against wit/ of this release"
         ));
+    }
+    let is_parser = component
+        .component_type()
+        .exports(engine)
+        .any(|(name, _)| name.starts_with("netpulse:plugin/parser-api"));
+    if is_parser {
+        return super::parser::instantiate(engine, linker, component, file, limits).map(Loaded::Parser);
     }
     let pre = linker
         .instantiate_pre(component)
@@ -329,12 +388,12 @@ fn instantiate(
     if meta.platforms.is_empty() {
         return Err(format!("plugin {} declares no device_type", meta.name));
     }
-    Ok(DriverPlugin {
+    Ok(Loaded::Driver(DriverPlugin {
         meta,
         file: file.to_string(),
         pre,
         engine: engine.clone(),
         limits,
         patterns: Default::default(),
-    })
+    }))
 }

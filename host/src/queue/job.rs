@@ -145,6 +145,23 @@ pub struct JobSpec {
     pub execution_timeout_s: u64,
     /// How long the record is kept after the job ends, seconds.
     pub result_ttl_s: u64,
+    /// Turn each command's output into records (`parsing`), templates resolved at submit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parsing: Option<ParsePlan>,
+}
+
+/// How a job's command output is parsed: the parser and, for each command, the
+/// templates it runs (texts carried in the job, so a node needs no templates folder).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ParsePlan {
+    /// The parser plugin (`parsing.name`), e.g. "textfsm".
+    pub parser: String,
+    /// Every distinct template of the job.
+    pub templates: Vec<crate::template::NamedTemplate>,
+    /// For command `i`, the indexes into `templates` it is parsed with.
+    pub per_command: Vec<Vec<usize>>,
+    /// Record keys lower-cased (the ntc-templates convention, with `use_ntc_template`).
+    pub lower_keys: bool,
 }
 
 impl JobSpec {
@@ -185,6 +202,8 @@ pub enum ErrorKind {
     WorkerTerminated,
     /// The job waited in its queue longer than its `ttl`.
     Expired,
+    /// The output could not be parsed (`parsing`): a template error or its `Error` action.
+    ParseError,
 }
 
 /// `result.error`.

@@ -33,7 +33,9 @@ fn unknown_device_type(drivers: &HashMap<String, String>, spec: &JobSpec) -> Opt
 
 pub async fn exec(state: &ApiState, req: &Req) -> Result<Response<Body>, ApiError> {
     req.only_params(&[])?;
-    let (spec, credentials) = request::parse_exec(&req.body, &state.settings.jobs)?;
+    let parsers = state.parser_names();
+    let tools = request::Tools { templates: &state.templates, parsers: &parsers };
+    let (spec, credentials) = request::parse_exec(&req.body, &state.settings.jobs, &tools)?;
     let drivers = state.drivers().await?;
     if let Some(message) = unknown_device_type(&drivers, &spec) {
         return Err(ApiError::Unprocessable {
@@ -47,7 +49,9 @@ pub async fn exec(state: &ApiState, req: &Req) -> Result<Response<Body>, ApiErro
 
 pub async fn bulk(state: &ApiState, req: &Req) -> Result<Response<Body>, ApiError> {
     req.only_params(&[])?;
-    let items = request::parse_bulk(&req.body, &state.settings.jobs)?;
+    let parsers = state.parser_names();
+    let tools = request::Tools { templates: &state.templates, parsers: &parsers };
+    let items = request::parse_bulk(&req.body, &state.settings.jobs, &tools)?;
     let drivers = state.drivers().await?;
     let mut accepted = Vec::new();
     let mut failed = Vec::new();
@@ -72,7 +76,8 @@ pub async fn bulk(state: &ApiState, req: &Req) -> Result<Response<Body>, ApiErro
 pub async fn test(state: &ApiState, req: &Req) -> Result<Response<Body>, ApiError> {
     req.only_params(&[])?;
     let body = request::json_body(&req.body)?;
-    let (spec, credentials) = request::from_value(body, &state.settings.jobs, Kind::Test)?;
+    let tools = request::Tools { templates: &state.templates, parsers: &[] };
+    let (spec, credentials) = request::from_value(body, &state.settings.jobs, Kind::Test, &tools)?;
     let drivers = state.drivers().await?;
     let device_info = |prompt: Value| json!({"prompt": prompt, "device_type": spec.device.device_type, "host": spec.device.host});
     let answer = |success: bool, time: Option<f64>, error: Option<String>, prompt: Value| {

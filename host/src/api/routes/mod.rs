@@ -3,6 +3,7 @@
 mod device;
 mod health;
 mod job;
+mod template;
 mod worker;
 
 use hyper::{Method, Response};
@@ -22,7 +23,16 @@ pub async fn route(state: &ApiState, req: Req) -> Result<Response<Body>, ApiErro
         (&Method::GET, "/worker") => worker::get(state, &req).await,
         (&Method::DELETE, "/worker") => worker::delete(state, &req).await,
         (&Method::GET, "/health") => health::get(state, &req).await,
-        (_, "/device/exec" | "/device/bulk" | "/device/test" | "/job" | "/worker" | "/health") => {
+        (&Method::POST, "/template/parse") => template::parse(state, &req, None).await,
+        (&Method::POST, "/template/render") => template::render(state, &req, None).await,
+        (&Method::POST, p) if p.starts_with("/template/parse/") => {
+            template::parse(state, &req, Some(&p["/template/parse/".len()..])).await
+        }
+        (&Method::POST, p) if p.starts_with("/template/render/") => {
+            template::render(state, &req, Some(&p["/template/render/".len()..])).await
+        }
+        (_, "/device/exec" | "/device/bulk" | "/device/test" | "/job" | "/worker" | "/health")
+        | (_, "/template/parse" | "/template/render") => {
             Err(ApiError::MethodNotAllowed(format!("{} is not allowed on {path}", req.method)))
         }
         _ => Err(ApiError::NotFound(format!("no such endpoint: {} {path}", req.method))),

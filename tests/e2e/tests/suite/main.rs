@@ -6,3 +6,4 @@ mod platforms;
 mod plugins;
 mod runtime;
 mod spine;
+mod textfsm;

@@ -1,0 +1,96 @@
+//! `POST /template/parse[/{name}]` (parse text with a TextFSM template, or the
+//! ntc-templates one for a platform and command) and `POST
+//! /template/render[/{name}]` (render Jinja2). Both run here, synchronously.
+
+use hyper::{Response, StatusCode};
+use serde_json::{Map, Value, json};
+
+use crate::api::envelope::{self, Body};
+use crate::api::error::ApiError;
+use crate::api::request::json_body;
+use crate::api::{ApiState, Req};
+use crate::template::{self, LookupError, NamedTemplate, ParseFailure};
+
+fn field<'a>(body: &'a Map<String, Value>, name: &str) -> Result<Option<&'a str>, ApiError> {
+    match body.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(_) => Err(ApiError::unprocessable(format!("`{name}` must be a string"))),
+    }
+}
+
+fn template_of(state: &ApiState, field_name: &str, v: &str) -> Result<NamedTemplate, ApiError> {
+    if !crate::template::looks_like_file_name(v) {
+        return Ok(NamedTemplate { name: "template".into(), text: v.to_string() });
+    }
+    state.templates.load(v.trim()).map_err(|e| ApiError::unprocessable(format!("`{field_name}`: {e}")))
+}
+
+pub async fn parse(state: &ApiState, req: &Req, name: Option<&str>) -> Result<Response<Body>, ApiError> {
+    req.only_params(&[])?;
+    let body = json_body(&req.body)?;
+    let body = body.as_object().expect("json_body returns objects");
+    let name = name.unwrap_or("textfsm");
+    let parser = state.plugins.parser(name).ok_or_else(|| {
+        let known: Vec<&str> = state
+            .plugins
+            .parsers()
+            .iter()
+            .flat_map(|p| p.meta.platforms.iter().map(|s| s.as_str()))
+            .collect();
+        ApiError::NotFound(format!("no parser named {name:?}; available: {}", known.join(", ")))
+    })?;
+    let text = field(body, "context")?.or(field(body, "output")?).ok_or_else(|| {
+        ApiError::unprocessable("`context` is required: the text (command output) to parse")
+    })?;
+    let (platform, command) = (field(body, "platform")?, field(body, "command")?);
+    let (templates, lower_keys) = match (field(body, "template")?, platform, command) {
+        (Some(t), _, _) => (vec![template_of(state, "template", t)?], false),
+        (None, Some(p), Some(c)) => {
+            let found = state.templates.resolve(p, c).map_err(|e| match e {
+                LookupError::NoMatch { .. } | LookupError::NoFolder => ApiError::unprocessable(e.to_string()),
+                other => ApiError::Internal(other.to_string()),
+            })?;
+            (found, true)
+        }
+        _ => {
+            return Err(ApiError::unprocessable(
+                "give `template` (TextFSM text or a file name in the templates folder), or `platform` and `command` to use the templates index",
+            ));
+        }
+    };
+    let (text, platform, command) =
+        (text.to_string(), platform.unwrap_or("").to_string(), command.unwrap_or("").to_string());
+    let records = tokio::task::spawn_blocking(move || {
+        let refs: Vec<&NamedTemplate> = templates.iter().collect();
+        template::parse_records(&parser, &refs, &platform, &command, &text, lower_keys)
+    })
+    .await
+    .map_err(|e| ApiError::Internal(format!("parser task failed: {e}")))?;
+    match records {
+        Ok(v) => Ok(envelope::ok(StatusCode::OK, &v)),
+        Err(ParseFailure::Template(m)) => Err(ApiError::BadRequest(m)),
+        Err(ParseFailure::Plugin(m)) => Err(ApiError::Internal(m)),
+    }
+}
+
+pub async fn render(state: &ApiState, req: &Req, name: Option<&str>) -> Result<Response<Body>, ApiError> {
+    req.only_params(&[])?;
+    if let Some(n) = name.filter(|n| *n != "jinja2") {
+        return Err(ApiError::NotFound(format!("no renderer named {n:?}; available: jinja2")));
+    }
+    let body = json_body(&req.body)?;
+    let body = body.as_object().expect("json_body returns objects");
+    let t = field(body, "template")?.ok_or_else(|| {
+        ApiError::unprocessable("`template` is required: Jinja2 text or a file name in the templates folder")
+    })?;
+    let template = template_of(state, "template", t)?;
+    let context = match body.get("context") {
+        None | Some(Value::Null) => Value::Object(Map::new()),
+        Some(c @ Value::Object(_)) => c.clone(),
+        Some(_) => return Err(ApiError::unprocessable("`context` must be an object")),
+    };
+    let text = template::render(&template.text, &context)
+        .map_err(|e| ApiError::BadRequest(format!("the template did not render: {}", e.message)))?;
+    Ok(envelope::ok(StatusCode::OK, &json!(text)))
+}

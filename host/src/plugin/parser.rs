@@ -1,0 +1,117 @@
+//! Parser components (WIT `parser` world): pure computation over text. Unlike a
+//! driver call, a parser instance is kept and reused (a small pool per plugin),
+//! so the templates it compiled stay compiled; an instance that traps is dropped.
+
+use std::sync::Mutex;
+
+use wasmtime::component::Linker;
+use wasmtime::{Engine, Store};
+
+use super::engine::{self, CallContext, CallError, SandboxLimits, describe_failure, new_store};
+use super::host::PluginCtx;
+use super::parser_bindings::{Parser, ParserPre};
+use super::{PluginMeta, WIT_VERSION, wit_compatible};
+
+pub use super::parser_bindings::exports::netpulse::plugin::parser_api::ParseError;
+
+/// Idle instances kept per parser plugin.
+const IDLE_INSTANCES: usize = 8;
+
+/// One loaded parser component.
+pub struct ParserPlugin {
+    pub meta: PluginMeta,
+    /// Where it came from: `builtin:<name>` or a path.
+    pub file: String,
+    pre: ParserPre<PluginCtx>,
+    engine: Engine,
+    limits: SandboxLimits,
+    idle: Mutex<Vec<(Store<PluginCtx>, Parser)>>,
+}
+
+impl ParserPlugin {
+    /// Parse `output` of `command` on `platform` with `templates` (their text).
+    /// Returns the records as JSON text, or the parser's error.
+    pub fn parse(
+        &self,
+        templates: &[String],
+        platform: &str,
+        command: &str,
+        output: &str,
+    ) -> Result<Result<String, ParseError>, CallError> {
+        let reused = self.idle.lock().expect("parser pool").pop();
+        let (mut store, parser) = match reused {
+            Some(p) => p,
+            None => {
+                let mut store = new_store(
+                    &self.engine,
+                    self.limits,
+                    &self.meta.name,
+                    None,
+                    &CallContext::default(),
+                    Default::default(),
+                );
+                let parser = self
+                    .pre
+                    .instantiate(&mut store)
+                    .map_err(|e| describe_failure(&self.meta.name, self.limits, &e))?;
+                (store, parser)
+            }
+        };
+        engine::arm_deadline(&mut store, self.limits);
+        let r =
+            parser.netpulse_plugin_parser_api().call_parse(&mut store, templates, platform, command, output);
+        match r {
+            Ok(v) => {
+                let mut idle = self.idle.lock().expect("parser pool");
+                if idle.len() < IDLE_INSTANCES {
+                    idle.push((store, parser));
+                }
+                Ok(v)
+            }
+            // A trapped instance is not reused.
+            Err(e) => Err(describe_failure(&self.meta.name, self.limits, &e)),
+        }
+    }
+}
+
+/// Make a parser plugin from a component that exports the parser world.
+pub(super) fn instantiate(
+    engine: &Engine,
+    linker: &Linker<PluginCtx>,
+    component: &wasmtime::component::Component,
+    file: &str,
+    limits: SandboxLimits,
+) -> Result<ParserPlugin, String> {
+    let pre = linker
+        .instantiate_pre(component)
+        .and_then(ParserPre::new)
+        .map_err(|e| format!("is not a NetPulse parser for netpulse:plugin@{WIT_VERSION}: {e:#}"))?;
+    let mut store = new_store(engine, limits, file, None, &CallContext::default(), Default::default());
+    let meta = pre
+        .instantiate(&mut store)
+        .and_then(|p| p.netpulse_plugin_parser_api().call_metadata(&mut store))
+        .map_err(|e| describe_failure(file, limits, &e).to_string())?;
+    if !wit_compatible(&meta.wit_version) {
+        return Err(format!(
+            "plugin {} says it was built for netpulse:plugin@{}, but this host provides {WIT_VERSION}",
+            meta.name, meta.wit_version
+        ));
+    }
+    let meta = PluginMeta {
+        name: meta.name,
+        version: meta.version,
+        wit_version: meta.wit_version,
+        platforms: meta.platforms,
+    };
+    if meta.platforms.is_empty() {
+        return Err(format!("parser {} declares no parser name", meta.name));
+    }
+    Ok(ParserPlugin {
+        meta,
+        file: file.to_string(),
+        pre,
+        engine: engine.clone(),
+        limits,
+        idle: Mutex::new(Vec::new()),
+    })
+}

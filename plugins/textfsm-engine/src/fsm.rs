@@ -1,0 +1,304 @@
+//! Running a template over text: the state machine and the Value options'
+//! behaviour (Required, Filldown, Fillup, Key, List), as Python `textfsm` does it.
+
+use crate::ParseError;
+use crate::table::{Cell, Item, Table};
+use crate::template::{LineOp, Opt, RecordOp, Target, Template, ValueDef};
+
+/// The current value of one Value while parsing (Python's `None` / str / list).
+#[derive(Clone, Debug)]
+enum Val {
+    None,
+    Str(String),
+    List(Vec<Item>),
+}
+
+impl Val {
+    fn truthy(&self) -> bool {
+        match self {
+            Val::None => false,
+            Val::Str(s) => !s.is_empty(),
+            Val::List(l) => !l.is_empty(),
+        }
+    }
+}
+
+/// Per-Value state: the value, the Filldown memory, the List accumulator.
+struct Slot {
+    value: Val,
+    filldown: Val,
+    list: Vec<Item>,
+}
+
+struct Run<'t> {
+    t: &'t Template,
+    slots: Vec<Slot>,
+    rows: Vec<Vec<Cell>>,
+}
+
+impl Template {
+    /// Parse `text` (split into lines as Python's `str.splitlines` does).
+    pub fn parse(&self, text: &str) -> Result<Table, ParseError> {
+        let mut run = Run {
+            t: self,
+            slots: self
+                .values
+                .iter()
+                .map(|_| Slot { value: Val::None, filldown: Val::None, list: Vec::new() })
+                .collect(),
+            rows: Vec::new(),
+        };
+        let mut state = self.start;
+        let mut finished = None;
+        for line in split_lines(text) {
+            match run.check_line(state, line)? {
+                Some(Target::State(s)) => state = s,
+                Some(t @ (Target::End | Target::Eof)) => {
+                    finished = Some(t);
+                    break;
+                }
+                _ => {}
+            }
+        }
+        if finished != Some(Target::End) && !self.has_eof_state {
+            run.append_record();
+        }
+        Ok(Table { header: self.header(), rows: run.rows })
+    }
+}
+
+impl Run<'_> {
+    /// Try the state's rules on one line; the state to go to, if any.
+    fn check_line(&mut self, state: usize, line: &str) -> Result<Option<Target>, ParseError> {
+        let t = self.t;
+        for rule in &t.states[state] {
+            let Some(caps) = rule.regex.captures(line) else { continue };
+            for (name, vi) in &rule.assigns {
+                let v = caps.name(name).map(str::to_string);
+                self.assign(*vi, v);
+            }
+            match rule.record_op {
+                RecordOp::Record => self.append_record(),
+                RecordOp::Clear => self.clear_record(),
+                RecordOp::Clearall => self.clear_all(),
+                RecordOp::NoRecord => {}
+            }
+            match rule.line_op {
+                LineOp::Error => {
+                    let message = match &rule.message {
+                        Some(m) => format!("Error: {m}. Input line: {line:?}"),
+                        None => format!("State Error raised. Input line: {line:?}"),
+                    };
+                    return Err(ParseError { message, line: rule.line });
+                }
+                LineOp::Continue => continue,
+                LineOp::Next => return Ok(Some(rule.target)),
+            }
+        }
+        Ok(None)
+    }
+
+    fn assign(&mut self, vi: usize, v: Option<String>) {
+        let def: &ValueDef = &self.t.values[vi];
+        let value = match &v {
+            Some(s) => Val::Str(s.clone()),
+            None => Val::None,
+        };
+        self.slots[vi].value = value.clone();
+        for opt in &def.options {
+            match opt {
+                Opt::Filldown => self.slots[vi].filldown = value.clone(),
+                Opt::Fillup => {
+                    if value.truthy() {
+                        let Val::Str(s) = &value else { continue };
+                        for row in self.rows.iter_mut().rev() {
+                            if row[vi].is_truthy() {
+                                break;
+                            }
+                            row[vi] = Cell::Str(s.clone());
+                        }
+                    }
+                }
+                Opt::List => {
+                    let item = match (&def.list_regex, &v) {
+                        (Some(re), Some(s)) => list_object(re, s).unwrap_or_else(|| Item::Str(s.clone())),
+                        (_, Some(s)) => Item::Str(s.clone()),
+                        (_, None) => Item::Null,
+                    };
+                    self.slots[vi].list.push(item);
+                }
+                Opt::Required | Opt::Key => {}
+            }
+        }
+    }
+
+    /// Python `_AppendRecord`: options' save hooks, skip empty records.
+    fn append_record(&mut self) {
+        if self.t.values.is_empty() {
+            return;
+        }
+        let mut record: Vec<Val> = Vec::with_capacity(self.slots.len());
+        for (vi, def) in self.t.values.iter().enumerate() {
+            for opt in &def.options {
+                match opt {
+                    Opt::Required if !self.slots[vi].value.truthy() => {
+                        self.clear_record();
+                        return;
+                    }
+                    Opt::List => self.slots[vi].value = Val::List(self.slots[vi].list.clone()),
+                    _ => {}
+                }
+            }
+            record.push(self.slots[vi].value.clone());
+        }
+        let empty =
+            record.iter().all(|v| matches!(v, Val::None) || matches!(v, Val::List(l) if l.is_empty()));
+        if empty {
+            return;
+        }
+        self.rows.push(
+            record
+                .into_iter()
+                .map(|v| match v {
+                    Val::None => Cell::Str(String::new()),
+                    Val::Str(s) => Cell::Str(s),
+                    Val::List(l) => Cell::List(l),
+                })
+                .collect(),
+        );
+        self.clear_record();
+    }
+
+    /// Python `_ClearRecord`: every value back to empty, except Filldown ones.
+    fn clear_record(&mut self) {
+        for (vi, def) in self.t.values.iter().enumerate() {
+            let slot = &mut self.slots[vi];
+            slot.value = Val::None;
+            for opt in &def.options {
+                match opt {
+                    Opt::Filldown => slot.value = slot.filldown.clone(),
+                    Opt::List if !def.has(Opt::Filldown) => slot.list.clear(),
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    /// Python `_ClearAllRecord`: every value and memory back to empty.
+    fn clear_all(&mut self) {
+        for slot in &mut self.slots {
+            slot.value = Val::None;
+            slot.filldown = Val::None;
+            slot.list.clear();
+        }
+    }
+}
+
+/// A List item as an object of the value regex's named groups, when it has any and matches.
+fn list_object(re: &crate::pyre::Pattern, s: &str) -> Option<Item> {
+    let caps = re.captures(s)?;
+    let fields: Vec<(String, Option<String>)> =
+        re.names().iter().map(|n| (n.clone(), caps.name(n).map(str::to_string))).collect();
+    (!fields.is_empty()).then_some(Item::Object(fields))
+}
+
+/// Python `str.splitlines()`: every line boundary Python knows, no trailing empty line.
+fn split_lines(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        for (i, c) in rest.char_indices() {
+            let end = match c {
+                '\r' if rest[i + 1..].starts_with('\n') => i + 2,
+                '\n' | '\r' | '\x0b' | '\x0c' | '\x1c' | '\x1d' | '\x1e' | '\u{85}' | '\u{2028}'
+                | '\u{2029}' => i + c.len_utf8(),
+                _ => continue,
+            };
+            let line = &rest[..i];
+            rest = &rest[end..];
+            return Some(line);
+        }
+        let line = rest;
+        rest = "";
+        Some(line)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(template: &str, text: &str) -> Table {
+        Template::new(template).unwrap().parse(text).unwrap()
+    }
+
+    fn strs(t: &Table) -> Vec<Vec<String>> {
+        t.rows
+            .iter()
+            .map(|r| {
+                r.iter()
+                    .map(|c| match c {
+                        Cell::Str(s) => s.clone(),
+                        Cell::List(l) => format!("{l:?}"),
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn splitlines_like_python() {
+        let v: Vec<&str> = split_lines("a\r\nb\rc\n\nd\x0ce\n").collect();
+        assert_eq!(v, ["a", "b", "c", "", "d", "e"]);
+    }
+
+    #[test]
+    fn filldown_required_and_implicit_eof_record() {
+        let t = "Value Filldown Chassis (\\S+)\nValue Required Slot (\\d+)\nValue Model (\\S+)\n\nStart\n  ^Chassis ${Chassis}\n  ^${Slot} ${Model} -> Record\n";
+        let out = parse(t, "Chassis c1\n1 m1\n2 m2\nChassis c2\n3 m3\n");
+        assert_eq!(strs(&out), [["c1", "1", "m1"], ["c1", "2", "m2"], ["c2", "3", "m3"]]);
+    }
+
+    #[test]
+    fn fillup_and_list_objects() {
+        let t = "Value Fillup Area (\\d+)\nValue Name (\\S+)\n\nStart\n  ^name ${Name} -> Record\n  ^area ${Area}\n";
+        let out = parse(t, "name a\nname b\narea 7\n");
+        assert_eq!(strs(&out), [["7", "a"], ["7", "b"], ["7", ""]]);
+        let t = "Value List People ((?P<name>\\w+)\\s+(?P<age>\\d+))\n\nStart\n  ^${People}\n";
+        let out = parse(t, "bob 32\nann 4\n");
+        assert_eq!(
+            out.rows[0][0],
+            Cell::List(vec![
+                Item::Object(vec![("name".into(), Some("bob".into())), ("age".into(), Some("32".into()))]),
+                Item::Object(vec![("name".into(), Some("ann".into())), ("age".into(), Some("4".into()))]),
+            ])
+        );
+    }
+
+    #[test]
+    fn continue_states_and_eof() {
+        let t = "Value A (\\S+)\nValue B (\\S+)\n\nStart\n  ^${A} -> Continue\n  ^\\S+ ${B} -> Record Second\n\nSecond\n  ^stop -> End\n  ^${A} -> Record\n";
+        let out = parse(t, "x y\nz\nstop\nw\n");
+        assert_eq!(strs(&out), [["x", "y"], ["z", ""]]);
+        // An explicit EOF state turns the implicit last record off.
+        let t = "Value A (\\S+)\n\nStart\n  ^${A}\n\nEOF\n";
+        assert!(parse(t, "x\n").rows.is_empty());
+    }
+
+    #[test]
+    fn error_action_names_the_rule_line() {
+        let t = "Value A (\\S+)\n\nStart\n  ^ok ${A}\n  ^. -> Error \"unexpected line\"\n";
+        let e = Template::new(t).unwrap().parse("ok 1\nboom\n").unwrap_err();
+        assert_eq!(e.line, 5);
+        assert!(e.message.contains("unexpected line") && e.message.contains("boom"), "{e}");
+    }
+
+    #[test]
+    fn clear_and_clearall() {
+        let t = "Value Filldown A (\\S+)\nValue B (\\S+)\n\nStart\n  ^a ${A}\n  ^b ${B} -> Record\n  ^c -> Clearall\n";
+        let out = parse(t, "a 1\nb 2\nb 3\nc\nb 4\n");
+        assert_eq!(strs(&out), [["1", "2"], ["1", "3"], ["", "4"]]);
+    }
+}
