@@ -70,11 +70,17 @@ fn template_parse_prints_records_with_value_names() {
     .unwrap();
     let input = dir.join("out.txt");
     std::fs::write(&input, "Gi0/1  up\nGi0/2  down\n").unwrap();
-    let (code, text) =
-        run(netpulse().args(["template", "parse", "--template"]).arg(&tpl).arg("--input").arg(&input));
-    assert_eq!(code, 0, "{text}");
-    let start = text.find('[').expect("JSON in output");
-    let records: serde_json::Value = serde_json::from_str(text[start..].trim()).expect("JSON records");
+    let out = netpulse()
+        .args(["template", "parse", "--template"])
+        .arg(&tpl)
+        .arg("--input")
+        .arg(&input)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    // Standard output is the JSON alone (logs go to standard error).
+    let records: serde_json::Value = serde_json::from_str(&stdout).expect("JSON records on stdout");
     assert_eq!(
         records,
         serde_json::json!([{"INTF": "Gi0/1", "STATUS": "up"}, {"INTF": "Gi0/2", "STATUS": "down"}])
