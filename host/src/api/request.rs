@@ -372,10 +372,16 @@ fn validate(
 
 /// A template given as text (it has a line break) or as a file name in the templates folder.
 fn template_text(field: &str, v: &str, tools: &Tools) -> Result<NamedTemplate, ApiError> {
-    if !crate::template::looks_like_file_name(v) {
-        return Ok(NamedTemplate { name: "inline".into(), text: v.to_string() });
+    tools.templates.text_or_file(v).map_err(|e| bad(format!("`{field}`: {e}")))
+}
+
+/// An optional string field of an option object; anything else is refused.
+fn name_field<'a>(obj: &'a Map<String, Value>, field: &str, default: &'a str) -> Result<&'a str, ApiError> {
+    match obj.get("name") {
+        None | Some(Value::Null) => Ok(default),
+        Some(Value::String(s)) => Ok(s),
+        Some(_) => Err(bad(format!("`{field}.name` must be a string, e.g. {default:?}"))),
     }
-    tools.templates.load(v.trim()).map_err(|e| bad(format!("`{field}`: {e}")))
 }
 
 /// Render the `rendering` option into configuration lines.
@@ -389,7 +395,7 @@ fn rendered(
             "`rendering` must be an object: {\"name\": \"jinja2\", \"template\": ..., \"context\": {...}}",
         ));
     };
-    match r.get("name").and_then(Value::as_str).unwrap_or("jinja2") {
+    match name_field(&r, "rendering", "jinja2")? {
         "jinja2" => {}
         other => return Err(bad(format!("unknown `rendering.name` {other:?}; valid values: jinja2"))),
     }
@@ -426,7 +432,7 @@ fn parse_plan(p: Value, work: &Work, device_type: &str, tools: &Tools) -> Result
     let Work::Commands(commands) = work else {
         return Err(bad("`parsing` applies to `command` jobs (it parses their output)"));
     };
-    let parser = p.get("name").and_then(Value::as_str).unwrap_or("textfsm").to_string();
+    let parser = name_field(&p, "parsing", "textfsm")?.to_string();
     if !tools.parsers.contains(&parser) {
         return Err(bad(format!(
             "unknown `parsing.name` {parser:?}; available parsers: {}",

@@ -81,6 +81,19 @@ impl Templates {
         names.iter().map(|n| self.load(n)).collect()
     }
 
+    /// A `template` field: the template text itself, or (one word, no line break,
+    /// no template markup) the name of a file of the folder.
+    pub fn text_or_file(&self, v: &str) -> Result<NamedTemplate, LookupError> {
+        let w = v.trim();
+        let file_name =
+            !w.is_empty() && !w.contains(char::is_whitespace) && !w.contains(['{', '%', '$', '^']);
+        if file_name {
+            self.load(w)
+        } else {
+            Ok(NamedTemplate { name: "inline".into(), text: v.to_string() })
+        }
+    }
+
     /// A template file of the folder by its name (`cisco_ios_show_version.textfsm`).
     pub fn load(&self, name: &str) -> Result<NamedTemplate, LookupError> {
         let dir = self.dir.as_ref().ok_or(LookupError::NoFolder)?;

@@ -13,13 +13,6 @@ use serde_json::Value;
 
 use crate::plugin::ParserPlugin;
 
-/// Whether a `template` field names a file of the templates folder rather than
-/// holding the template text: one word, no line break, no Jinja2 markup.
-pub fn looks_like_file_name(v: &str) -> bool {
-    let v = v.trim();
-    !v.is_empty() && !v.contains(char::is_whitespace) && !v.contains(['{', '%', '$', '^'])
-}
-
 /// Why output could not be turned into records.
 #[derive(Debug, thiserror::Error)]
 pub enum ParseFailure {

@@ -19,11 +19,8 @@ fn field<'a>(body: &'a Map<String, Value>, name: &str) -> Result<Option<&'a str>
     }
 }
 
-fn template_of(state: &ApiState, field_name: &str, v: &str) -> Result<NamedTemplate, ApiError> {
-    if !crate::template::looks_like_file_name(v) {
-        return Ok(NamedTemplate { name: "template".into(), text: v.to_string() });
-    }
-    state.templates.load(v.trim()).map_err(|e| ApiError::unprocessable(format!("`{field_name}`: {e}")))
+fn template_of(state: &ApiState, v: &str) -> Result<NamedTemplate, ApiError> {
+    state.templates.text_or_file(v).map_err(|e| ApiError::unprocessable(format!("`template`: {e}")))
 }
 
 pub async fn parse(state: &ApiState, req: &Req, name: Option<&str>) -> Result<Response<Body>, ApiError> {
@@ -45,7 +42,7 @@ pub async fn parse(state: &ApiState, req: &Req, name: Option<&str>) -> Result<Re
     })?;
     let (platform, command) = (field(body, "platform")?, field(body, "command")?);
     let (templates, lower_keys) = match (field(body, "template")?, platform, command) {
-        (Some(t), _, _) => (vec![template_of(state, "template", t)?], false),
+        (Some(t), _, _) => (vec![template_of(state, t)?], false),
         (None, Some(p), Some(c)) => {
             let found = state.templates.resolve(p, c).map_err(|e| match e {
                 LookupError::NoMatch { .. } | LookupError::NoFolder => ApiError::unprocessable(e.to_string()),
@@ -84,7 +81,7 @@ pub async fn render(state: &ApiState, req: &Req, name: Option<&str>) -> Result<R
     let t = field(body, "template")?.ok_or_else(|| {
         ApiError::unprocessable("`template` is required: Jinja2 text or a file name in the templates folder")
     })?;
-    let template = template_of(state, "template", t)?;
+    let template = template_of(state, t)?;
     let context = match body.get("context") {
         None | Some(Value::Null) => Value::Object(Map::new()),
         Some(c @ Value::Object(_)) => c.clone(),
