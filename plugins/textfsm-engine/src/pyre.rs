@@ -14,6 +14,8 @@
 //!   after `[` or `[^` is a literal in both but is escaped to be sure;
 //! - `(?#...)` comments are dropped.
 
+use regex_automata::{Anchored, Input, PatternID, meta};
+
 /// Characters that have a meaning in Rust regex syntax and so must stay escaped.
 const META: &str = r"\.+*?()|[]{}^$#&-~";
 
@@ -255,16 +257,17 @@ mod tests {
 
 /// A compiled Python pattern, matched at the start of a line.
 ///
-/// Device output is nearly always ASCII, and on ASCII text the ASCII classes of
-/// `regex-lite` (`\w`, `\d`, `\s`, case folding) match exactly what Python's
-/// Unicode classes match. `regex-lite` compiles in microseconds and needs no
-/// warm-up, where a full Unicode automaton costs about a millisecond a rule, so a
-/// pattern it accepts is matched with it on ASCII lines; the full `fancy-regex`
-/// (Unicode classes, lookaround, backreferences) is built the first time a line
-/// is not ASCII, or up front for patterns `regex-lite` does not accept.
+/// Device output is nearly always ASCII, and on ASCII text the ASCII classes
+/// (`\w`, `\d`, `\s`, case folding) match exactly what Python's Unicode classes
+/// match. So a pattern without lookaround or backreferences is compiled once
+/// with Unicode off by `regex-automata`'s meta engine (bounded backtracker and
+/// PikeVM: no catastrophic backtracking, and cheap to build) and used on ASCII
+/// lines; the full `fancy-regex` (Unicode classes, lookaround,
+/// backreferences) is built the first time a line is not ASCII, or up front for
+/// patterns the meta engine does not accept.
 #[derive(Debug)]
 pub struct Pattern {
-    lite: Option<regex_lite::Regex>,
+    ascii: Option<meta::Regex>,
     full: std::sync::OnceLock<Option<fancy_regex::Regex>>,
     anchored: String,
     names: Vec<String>,
@@ -275,7 +278,7 @@ pub struct Pattern {
 
 /// The groups of one match.
 pub enum Caps<'h> {
-    Lite(regex_lite::Captures<'h>),
+    Ascii(&'h str, regex_automata::util::captures::Captures),
     Full(fancy_regex::Captures<'h, str>),
 }
 
@@ -283,10 +286,20 @@ impl<'h> Caps<'h> {
     /// The text of the named group, when it took part in the match.
     pub fn name(&self, name: &str) -> Option<&'h str> {
         match self {
-            Caps::Lite(c) => c.name(name).map(|m| m.as_str()),
+            Caps::Ascii(line, c) => c.get_group_by_name(name).map(|s| &line[s.range()]),
             Caps::Full(c) => c.name(name).map(|m| m.as_str()),
         }
     }
+}
+
+/// Compile `pattern` for ASCII text (Unicode off).
+fn ascii_regex(pattern: &str) -> Result<meta::Regex, String> {
+    let syntax = regex_automata::util::syntax::Config::new().unicode(false).utf8(false);
+    // Lines are short and matched once each: the bounded backtracker (and the
+    // PikeVM past its budget) beat building a lazy DFA or a one-pass DFA per rule,
+    // which cost more at compile time than they saved (measured on the corpus).
+    let config = meta::Config::new().utf8_empty(false).onepass(false).hybrid(false);
+    meta::Builder::new().syntax(syntax).configure(config).build(pattern).map_err(|e| e.to_string())
 }
 
 impl Pattern {
@@ -294,10 +307,11 @@ impl Pattern {
     pub fn new(py: &str) -> Result<Pattern, String> {
         let anchored = format!(r"\A(?:{})", translate(py));
         let full = std::sync::OnceLock::new();
-        let (lite, names, groups) = match regex_lite::Regex::new(&anchored) {
+        let (ascii, names, groups) = match ascii_regex(&anchored) {
             Ok(re) => {
-                let names = re.capture_names().flatten().map(str::to_string).collect();
-                let groups = re.captures_len() - 1;
+                let info = re.group_info();
+                let names = info.pattern_names(PatternID::ZERO).flatten().map(str::to_string).collect();
+                let groups = info.group_len(PatternID::ZERO) - 1;
                 (Some(re), names, groups)
             }
             Err(_) => {
@@ -309,7 +323,7 @@ impl Pattern {
             }
         };
         let required = required_literal(&anchored).map(|l| memchr::memmem::Finder::new(&l).into_owned());
-        Ok(Pattern { lite, full, anchored, names, groups, required })
+        Ok(Pattern { ascii, full, anchored, names, groups, required })
     }
 
     /// Named groups, in order.
@@ -330,10 +344,12 @@ impl Pattern {
         {
             return None;
         }
-        if let Some(lite) = &self.lite
+        if let Some(re) = &self.ascii
             && line.is_ascii()
         {
-            return lite.captures(line).map(Caps::Lite);
+            let mut caps = re.create_captures();
+            re.search_captures(&Input::new(line).anchored(Anchored::Yes), &mut caps);
+            return caps.is_match().then_some(Caps::Ascii(line, caps));
         }
         let full = self.full.get_or_init(|| fancy_regex::Regex::new(&self.anchored).ok());
         full.as_ref()?.captures(line).ok().flatten().map(Caps::Full)
