@@ -66,11 +66,14 @@ impl JobStore {
     pub async fn connect(url: &str, prefix: &str) -> Result<Self, StoreError> {
         let client = redis::Client::open(url)
             .map_err(|e| StoreError::Unavailable(format!("bad Redis URL {url:?}: {e}")))?;
+        // One reconnect attempt, no retry schedule: while Redis is down a request
+        // fails at once (the API's 503) instead of waiting through backoff delays
+        // of a second or more; the next request tries to reconnect again, so a
+        // Redis restart needs no restart here. Nodes back off in their own loops.
         let cfg = ConnectionManagerConfig::new()
             .set_connection_timeout(Duration::from_secs(2))
             .set_response_timeout(Duration::from_secs(5))
-            .set_number_of_retries(2)
-            .set_max_delay(500);
+            .set_number_of_retries(0);
         let conn =
             tokio::time::timeout(Duration::from_secs(5), client.get_connection_manager_with_config(cfg))
                 .await

@@ -225,3 +225,49 @@ pub async fn ios_fleet(count: usize, tweak: impl FnOnce(&mut SimConfig)) -> Flee
     tweak(&mut cfg);
     Fleet::start(cfg).await.expect("simulator starts")
 }
+
+/// A port nothing listens on right now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// A private `redis-server` on `port`, killed (SIGKILL) on drop.
+pub struct PrivateRedis {
+    child: std::process::Child,
+    pub port: u16,
+}
+
+impl PrivateRedis {
+    /// Start it; None when `redis-server` is not on the PATH or does not answer.
+    /// With `aof_dir`, every write is in an append-only file there, fsynced before
+    /// Redis answers, so a restart on the same folder finds every acknowledged write.
+    pub fn start(port: u16, aof_dir: Option<&std::path::Path>) -> Option<Self> {
+        let mut cmd = std::process::Command::new("redis-server");
+        cmd.args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", ""]);
+        match aof_dir {
+            Some(dir) => cmd.args(["--appendonly", "yes", "--appendfsync", "always", "--dir"]).arg(dir),
+            None => cmd.args(["--appendonly", "no"]),
+        };
+        let child = cmd.stdout(std::process::Stdio::null()).spawn().ok()?;
+        let r = Self { child, port };
+        let start = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if start.elapsed() > Duration::from_secs(5) {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        Some(r)
+    }
+
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for PrivateRedis {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

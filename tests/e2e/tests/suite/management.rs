@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
-use netpulse_e2e::{API_KEY, TestSystem, exec_body, ios_fleet};
+use netpulse_e2e::{API_KEY, PrivateRedis, TestSystem, exec_body, free_port, ios_fleet};
 use serde_json::{Value, json};
 
 const WAIT: Duration = Duration::from_secs(30);
@@ -281,42 +281,10 @@ async fn health_reports_components() {
     sys.stop().await;
 }
 
-/// A private redis-server on a free port, killed on drop.
-struct PrivateRedis {
-    child: std::process::Child,
-    port: u16,
-}
-
-impl PrivateRedis {
-    fn start(port: u16) -> Option<Self> {
-        let child = std::process::Command::new("redis-server")
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .ok()?;
-        let r = Self { child, port };
-        let start = Instant::now();
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            if start.elapsed() > Duration::from_secs(5) {
-                return None;
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        Some(r)
-    }
-}
-
-impl Drop for PrivateRedis {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn health_says_unhealthy_while_redis_is_down_and_recovers() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let Some(redis) = PrivateRedis::start(port) else {
+    let port = free_port();
+    let Some(redis) = PrivateRedis::start(port, None) else {
         eprintln!("SKIPPED: redis-server is not on the PATH; cannot stop a private Redis");
         return;
     };
@@ -332,7 +300,7 @@ async fn health_says_unhealthy_while_redis_is_down_and_recovers() {
     let ca = json!({"device_type": "cisco_ios", "host": "10.1.1.1", "username": "u", "password": "p"});
     let (s, v) = sys.post("/device/exec", &json!({"connection_args": ca, "command": "show clock"})).await;
     assert_eq!(s, 503, "{v}");
-    let _redis = PrivateRedis::start(port).expect("restart redis");
+    let _redis = PrivateRedis::start(port, None).expect("restart redis");
     let start = Instant::now();
     loop {
         let (s, v) = sys.get("/health").await;

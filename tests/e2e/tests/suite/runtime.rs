@@ -1,9 +1,10 @@
 //! The worker runtime: idle pinned sessions are given back, over-age queued jobs
-//! become visible failures, unreachable devices keep no worker.
+//! become visible failures, unreachable devices keep no worker, a Redis outage
+//! under load loses no acknowledged job.
 
 use std::time::{Duration, Instant};
 
-use netpulse_e2e::{TestSystem, exec_body, ios_fleet};
+use netpulse_e2e::{PrivateRedis, TestSystem, exec_body, free_port, ios_fleet, temp_dir};
 use serde_json::json;
 
 const WAIT: Duration = Duration::from_secs(30);
@@ -117,4 +118,105 @@ async fn a_full_node_queues_the_job_and_says_why_until_a_slot_frees() {
     assert_eq!(job["status"], "finished", "{job}");
     assert!(job.get("waiting_reason").is_none(), "{job}");
     sys.stop().await;
+}
+
+/// What a load generator saw while Redis went away and came back.
+#[derive(Default)]
+struct Load {
+    /// Jobs the API acknowledged (201).
+    acknowledged: Vec<String>,
+    /// Refusals while Redis was down: (status, message).
+    refused: Vec<(u16, String)>,
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_stopped_and_restarted_under_load_loses_no_acknowledged_job() {
+    use std::sync::{Arc, Mutex};
+    let dir = temp_dir("redis-outage");
+    let port = free_port();
+    let Some(redis) = PrivateRedis::start(port, Some(&dir)) else {
+        eprintln!("SKIPPED: redis-server is not on the PATH; cannot stop a private Redis");
+        return;
+    };
+    let url = redis.url();
+    let fleet = ios_fleet(4, |c| c.listen = "127.0.8.1".parse().unwrap()).await;
+    let sys = Arc::new(TestSystem::start_with(|s| s.redis_url = url.clone()).await);
+    let load = Arc::new(Mutex::new(Load::default()));
+    let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    // A client that keeps submitting, round robin over the devices, through the outage.
+    let submitter = {
+        let (sys, load, done) = (sys.clone(), load.clone(), done.clone());
+        let bodies: Vec<_> =
+            fleet.devices().iter().map(|d| exec_body(d, json!({"command": "show version"}))).collect();
+        tokio::spawn(async move {
+            for i in 0.. {
+                if done.load(std::sync::atomic::Ordering::Relaxed) {
+                    break;
+                }
+                let (status, v) = sys.post("/device/exec", &bodies[i % bodies.len()]).await;
+                {
+                    let mut load = load.lock().unwrap();
+                    match status {
+                        201 => load.acknowledged.push(v["data"]["id"].as_str().unwrap().to_string()),
+                        _ => {
+                            load.refused.push((status, v["message"].as_str().unwrap_or_default().to_string()))
+                        }
+                    }
+                }
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        })
+    };
+    let until = async |what: &str, f: &dyn Fn(&Load) -> bool| {
+        let start = Instant::now();
+        while !f(&load.lock().unwrap()) {
+            assert!(start.elapsed() < WAIT, "timed out waiting for {what}");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    };
+    until("40 acknowledged jobs", &|l| l.acknowledged.len() >= 40).await;
+    // Redis dies (SIGKILL: no goodbye) while jobs are queued and running, and
+    // stays down for longer than three heartbeat intervals (the heartbeat
+    // records expire meanwhile): the outage's length is the scenario, not a wait.
+    drop(redis);
+    until("submits refused while Redis is down", &|l| l.refused.len() >= 20).await;
+    tokio::time::sleep(Duration::from_secs_f64(sys.settings.node.heartbeat_s * 4.0)).await;
+    let before_restart = load.lock().unwrap().acknowledged.len();
+    let _redis = PrivateRedis::start(port, Some(&dir)).expect("Redis restarts on its folder");
+    until("40 more acknowledged jobs after the restart", &|l| l.acknowledged.len() >= before_restart + 40)
+        .await;
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    submitter.await.unwrap();
+
+    let load = std::mem::take(&mut *load.lock().unwrap());
+    for (status, message) in &load.refused {
+        assert_eq!(*status, 503, "while Redis is down the API answers 503: {message}");
+        assert!(message.contains("Redis"), "the refusal says why: {message}");
+    }
+    for id in &load.acknowledged {
+        let job = sys.wait_ended(id, WAIT).await;
+        assert_eq!(job["status"], "finished", "an acknowledged job did not finish: {job}");
+    }
+    // The node and its workers are back on record (their heartbeat records had expired).
+    let start = Instant::now();
+    loop {
+        let (status, h) = sys.get("/health").await;
+        if status == 200 && h["data"]["status"] == "healthy" {
+            break;
+        }
+        assert!(start.elapsed() < WAIT, "the system did not report healthy again: {h}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // The node kept its SSH sessions through the outage: one login per device.
+    for dev in fleet.devices() {
+        assert_eq!(dev.logins(), 1, "{} logged in again", dev.addr());
+    }
+    eprintln!(
+        "{} jobs acknowledged and finished, {} submits refused with 503 during the outage",
+        load.acknowledged.len(),
+        load.refused.len()
+    );
+    std::fs::remove_dir_all(dir).ok();
+    // The private Redis goes away with its data; nothing to clean up there.
+    std::mem::forget(Arc::try_unwrap(sys).ok());
 }
