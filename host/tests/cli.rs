@@ -1,7 +1,8 @@
 //! The `netpulse` binary as a user and an operator meet it: bad settings give one clear line
 //! and a non-zero exit (never a panic), plugins can be listed and checked, and `up`
-//! on a laptop without Redis starts a private one, and a node killed with SIGKILL
-//! mid-job loses that job visibly while another node takes over its queue.
+//! on a laptop without Redis starts a private one, a node killed with SIGKILL
+//! mid-job loses that job visibly while another node takes over its queue, and
+//! three nodes share 300 devices within their capacity and survive losing one.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -189,8 +190,19 @@ unsafe extern "C" {
 
 /// Start `netpulse node` on a private key prefix.
 fn start_node(prefix: &str, name: &str, data: &std::path::Path) -> std::process::Child {
+    start_node_with(prefix, name, data, &[])
+}
+
+/// Start `netpulse node` on a private key prefix with extra settings.
+fn start_node_with(
+    prefix: &str,
+    name: &str,
+    data: &std::path::Path,
+    env: &[(&str, &str)],
+) -> std::process::Child {
     netpulse()
         .arg("node")
+        .envs(env.iter().copied())
         .env("NETPULSE_REDIS_PREFIX", prefix)
         .env("NETPULSE_NODE_NAME", name)
         .env("NETPULSE_HEARTBEAT_S", "0.3")
@@ -200,6 +212,32 @@ fn start_node(prefix: &str, name: &str, data: &std::path::Path) -> std::process:
         .stderr(Stdio::null())
         .spawn()
         .unwrap()
+}
+
+/// A validated exec request for one simulated IOS device, as the API would queue it.
+fn exec_job(
+    dev: &netpulse_sim::Device,
+    extra: &str,
+) -> (netpulse::queue::JobSpec, netpulse::queue::Credentials) {
+    let body = format!(
+        r#"{{"connection_args": {{"device_type": "cisco_ios", "host": "{}", "port": {}, "username": "admin",
+            "password": "admin", "secret": "enable"}}, {extra}}}"#,
+        dev.addr().ip(),
+        dev.addr().port()
+    );
+    let templates = netpulse::template::Templates::none();
+    let tools = netpulse::api::request::Tools { templates: &templates, parsers: &[] };
+    netpulse::api::request::parse_exec(body.as_bytes(), &netpulse::config::JobDefaults::default(), &tools)
+        .unwrap()
+}
+
+/// Delete every key under `prefix`.
+async fn clean_prefix(url: &str, prefix: &str) {
+    let mut c = redis::Client::open(url).unwrap().get_multiplexed_async_connection().await.unwrap();
+    let keys: Vec<String> = redis::cmd("KEYS").arg(format!("{prefix}:*")).query_async(&mut c).await.unwrap();
+    if !keys.is_empty() {
+        let _: () = redis::cmd("DEL").arg(keys).query_async(&mut c).await.unwrap();
+    }
 }
 
 async fn wait_for<T>(what: &str, mut f: impl AsyncFnMut() -> Option<T>) -> T {
@@ -232,18 +270,7 @@ async fn a_node_killed_mid_job_loses_that_job_visibly_and_another_node_takes_the
     let mut a = start_node(&prefix, "node-a", &data);
     wait_for("node a to register", async || store.drivers().await.ok().filter(|d| !d.is_empty())).await;
 
-    let defaults = netpulse::config::JobDefaults::default();
-    let job = |extra: &str| {
-        let body = format!(
-            r#"{{"connection_args": {{"device_type": "cisco_ios", "host": "{}", "port": {}, "username": "admin",
-                "password": "admin", "secret": "enable"}}, {extra}}}"#,
-            dev.addr().ip(),
-            dev.addr().port()
-        );
-        let templates = netpulse::template::Templates::none();
-        let tools = netpulse::api::request::Tools { templates: &templates, parsers: &[] };
-        netpulse::api::request::parse_exec(body.as_bytes(), &defaults, &tools).unwrap()
-    };
+    let job = |extra: &str| exec_job(dev, extra);
     let (spec, cred) = job(r#""config": ["logging host 10.9.9.9"]"#);
     let (config_job, _) = store.submit(&spec, &cred).await.unwrap();
     let (spec, cred) = job(r#""command": "show clock""#);
@@ -283,10 +310,118 @@ async fn a_node_killed_mid_job_loses_that_job_visibly_and_another_node_takes_the
 
     b.kill().unwrap();
     b.wait().unwrap();
-    let mut c = redis::Client::open(url).unwrap().get_multiplexed_async_connection().await.unwrap();
-    let keys: Vec<String> = redis::cmd("KEYS").arg(format!("{prefix}:*")).query_async(&mut c).await.unwrap();
-    if !keys.is_empty() {
-        let _: () = redis::cmd("DEL").arg(keys).query_async(&mut c).await.unwrap();
+    clean_prefix(&url, &prefix).await;
+    std::fs::remove_dir_all(data).ok();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_nodes_share_three_hundred_devices_within_capacity_and_survive_losing_one() {
+    use std::collections::HashMap;
+
+    use netpulse::queue::registry::WorkerStatus;
+    use netpulse::queue::{ErrorKind, JobStatus, JobStore};
+    const DEVICES: usize = 300;
+    const CAPACITY: usize = 150;
+    let url = std::env::var("NETPULSE_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+    let prefix = format!("nptest-3nodes-{}", std::process::id());
+    let data = std::env::temp_dir().join(&prefix);
+    let fleet = netpulse_sim::Fleet::start(netpulse_sim::SimConfig {
+        count: DEVICES,
+        listen: "127.0.32.1".parse().unwrap(),
+        port: 0,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let store = JobStore::connect(&url, &prefix).await.expect("Redis for the test");
+    let capacity = CAPACITY.to_string();
+    let mut nodes: HashMap<String, std::process::Child> = (0..3)
+        .map(|i| {
+            let name = format!("node-{i}");
+            let child = start_node_with(&prefix, &name, &data, &[("NETPULSE_CAPACITY", capacity.as_str())]);
+            (name, child)
+        })
+        .collect();
+    let mut redis_conn = store.conn();
+    wait_for("three nodes to register", async || {
+        let n: usize =
+            redis::cmd("SCARD").arg(store.keys().nodes()).query_async(&mut redis_conn).await.unwrap();
+        (n == 3).then_some(())
+    })
+    .await;
+
+    // One show command per device; returns each device's job, in fleet order.
+    let round = async || {
+        let mut ids = Vec::new();
+        for dev in fleet.devices() {
+            let (spec, cred) = exec_job(dev, r#""command": "show clock""#);
+            ids.push(store.submit(&spec, &cred).await.unwrap().0);
+        }
+        ids
+    };
+    let ended = async |ids: &[String]| {
+        let mut jobs = Vec::new();
+        for id in ids {
+            jobs.push(
+                wait_for("a job to end", async || {
+                    store.get(id).await.unwrap().filter(|j| j.status.is_ended())
+                })
+                .await,
+            );
+        }
+        jobs
+    };
+    let pinned_per_node = async || {
+        let mut per: HashMap<String, usize> = HashMap::new();
+        for w in store.workers().await.unwrap() {
+            if w.status != WorkerStatus::Dead && w.queues.iter().any(|q| q.starts_with("pinned_")) {
+                *per.entry(w.node).or_default() += 1;
+            }
+        }
+        per
+    };
+
+    let first = ended(&round().await).await;
+    assert!(first.iter().all(|j| j.status == JobStatus::Finished), "every job of the first round finishes");
+    let per = pinned_per_node().await;
+    assert_eq!(per.values().sum::<usize>(), DEVICES, "one pinned worker per device: {per:?}");
+    assert_eq!(per.len(), 3, "the devices spread over the three nodes: {per:?}");
+    assert!(per.values().all(|&n| n <= CAPACITY), "no node beyond its capacity: {per:?}");
+
+    // The busiest node dies with a round of jobs queued and running.
+    let victim = per.iter().max_by_key(|(_, n)| **n).map(|(name, _)| name.clone()).unwrap();
+    let second = round().await;
+    let mut child = nodes.remove(&victim).unwrap();
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    let second = ended(&second).await;
+    let mut lost = 0;
+    for j in &second {
+        match j.status {
+            JobStatus::Finished => {}
+            _ => {
+                let err = j.result.as_ref().and_then(|r| r.error.as_ref());
+                assert_eq!(err.map(|e| e.kind), Some(ErrorKind::WorkerLost), "{j:?}");
+                assert_eq!(j.node.as_deref(), Some(victim.as_str()), "only the killed node's jobs are lost");
+                lost += 1;
+            }
+        }
     }
+    assert!(lost <= per[&victim], "at most one running job lost per worker of the killed node");
+
+    // Its devices now run on the two others, within their capacity.
+    let third = ended(&round().await).await;
+    assert!(third.iter().all(|j| j.status == JobStatus::Finished), "every job after the loss finishes");
+    assert!(third.iter().all(|j| j.node.as_deref() != Some(victim.as_str())));
+    let per = pinned_per_node().await;
+    assert_eq!(per.values().sum::<usize>(), DEVICES, "{per:?}");
+    assert!(!per.contains_key(&victim) && per.values().all(|&n| n <= CAPACITY), "{per:?}");
+    eprintln!("killed {victim}: {lost} running job(s) lost as WorkerLost; workers now {per:?}");
+
+    for (_, mut child) in nodes {
+        child.kill().unwrap();
+        child.wait().unwrap();
+    }
+    clean_prefix(&url, &prefix).await;
     std::fs::remove_dir_all(data).ok();
 }
