@@ -1,8 +1,9 @@
 //! The `netpulse` binary as a user and an operator meet it: bad settings give one clear line
 //! and a non-zero exit (never a panic), plugins can be listed and checked, and `up`
 //! on a laptop without Redis starts a private one, a node killed with SIGKILL
-//! mid-job loses that job visibly while another node takes over its queue, and
-//! three nodes share 300 devices within their capacity and survive losing one.
+//! mid-job loses that job visibly while another node takes over its queue, a node
+//! stopped with SIGTERM finishes its running job and deregisters, and three nodes
+//! share 300 devices within their capacity and survive losing one.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -422,6 +423,57 @@ async fn three_nodes_share_three_hundred_devices_within_capacity_and_survive_los
         child.kill().unwrap();
         child.wait().unwrap();
     }
+    clean_prefix(&url, &prefix).await;
+    std::fs::remove_dir_all(data).ok();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_on_a_node_finishes_the_running_job_takes_no_more_and_deregisters() {
+    use netpulse::queue::{JobStatus, JobStore};
+    let url = std::env::var("NETPULSE_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+    let prefix = format!("nptest-term-{}", std::process::id());
+    let data = std::env::temp_dir().join(&prefix);
+    let fleet = netpulse_sim::Fleet::start(netpulse_sim::SimConfig {
+        listen: "127.0.33.1".parse().unwrap(),
+        port: 0,
+        latency: Duration::from_millis(700),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let dev = &fleet.devices()[0];
+    let store = JobStore::connect(&url, &prefix).await.expect("Redis for the test");
+    let mut a = start_node(&prefix, "node-a", &data);
+    wait_for("node a to register", async || store.drivers().await.ok().filter(|d| !d.is_empty())).await;
+    let (spec, cred) = exec_job(dev, r#""command": "show clock""#);
+    let (running, _) = store.submit(&spec, &cred).await.unwrap();
+    let (behind, _) = store.submit(&spec, &cred).await.unwrap();
+    wait_for("the first job to start", async || {
+        store.get(&running).await.unwrap().filter(|j| j.status == JobStatus::Started)
+    })
+    .await;
+    unsafe { libc_kill(a.id() as i32, 15) }; // SIGTERM
+    let status = a.wait().unwrap();
+    assert!(status.success(), "a node stops cleanly on SIGTERM: {status:?}");
+    let job = store.get(&running).await.unwrap().unwrap();
+    assert_eq!(job.status, JobStatus::Finished, "the running job finished within the grace period: {job:?}");
+    let job = store.get(&behind).await.unwrap().unwrap();
+    assert_eq!(job.status, JobStatus::Queued, "a stopping node takes no new job: {job:?}");
+    assert!(store.workers().await.unwrap().iter().all(|w| w.node != "node-a"), "its workers deregistered");
+    let mut c = store.conn();
+    let member: bool =
+        redis::cmd("SISMEMBER").arg(store.keys().nodes()).arg("node-a").query_async(&mut c).await.unwrap();
+    assert!(!member, "the node deregistered");
+    // The queued job runs on the next node.
+    let mut b = start_node(&prefix, "node-b", &data);
+    let job = wait_for("the queued job to run on node b", async || {
+        store.get(&behind).await.unwrap().filter(|j| j.status.is_ended())
+    })
+    .await;
+    assert_eq!(job.status, JobStatus::Finished, "{job:?}");
+    assert_eq!(job.node.as_deref(), Some("node-b"));
+    b.kill().unwrap();
+    b.wait().unwrap();
     clean_prefix(&url, &prefix).await;
     std::fs::remove_dir_all(data).ok();
 }

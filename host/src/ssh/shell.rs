@@ -2,7 +2,7 @@
 //! write text and read until a regex matches.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock, Mutex};
 use std::time::{Duration, Instant};
 
 use regex::bytes::{Regex, RegexBuilder};
@@ -66,7 +66,6 @@ pub struct SshShell {
     channel: Channel<Msg>,
     buf: Vec<u8>,
     closed: bool,
-    patterns: HashMap<String, Regex>,
     addr: String,
 }
 
@@ -115,7 +114,7 @@ impl SshShell {
             .await
             .map_err(|_| SshError::Timeout { addr: addr.clone(), secs })?
             .map_err(|e| SshError::Session { addr: addr.clone(), reason: describe(&e) })?;
-        Ok(SshShell { handle, channel, buf: Vec::new(), closed: false, patterns: HashMap::new(), addr })
+        Ok(SshShell { handle, channel, buf: Vec::new(), closed: false, addr })
     }
 
     /// `host:port` of the device.
@@ -146,7 +145,7 @@ impl SshShell {
         pattern: &str,
         timeout: Duration,
     ) -> Result<(String, String), ReadError> {
-        let re = self.pattern(pattern)?;
+        let re = Self::pattern(pattern)?;
         let deadline = Instant::now() + timeout;
         let mut scan_from = 0usize;
         loop {
@@ -199,18 +198,24 @@ impl SshShell {
         s
     }
 
-    fn pattern(&mut self, pattern: &str) -> Result<Regex, ReadError> {
-        if let Some(re) = self.patterns.get(pattern) {
+    /// The compiled `pattern`, from a cache shared by every session of the process:
+    /// devices of one platform wait for the same few patterns, and a compiled regex
+    /// with its match caches costs hundreds of KiB, far more than an idle session
+    /// should hold (each session had its own until measured).
+    fn pattern(pattern: &str) -> Result<Regex, ReadError> {
+        static PATTERNS: LazyLock<Mutex<HashMap<String, Regex>>> = LazyLock::new(Default::default);
+        if let Some(re) = PATTERNS.lock().unwrap_or_else(|e| e.into_inner()).get(pattern) {
             return Ok(re.clone());
         }
         let re = RegexBuilder::new(pattern)
             .multi_line(true)
             .build()
             .map_err(|e| ReadError::BadPattern(e.to_string()))?;
-        if self.patterns.len() > 64 {
-            self.patterns.clear();
+        let mut cache = PATTERNS.lock().unwrap_or_else(|e| e.into_inner());
+        if cache.len() >= 4096 {
+            cache.clear();
         }
-        self.patterns.insert(pattern.to_string(), re.clone());
+        cache.insert(pattern.to_string(), re.clone());
         Ok(re)
     }
 

@@ -1,9 +1,16 @@
 //! End-to-end load benchmark: the simulator, the system (API + node) and a load
 //! generator in one process on a local Redis. Prints submit rate, end-to-end
-//! throughput for pinned queues (1 and 100 devices) and FIFO, and the warm
+//! throughput for pinned queues (1, 100 and 1,000 devices) and FIFO, and the warm
 //! latency of one job on a pinned session. Figures, not assertions.
 //!
 //! Run: `cargo run --release -p netpulse-e2e --example load`
+//!
+//! With `memory` it prints instead the resident memory the system process adds per
+//! idle pinned session, at 1,000 and 10,000 devices. The simulated devices then run
+//! in child processes (copies of this program started with `sim`, 5,000 devices
+//! each, as one process cannot hold 10,000 listeners and their connections under
+//! a 20,000 open-file limit), so the figure is the node's (with the API beside it):
+//! `cargo run --release -p netpulse-e2e --example load -- memory`
 
 use std::time::{Duration, Instant};
 
@@ -119,6 +126,129 @@ async fn throughput(label: &str, devices: usize, jobs: usize, fifo: bool) {
 
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
+    raise_open_file_limit();
+    let args: Vec<String> = std::env::args().collect();
+    match args.get(1).map(String::as_str) {
+        Some("sim") => simulator(args[2].parse().unwrap(), args[3].parse().unwrap()).await,
+        Some("memory") => {
+            for n in [1_000, 10_000] {
+                memory_per_session(n).await;
+            }
+        }
+        _ => figures().await,
+    }
+}
+
+/// Simulated IOS devices on `first`, `first + 1`, ... port 2222 until stdin closes.
+async fn simulator(count: usize, first: std::net::Ipv4Addr) {
+    let _fleet = ios_fleet(count, |c| {
+        c.listen = first;
+        c.port = 2222;
+        c.corpus = None;
+    })
+    .await;
+    println!("ready");
+    let mut sink = Vec::new();
+    let _ = tokio::io::AsyncReadExt::read_to_end(&mut tokio::io::stdin(), &mut sink).await;
+}
+
+/// This process's resident memory, KiB.
+fn rss_kib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
+    line.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+/// Raise the soft open-file limit to the hard one (10,000 sessions need 10,000 sockets).
+fn raise_open_file_limit() {
+    #[repr(C)]
+    struct Rlimit {
+        cur: u64,
+        max: u64,
+    }
+    unsafe extern "C" {
+        fn getrlimit(resource: i32, rlim: *mut Rlimit) -> i32;
+        fn setrlimit(resource: i32, rlim: *const Rlimit) -> i32;
+    }
+    const RLIMIT_NOFILE: i32 = 7;
+    let mut r = Rlimit { cur: 0, max: 0 };
+    // SAFETY: plain libc calls with a struct laid out as `struct rlimit` on 64-bit Linux.
+    unsafe {
+        if getrlimit(RLIMIT_NOFILE, &mut r) == 0 {
+            r.cur = r.max;
+            setrlimit(RLIMIT_NOFILE, &r);
+        }
+    }
+}
+
+/// Resident memory the system adds per idle pinned session: `n` devices in child
+/// processes, one job each to open every session; measured between the first 10%
+/// of the sessions (warming up everything that is paid once) and all of them.
+async fn memory_per_session(n: usize) {
+    const PER_SIM: usize = 5_000;
+    let mut sims = Vec::new();
+    let mut devices = Vec::new();
+    for start in (0..n).step_by(PER_SIM) {
+        let count = PER_SIM.min(n - start);
+        let first =
+            std::net::Ipv4Addr::from(u32::from(std::net::Ipv4Addr::new(127, 40, 0, 1)) + start as u32);
+        let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["sim", &count.to_string(), &first.to_string()])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.take().unwrap()), &mut line)
+            .unwrap();
+        assert_eq!(line.trim(), "ready", "simulator child did not start");
+        devices.extend((0..count).map(|i| std::net::Ipv4Addr::from(u32::from(first) + i as u32)));
+        sims.push(child);
+    }
+    let sys = TestSystem::start_with(|s| {
+        s.node.fifo_workers = 0;
+        s.node.capacity = n;
+        s.node.pinned_idle_s = 3600.0;
+        s.jobs.connect_timeout_s = 60.0;
+    })
+    .await;
+    let bodies: Vec<String> = devices
+        .iter()
+        .map(|ip| {
+            json!({
+                "connection_args": {"device_type": "cisco_ios", "host": ip.to_string(), "port": 2222,
+                                    "username": "admin", "password": "admin", "secret": "enable"},
+                "command": "show clock",
+            })
+            .to_string()
+        })
+        .collect();
+    let warm = n / 10;
+    let (ids, _) = submit_all(&sys, bodies[..warm].to_vec(), 32).await;
+    wait_all(&sys, &ids).await;
+    let before = rss_kib();
+    let start = Instant::now();
+    let (ids, _) = submit_all(&sys, bodies[warm..].to_vec(), 32).await;
+    wait_all(&sys, &ids).await;
+    let opened = start.elapsed();
+    let after = rss_kib();
+    let per = (after - before) as f64 / (n - warm) as f64;
+    println!(
+        "memory: {n} idle pinned sessions: process RSS {:.0} MiB; {per:.1} KiB per session \
+         (RSS {before} -> {after} KiB over the last {} sessions, opened in {:.1} s)",
+        after as f64 / 1024.0,
+        n - warm,
+        opened.as_secs_f64()
+    );
+    sys.stop().await;
+    for mut c in sims {
+        drop(c.stdin.take());
+        let _ = c.wait();
+    }
+}
+
+/// Submit rate, throughput and warm latency.
+async fn figures() {
     // Submit rate: nothing runs the jobs (no workers), so this is the API + Redis alone.
     let sys = TestSystem::start_with(|s| {
         s.node.fifo_workers = 0;
@@ -142,6 +272,7 @@ async fn main() {
 
     throughput("pinned", 1, 500, false).await;
     throughput("pinned", 100, 5000, false).await;
+    throughput("pinned", 1000, 10000, false).await;
     throughput("fifo", 100, 1000, true).await;
 
     // Warm latency: one device, jobs one after another, submit to result visible.
