@@ -189,30 +189,70 @@ unsafe extern "C" {
     fn libc_kill(pid: i32, sig: i32) -> i32;
 }
 
-/// Start `netpulse node` on a private key prefix.
-fn start_node(prefix: &str, name: &str, data: &std::path::Path) -> std::process::Child {
-    start_node_with(prefix, name, data, &[])
+/// What the node tests share: a private key prefix on the test Redis, a data folder,
+/// and the job store on them.
+struct Nodes {
+    url: String,
+    prefix: String,
+    data: std::path::PathBuf,
+    store: netpulse::queue::JobStore,
 }
 
-/// Start `netpulse node` on a private key prefix with extra settings.
-fn start_node_with(
-    prefix: &str,
-    name: &str,
-    data: &std::path::Path,
-    env: &[(&str, &str)],
-) -> std::process::Child {
-    netpulse()
-        .arg("node")
-        .envs(env.iter().copied())
-        .env("NETPULSE_REDIS_PREFIX", prefix)
-        .env("NETPULSE_NODE_NAME", name)
-        .env("NETPULSE_HEARTBEAT_S", "0.3")
-        .env("NETPULSE_FIFO_WORKERS", "0")
-        .env("NETPULSE_DATA_DIR", data)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap()
+impl Nodes {
+    async fn new(tag: &str) -> Nodes {
+        let url =
+            std::env::var("NETPULSE_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+        let prefix = format!("nptest-{tag}-{}", std::process::id());
+        let data = std::env::temp_dir().join(&prefix);
+        let store = netpulse::queue::JobStore::connect(&url, &prefix).await.expect("Redis for the test");
+        Nodes { url, prefix, data, store }
+    }
+
+    /// Start `netpulse node` on the private prefix, with extra settings.
+    fn start(&self, name: &str, env: &[(&str, &str)]) -> std::process::Child {
+        netpulse()
+            .arg("node")
+            .envs(env.iter().copied())
+            .env("NETPULSE_REDIS_PREFIX", &self.prefix)
+            .env("NETPULSE_NODE_NAME", name)
+            .env("NETPULSE_HEARTBEAT_S", "0.3")
+            .env("NETPULSE_FIFO_WORKERS", "0")
+            .env("NETPULSE_DATA_DIR", &self.data)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap()
+    }
+
+    /// Wait until some node has registered its drivers.
+    async fn registered(&self) {
+        wait_for("a node to register", async || self.store.drivers().await.ok().filter(|d| !d.is_empty()))
+            .await;
+    }
+
+    /// Delete every key under the prefix, and the data folder.
+    async fn clean(self) {
+        let mut c = redis::Client::open(self.url).unwrap().get_multiplexed_async_connection().await.unwrap();
+        let keys: Vec<String> =
+            redis::cmd("KEYS").arg(format!("{}:*", self.prefix)).query_async(&mut c).await.unwrap();
+        if !keys.is_empty() {
+            let _: () = redis::cmd("DEL").arg(keys).query_async(&mut c).await.unwrap();
+        }
+        std::fs::remove_dir_all(self.data).ok();
+    }
+}
+
+/// One simulated IOS device on `listen` that answers each line after 700 ms, so a
+/// job is still running when the test acts.
+async fn slow_device(listen: &str) -> netpulse_sim::Fleet {
+    netpulse_sim::Fleet::start(netpulse_sim::SimConfig {
+        listen: listen.parse().unwrap(),
+        port: 0,
+        latency: Duration::from_millis(700),
+        ..Default::default()
+    })
+    .await
+    .unwrap()
 }
 
 /// A validated exec request for one simulated IOS device, as the API would queue it.
@@ -232,15 +272,6 @@ fn exec_job(
         .unwrap()
 }
 
-/// Delete every key under `prefix`.
-async fn clean_prefix(url: &str, prefix: &str) {
-    let mut c = redis::Client::open(url).unwrap().get_multiplexed_async_connection().await.unwrap();
-    let keys: Vec<String> = redis::cmd("KEYS").arg(format!("{prefix}:*")).query_async(&mut c).await.unwrap();
-    if !keys.is_empty() {
-        let _: () = redis::cmd("DEL").arg(keys).query_async(&mut c).await.unwrap();
-    }
-}
-
 async fn wait_for<T>(what: &str, mut f: impl AsyncFnMut() -> Option<T>) -> T {
     let start = Instant::now();
     loop {
@@ -254,22 +285,13 @@ async fn wait_for<T>(what: &str, mut f: impl AsyncFnMut() -> Option<T>) -> T {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_node_killed_mid_job_loses_that_job_visibly_and_another_node_takes_the_queue() {
-    use netpulse::queue::{JobStatus, JobStore};
-    let url = std::env::var("NETPULSE_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
-    let prefix = format!("nptest-kill-{}", std::process::id());
-    let data = std::env::temp_dir().join(&prefix);
-    let fleet = netpulse_sim::Fleet::start(netpulse_sim::SimConfig {
-        listen: "127.0.30.1".parse().unwrap(),
-        port: 0,
-        latency: Duration::from_millis(700),
-        ..Default::default()
-    })
-    .await
-    .unwrap();
+    use netpulse::queue::JobStatus;
+    let nodes = Nodes::new("kill").await;
+    let store = &nodes.store;
+    let fleet = slow_device("127.0.30.1").await;
     let dev = &fleet.devices()[0];
-    let store = JobStore::connect(&url, &prefix).await.expect("Redis for the test");
-    let mut a = start_node(&prefix, "node-a", &data);
-    wait_for("node a to register", async || store.drivers().await.ok().filter(|d| !d.is_empty())).await;
+    let mut a = nodes.start("node-a", &[]);
+    nodes.registered().await;
 
     let job = |extra: &str| exec_job(dev, extra);
     let (spec, cred) = job(r#""config": ["logging host 10.9.9.9"]"#);
@@ -290,7 +312,7 @@ async fn a_node_killed_mid_job_loses_that_job_visibly_and_another_node_takes_the
             .then_some(())
     })
     .await;
-    let mut b = start_node(&prefix, "node-b", &data);
+    let mut b = nodes.start("node-b", &[]);
 
     let lost = wait_for("the lost job to be failed", async || {
         store.get(&config_job).await.unwrap().filter(|j| j.status.is_ended())
@@ -311,8 +333,7 @@ async fn a_node_killed_mid_job_loses_that_job_visibly_and_another_node_takes_the
 
     b.kill().unwrap();
     b.wait().unwrap();
-    clean_prefix(&url, &prefix).await;
-    std::fs::remove_dir_all(data).ok();
+    nodes.clean().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -320,12 +341,11 @@ async fn three_nodes_share_three_hundred_devices_within_capacity_and_survive_los
     use std::collections::HashMap;
 
     use netpulse::queue::registry::WorkerStatus;
-    use netpulse::queue::{ErrorKind, JobStatus, JobStore};
+    use netpulse::queue::{ErrorKind, JobStatus};
     const DEVICES: usize = 300;
     const CAPACITY: usize = 150;
-    let url = std::env::var("NETPULSE_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
-    let prefix = format!("nptest-3nodes-{}", std::process::id());
-    let data = std::env::temp_dir().join(&prefix);
+    let nodes = Nodes::new("3nodes").await;
+    let store = &nodes.store;
     let fleet = netpulse_sim::Fleet::start(netpulse_sim::SimConfig {
         count: DEVICES,
         listen: "127.0.32.1".parse().unwrap(),
@@ -334,12 +354,11 @@ async fn three_nodes_share_three_hundred_devices_within_capacity_and_survive_los
     })
     .await
     .unwrap();
-    let store = JobStore::connect(&url, &prefix).await.expect("Redis for the test");
     let capacity = CAPACITY.to_string();
-    let mut nodes: HashMap<String, std::process::Child> = (0..3)
+    let mut children: HashMap<String, std::process::Child> = (0..3)
         .map(|i| {
             let name = format!("node-{i}");
-            let child = start_node_with(&prefix, &name, &data, &[("NETPULSE_CAPACITY", capacity.as_str())]);
+            let child = nodes.start(&name, &[("NETPULSE_CAPACITY", capacity.as_str())]);
             (name, child)
         })
         .collect();
@@ -392,7 +411,7 @@ async fn three_nodes_share_three_hundred_devices_within_capacity_and_survive_los
     // The busiest node dies with a round of jobs queued and running.
     let victim = per.iter().max_by_key(|(_, n)| **n).map(|(name, _)| name.clone()).unwrap();
     let second = round().await;
-    let mut child = nodes.remove(&victim).unwrap();
+    let mut child = children.remove(&victim).unwrap();
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
     let second = ended(&second).await;
@@ -419,32 +438,22 @@ async fn three_nodes_share_three_hundred_devices_within_capacity_and_survive_los
     assert!(!per.contains_key(&victim) && per.values().all(|&n| n <= CAPACITY), "{per:?}");
     eprintln!("killed {victim}: {lost} running job(s) lost as WorkerLost; workers now {per:?}");
 
-    for (_, mut child) in nodes {
+    for (_, mut child) in children {
         child.kill().unwrap();
         child.wait().unwrap();
     }
-    clean_prefix(&url, &prefix).await;
-    std::fs::remove_dir_all(data).ok();
+    nodes.clean().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_on_a_node_finishes_the_running_job_takes_no_more_and_deregisters() {
-    use netpulse::queue::{JobStatus, JobStore};
-    let url = std::env::var("NETPULSE_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
-    let prefix = format!("nptest-term-{}", std::process::id());
-    let data = std::env::temp_dir().join(&prefix);
-    let fleet = netpulse_sim::Fleet::start(netpulse_sim::SimConfig {
-        listen: "127.0.33.1".parse().unwrap(),
-        port: 0,
-        latency: Duration::from_millis(700),
-        ..Default::default()
-    })
-    .await
-    .unwrap();
+    use netpulse::queue::JobStatus;
+    let nodes = Nodes::new("term").await;
+    let store = &nodes.store;
+    let fleet = slow_device("127.0.33.1").await;
     let dev = &fleet.devices()[0];
-    let store = JobStore::connect(&url, &prefix).await.expect("Redis for the test");
-    let mut a = start_node(&prefix, "node-a", &data);
-    wait_for("node a to register", async || store.drivers().await.ok().filter(|d| !d.is_empty())).await;
+    let mut a = nodes.start("node-a", &[]);
+    nodes.registered().await;
     let (spec, cred) = exec_job(dev, r#""command": "show clock""#);
     let (running, _) = store.submit(&spec, &cred).await.unwrap();
     let (behind, _) = store.submit(&spec, &cred).await.unwrap();
@@ -465,7 +474,7 @@ async fn sigterm_on_a_node_finishes_the_running_job_takes_no_more_and_deregister
         redis::cmd("SISMEMBER").arg(store.keys().nodes()).arg("node-a").query_async(&mut c).await.unwrap();
     assert!(!member, "the node deregistered");
     // The queued job runs on the next node.
-    let mut b = start_node(&prefix, "node-b", &data);
+    let mut b = nodes.start("node-b", &[]);
     let job = wait_for("the queued job to run on node b", async || {
         store.get(&behind).await.unwrap().filter(|j| j.status.is_ended())
     })
@@ -474,6 +483,5 @@ async fn sigterm_on_a_node_finishes_the_running_job_takes_no_more_and_deregister
     assert_eq!(job.node.as_deref(), Some("node-b"));
     b.kill().unwrap();
     b.wait().unwrap();
-    clean_prefix(&url, &prefix).await;
-    std::fs::remove_dir_all(data).ok();
+    nodes.clean().await;
 }
