@@ -10,7 +10,8 @@
 //! | `<p>:queue:<name>` | LIST | none | ids of jobs waiting in queue `<name>` (`FifoQ`, `pinned_<host>`), oldest first |
 //! | `<p>:queues` | SET | none | names of every queue that has had a job (for queue depths) |
 //! | `<p>:inbox:<worker>` | LIST | none | ids a FIFO worker has moved out of `FifoQ` and is about to claim |
-//! | `<p>:idx:all` | ZSET (score: created ms) | entries trimmed when their job is gone | every job, for listing |
+//! | `<p>:seq` | STRING (counter) | none | submission sequence; a job's `seq` field and its index score |
+//! | `<p>:idx:all` | ZSET (score: the job's `seq`) | entries trimmed when their job is gone | every job, for listing |
 //! | `<p>:idx:queue:<q>` / `idx:status:<s>` / `idx:host:<h>` / `idx:node:<n>` | ZSET | as above | jobs by queue, status, host, node |
 //! | `<p>:owner:<queue>` | STRING (`<node>|<worker seq>`) | lease, `3 x heartbeat`, renewed by the owning node | which pinned worker, on which node, serves a pinned queue |
 //! | `<p>:unowned` | LIST | none | pinned queue names that have work and no owner yet |

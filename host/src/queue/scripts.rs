@@ -11,23 +11,27 @@ use redis::Script;
 /// Store a new job, its credentials and index entries, push it on its queue and,
 /// for a pinned queue, wake the owning node (or offer the queue to any node).
 ///
-/// ARGV: prefix, id, queue, host, score_ms, cred_json, cred_ttl_s, pinned(0/1), field, value, ...
+/// The job's `seq` (from the `<p>:seq` counter) orders every index: newest first
+/// is submission order even for jobs submitted within one millisecond.
+///
+/// ARGV: prefix, id, queue, host, cred_json, cred_ttl_s, pinned(0/1), field, value, ...
 pub static SUBMIT: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r#"
-local p, id, q, host, score = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+local p, id, q, host = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local job = p..':job:'..id
-local fields = {}
-for i = 9, #ARGV do fields[#fields + 1] = ARGV[i] end
+local score = redis.call('INCR', p..':seq')
+local fields = {'seq', score}
+for i = 8, #ARGV do fields[#fields + 1] = ARGV[i] end
 redis.call('HSET', job, unpack(fields))
-if ARGV[6] ~= '' then redis.call('SET', p..':cred:'..id, ARGV[6], 'EX', ARGV[7]) end
+if ARGV[5] ~= '' then redis.call('SET', p..':cred:'..id, ARGV[5], 'EX', ARGV[6]) end
 redis.call('RPUSH', p..':queue:'..q, id)
 redis.call('SADD', p..':queues', q)
 redis.call('ZADD', p..':idx:all', score, id)
 redis.call('ZADD', p..':idx:queue:'..q, score, id)
 redis.call('ZADD', p..':idx:status:queued', score, id)
 redis.call('ZADD', p..':idx:host:'..host, score, id)
-if ARGV[8] == '1' then
+if ARGV[7] == '1' then
   local owner = redis.call('GET', p..':owner:'..q)
   if owner then
     local node = string.match(owner, '^(.*)|') or owner
@@ -55,7 +59,7 @@ for _ = 1, 1000 do
   local id = redis.call('LPOP', src)
   if not id then return {} end
   local job = p..':job:'..id
-  local f = redis.call('HMGET', job, 'status', 'enqueued_ms', 'ttl_s', 'result_ttl_s', 'created_ms', 'queue')
+  local f = redis.call('HMGET', job, 'status', 'enqueued_ms', 'ttl_s', 'result_ttl_s', 'seq', 'queue')
   if f[1] == 'queued' then
     if now_ms - tonumber(f[2]) > tonumber(f[3]) * 1000 then
       local msg = 'the job waited in queue '..f[6]..' longer than its ttl of '..f[3]..' s and was not run'
@@ -92,7 +96,7 @@ pub static FINISH: LazyLock<Script> = LazyLock::new(|| {
         r#"
 local p, id, worker, st, res, now = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
 local job = p..':job:'..id
-local f = redis.call('HMGET', job, 'status', 'worker', 'result_ttl_s', 'created_ms')
+local f = redis.call('HMGET', job, 'status', 'worker', 'result_ttl_s', 'seq')
 if f[1] ~= 'started' or f[2] ~= worker then return 0 end
 redis.call('HSET', job, 'status', st, 'result', res, 'ended_at', now)
 redis.call('ZREM', p..':idx:status:started', id)
@@ -121,7 +125,7 @@ pub static CANCEL: LazyLock<Script> = LazyLock::new(|| {
         r#"
 local p, id, now = ARGV[1], ARGV[2], ARGV[3]
 local job = p..':job:'..id
-local f = redis.call('HMGET', job, 'status', 'queue', 'result_ttl_s', 'created_ms')
+local f = redis.call('HMGET', job, 'status', 'queue', 'result_ttl_s', 'seq')
 if not f[1] then return 'missing' end
 if f[1] ~= 'queued' then return f[1] end
 redis.call('HSET', job, 'status', 'cancelled', 'ended_at', now)
@@ -175,7 +179,7 @@ pub static INTERRUPT: LazyLock<Script> = LazyLock::new(|| {
         r#"
 local p, id, worker, res, now = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local job = p..':job:'..id
-local f = redis.call('HMGET', job, 'status', 'worker', 'result_ttl_s', 'created_ms')
+local f = redis.call('HMGET', job, 'status', 'worker', 'result_ttl_s', 'seq')
 if f[1] ~= 'started' or f[2] ~= worker then return 0 end
 redis.call('HSET', job, 'status', 'failed', 'result', res, 'ended_at', now)
 redis.call('ZREM', p..':idx:status:started', id)
@@ -198,7 +202,7 @@ pub static EXPIRE_QUEUED: LazyLock<Script> = LazyLock::new(|| {
         r#"
 local p, id, now, now_ms = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
 local job = p..':job:'..id
-local f = redis.call('HMGET', job, 'status', 'queue', 'result_ttl_s', 'created_ms', 'enqueued_ms', 'ttl_s')
+local f = redis.call('HMGET', job, 'status', 'queue', 'result_ttl_s', 'seq', 'enqueued_ms', 'ttl_s')
 if f[1] ~= 'queued' then return 0 end
 if now_ms - tonumber(f[5]) <= tonumber(f[6]) * 1000 then return 0 end
 local msg = 'the job waited in queue '..f[2]..' longer than its ttl of '..f[6]..' s and was not run'

@@ -117,7 +117,6 @@ impl JobStore {
             id.to_string(),
             queue.clone(),
             spec.device.host.clone(),
-            ms.clone(),
             cred_json,
             (spec.ttl_s + 60).to_string(),
             pinned.to_string(),
