@@ -2,6 +2,7 @@
 //! behaviour (Required, Filldown, Fillup, Key, List), as Python `textfsm` does it.
 
 use crate::ParseError;
+use crate::pyre::{Groups, Pattern};
 use crate::table::{Cell, Item, Table};
 use crate::template::{LineOp, Opt, RecordOp, Target, Template, ValueDef};
 
@@ -34,6 +35,8 @@ struct Run<'t> {
     t: &'t Template,
     slots: Vec<Slot>,
     rows: Vec<Vec<Cell>>,
+    /// The groups of the rule that matched last.
+    groups: Groups,
 }
 
 impl Template {
@@ -47,6 +50,7 @@ impl Template {
                 .map(|_| Slot { value: Val::None, filldown: Val::None, list: Vec::new() })
                 .collect(),
             rows: Vec::new(),
+            groups: Groups::default(),
         };
         let mut state = self.start;
         let mut finished = None;
@@ -71,11 +75,14 @@ impl Run<'_> {
     /// Try the state's rules on one line; the state to go to, if any.
     fn check_line(&mut self, state: usize, line: &str) -> Result<Option<Target>, ParseError> {
         let t = self.t;
+        let ascii = line.is_ascii();
         for rule in &t.states[state] {
-            let Some(caps) = rule.regex.captures(line) else { continue };
-            for (name, vi) in &rule.assigns {
-                let v = caps.name(name).map(str::to_string);
-                self.assign(*vi, v);
+            if !rule.regex.match_start(line, ascii, &mut self.groups) {
+                continue;
+            }
+            for &(gi, vi) in &rule.assigns {
+                let v = self.groups.get(line, gi);
+                self.assign(vi, v);
             }
             match rule.record_op {
                 RecordOp::Record => self.append_record(),
@@ -98,12 +105,16 @@ impl Run<'_> {
         Ok(None)
     }
 
-    fn assign(&mut self, vi: usize, v: Option<String>) {
+    fn assign(&mut self, vi: usize, v: Option<&str>) {
         let def: &ValueDef = &self.t.values[vi];
-        let value = match &v {
-            Some(s) => Val::Str(s.clone()),
+        let value = match v {
+            Some(s) => Val::Str(s.to_string()),
             None => Val::None,
         };
+        if def.options.is_empty() {
+            self.slots[vi].value = value;
+            return;
+        }
         self.slots[vi].value = value.clone();
         for opt in &def.options {
             match opt {
@@ -120,9 +131,9 @@ impl Run<'_> {
                     }
                 }
                 Opt::List => {
-                    let item = match (&def.list_regex, &v) {
-                        (Some(re), Some(s)) => list_object(re, s).unwrap_or_else(|| Item::Str(s.clone())),
-                        (_, Some(s)) => Item::Str(s.clone()),
+                    let item = match (&def.list_regex, v) {
+                        (Some(re), Some(s)) => list_object(re, s).unwrap_or_else(|| Item::Str(s.to_string())),
+                        (_, Some(s)) => Item::Str(s.to_string()),
                         (_, None) => Item::Null,
                     };
                     self.slots[vi].list.push(item);
@@ -195,10 +206,13 @@ impl Run<'_> {
 }
 
 /// A List item as an object of the value regex's named groups, when it has any and matches.
-fn list_object(re: &crate::pyre::Pattern, s: &str) -> Option<Item> {
-    let caps = re.captures(s)?;
+fn list_object(re: &Pattern, s: &str) -> Option<Item> {
+    let mut groups = Groups::default();
+    if !re.match_start(s, s.is_ascii(), &mut groups) {
+        return None;
+    }
     let fields: Vec<(String, Option<String>)> =
-        re.names().iter().map(|n| (n.clone(), caps.name(n).map(str::to_string))).collect();
+        re.names().iter().map(|(i, n)| (n.clone(), groups.get(s, *i).map(str::to_string))).collect();
     (!fields.is_empty()).then_some(Item::Object(fields))
 }
 

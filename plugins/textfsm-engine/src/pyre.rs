@@ -14,7 +14,11 @@
 //!   after `[` or `[^` is a literal in both but is escaped to be sure;
 //! - `(?#...)` comments are dropped.
 
-use regex_automata::{Anchored, Input, PatternID, meta};
+use std::sync::OnceLock;
+
+use regex_automata::util::primitives::NonMaxUsize;
+use regex_automata::{Anchored, Input, meta};
+use regex_syntax::hir::{Class, Hir, HirKind};
 
 /// Characters that have a meaning in Rust regex syntax and so must stay escaped.
 const META: &str = r"\.+*?()|[]{}^$#&-~";
@@ -167,8 +171,7 @@ pub fn compile_match(py: &str) -> Result<fancy_regex::Regex, String> {
 
 /// The longest literal that every match of `pattern` must contain, if any
 /// (found on the syntax tree; case-insensitive parts give none).
-fn required_literal(pattern: &str) -> Option<Vec<u8>> {
-    use regex_syntax::hir::{Hir, HirKind};
+fn required_literal(hir: &Hir) -> Option<Vec<u8>> {
     fn walk(h: &Hir, best: &mut Vec<u8>) {
         match h.kind() {
             HirKind::Literal(l) => keep(best, &l.0),
@@ -196,9 +199,8 @@ fn required_literal(pattern: &str) -> Option<Vec<u8>> {
             *best = candidate.to_vec();
         }
     }
-    let hir = regex_syntax::ParserBuilder::new().unicode(false).utf8(false).build().parse(pattern).ok()?;
     let mut best = Vec::new();
-    walk(&hir, &mut best);
+    walk(hir, &mut best);
     (best.len() >= 2).then_some(best)
 }
 
@@ -234,12 +236,33 @@ mod tests {
 
     #[test]
     fn required_literals() {
-        assert_eq!(super::required_literal(r"\A(?:^\s*Interface\s+(?P<X>\S+) is up)").unwrap(), b"Interface");
-        assert_eq!(super::required_literal(r"^(?i)interface"), None);
-        assert_eq!(super::required_literal(r"^(foo|bar)"), None);
+        let lit = |p: &str| super::required_literal(&super::ascii_hir(p).unwrap());
+        assert_eq!(lit(r"\A(?:^\s*Interface\s+(?P<X>\S+) is up)").unwrap(), b"Interface");
+        assert_eq!(lit(r"^(?i)interface"), None);
+        assert_eq!(lit(r"^(foo|bar)"), None);
+    }
+
+    #[test]
+    fn prefilters_never_reject_a_match() {
+        let mut g = super::Groups::default();
         let p = super::Pattern::new(r"^\s*Vlan(?P<V>\d+)").unwrap();
-        assert!(p.captures("  Vlan10").is_some());
-        assert!(p.captures("  Vla").is_none());
+        assert!(p.match_start("  Vlan10", true, &mut g));
+        assert_eq!(g.get("  Vlan10", 1), Some("10"));
+        assert!(!p.match_start("  Vla", true, &mut g));
+        assert!(!p.match_start("xVlan10", true, &mut g), "first byte");
+        // Optional starts, alternations, classes and case folding widen the first byte.
+        let p = super::Pattern::new(r"(?:-\s)?(?i)(?P<A>up|down)?x").unwrap();
+        for line in ["- upx", "UPx", "Downx", "x"] {
+            assert!(p.match_start(line, true, &mut g), "{line}");
+        }
+        assert!(!p.match_start("", true, &mut g));
+        let p = super::Pattern::new(r"(?P<A>\S*)").unwrap();
+        assert!(p.match_start("", true, &mut g), "a pattern that matches empty matches an empty line");
+        assert_eq!(g.get("", 1), Some(""));
+        // Non-ASCII lines go to the full engine, with Unicode classes.
+        let p = super::Pattern::new(r"(?P<W>\w+) ok").unwrap();
+        assert!(p.match_start("été ok", false, &mut g));
+        assert_eq!(g.get("été ok", 1), Some("été"));
     }
 
     #[test]
@@ -255,79 +278,207 @@ mod tests {
     }
 }
 
-/// A compiled Python pattern, matched at the start of a line.
-///
-/// Device output is nearly always ASCII, and on ASCII text the ASCII classes
-/// (`\w`, `\d`, `\s`, case folding) match exactly what Python's Unicode classes
-/// match. So a pattern without lookaround or backreferences is compiled once
-/// with Unicode off by `regex-automata`'s meta engine (bounded backtracker and
-/// PikeVM: no catastrophic backtracking, and cheap to build) and used on ASCII
-/// lines; the full `fancy-regex` (Unicode classes, lookaround,
-/// backreferences) is built the first time a line is not ASCII, or up front for
-/// patterns the meta engine does not accept.
-#[derive(Debug)]
-pub struct Pattern {
-    ascii: Option<meta::Regex>,
-    full: std::sync::OnceLock<Option<fancy_regex::Regex>>,
-    anchored: String,
-    names: Vec<String>,
-    groups: usize,
-    /// A literal every match contains: a line without it is skipped unmatched.
-    required: Option<memchr::memmem::Finder<'static>>,
+/// Parse a (translated) pattern the way the ASCII matcher reads it: Unicode off.
+fn ascii_hir(pattern: &str) -> Option<Hir> {
+    regex_syntax::ParserBuilder::new().unicode(false).utf8(false).build().parse(pattern).ok()
 }
 
-/// The groups of one match.
-pub enum Caps<'h> {
-    Ascii(&'h str, regex_automata::util::captures::Captures),
-    Full(fancy_regex::Captures<'h, str>),
+/// A set of bytes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct ByteSet([u64; 4]);
+
+impl ByteSet {
+    fn add(&mut self, b: u8) {
+        self.0[(b >> 6) as usize] |= 1 << (b & 63);
+    }
+    fn add_range(&mut self, lo: u8, hi: u8) {
+        for b in lo..=hi {
+            self.add(b);
+        }
+    }
+    fn union(&mut self, o: ByteSet) {
+        for i in 0..4 {
+            self.0[i] |= o.0[i];
+        }
+    }
+    fn contains(&self, b: u8) -> bool {
+        self.0[(b >> 6) as usize] & (1 << (b & 63)) != 0
+    }
 }
 
-impl<'h> Caps<'h> {
-    /// The text of the named group, when it took part in the match.
-    pub fn name(&self, name: &str) -> Option<&'h str> {
-        match self {
-            Caps::Ascii(line, c) => c.get_group_by_name(name).map(|s| &line[s.range()]),
-            Caps::Full(c) => c.name(name).map(|m| m.as_str()),
+/// The bytes a match can start with, and whether the pattern can match the empty
+/// string (then any line may match and the set says nothing).
+fn first_bytes(h: &Hir) -> (ByteSet, bool) {
+    let mut set = ByteSet::default();
+    match h.kind() {
+        HirKind::Empty | HirKind::Look(_) => (set, true),
+        HirKind::Literal(l) => {
+            set.add(l.0[0]);
+            (set, false)
+        }
+        HirKind::Class(Class::Bytes(c)) => {
+            for r in c.ranges() {
+                set.add_range(r.start(), r.end());
+            }
+            (set, false)
+        }
+        HirKind::Class(Class::Unicode(c)) => {
+            for r in c.ranges() {
+                let (lo, hi) = (r.start() as u32, r.end() as u32);
+                if lo < 0x80 {
+                    set.add_range(lo as u8, hi.min(0x7f) as u8);
+                }
+                if hi >= 0x80 {
+                    set.add_range(0x80, 0xff);
+                }
+            }
+            (set, false)
+        }
+        HirKind::Repetition(r) => {
+            let (s, empty) = first_bytes(&r.sub);
+            (s, empty || r.min == 0)
+        }
+        HirKind::Capture(c) => first_bytes(&c.sub),
+        HirKind::Concat(parts) => {
+            for p in parts {
+                let (s, empty) = first_bytes(p);
+                set.union(s);
+                if !empty {
+                    return (set, false);
+                }
+            }
+            (set, true)
+        }
+        HirKind::Alternation(alts) => {
+            let mut any_empty = false;
+            for a in alts {
+                let (s, empty) = first_bytes(a);
+                set.union(s);
+                any_empty |= empty;
+            }
+            (set, any_empty)
         }
     }
 }
 
-/// Compile `pattern` for ASCII text (Unicode off).
-fn ascii_regex(pattern: &str) -> Result<meta::Regex, String> {
+/// Capture groups of a syntax tree: (group index, name) of the named ones, and
+/// the number of groups.
+fn capture_names(h: &Hir, out: &mut Vec<(usize, String)>, count: &mut usize) {
+    match h.kind() {
+        HirKind::Capture(c) => {
+            *count = (*count).max(c.index as usize);
+            if let Some(n) = &c.name {
+                out.push((c.index as usize, n.to_string()));
+            }
+            capture_names(&c.sub, out, count);
+        }
+        HirKind::Repetition(r) => capture_names(&r.sub, out, count),
+        HirKind::Concat(parts) | HirKind::Alternation(parts) => {
+            for p in parts {
+                capture_names(p, out, count);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A Python pattern, matched at the start of a line.
+///
+/// Device output is nearly always ASCII, and on ASCII text the ASCII classes
+/// (`\w`, `\d`, `\s`, case folding) match exactly what Python's Unicode classes
+/// match. So a pattern without lookaround or backreferences is matched on ASCII
+/// lines by `regex-automata`'s meta engine with Unicode off (bounded backtracker
+/// and PikeVM: no catastrophic backtracking, and cheap to build); the full
+/// `fancy-regex` (Unicode classes, lookaround, backreferences) is built the first
+/// time a line is not ASCII, or up front for patterns the meta engine does not
+/// accept.
+///
+/// Reading a pattern only parses it (syntax errors show at once); the matcher is
+/// built the first time a line gets past two cheap checks taken from the syntax
+/// tree: the bytes a match can start with, and a literal every match contains.
+/// A template's rules that never meet a candidate line are never compiled.
+#[derive(Debug)]
+pub struct Pattern {
+    /// The syntax tree the ASCII matcher is built from (`None`: not accepted,
+    /// only `full` can run it).
+    hir: Option<Hir>,
+    ascii: OnceLock<Option<meta::Regex>>,
+    full: OnceLock<Option<fancy_regex::Regex>>,
+    anchored: String,
+    /// Named groups: (group index, name), in group order.
+    names: Vec<(usize, String)>,
+    groups: usize,
+    /// A literal every match contains: a line without it is skipped unmatched.
+    required: Option<memchr::memmem::Finder<'static>>,
+    /// Bytes an ASCII line must start with to match; `None` when the pattern can
+    /// match the empty string.
+    first: Option<ByteSet>,
+}
+
+/// Where the groups of the last match are: reused from match to match, so
+/// matching a line allocates nothing.
+#[derive(Debug, Default)]
+pub struct Groups {
+    slots: Vec<Option<NonMaxUsize>>,
+}
+
+impl Groups {
+    /// The span of group `i` (0 is the whole match), when it took part.
+    pub fn get<'h>(&self, line: &'h str, i: usize) -> Option<&'h str> {
+        let (s, e) = (self.slots.get(2 * i)?.as_ref()?, self.slots.get(2 * i + 1)?.as_ref()?);
+        line.get(s.get()..e.get())
+    }
+
+    fn reset(&mut self, groups: usize) {
+        self.slots.clear();
+        self.slots.resize(2 * (groups + 1), None);
+    }
+}
+
+/// Build the ASCII matcher from its syntax tree.
+fn ascii_regex(hir: &Hir) -> Option<meta::Regex> {
     let syntax = regex_automata::util::syntax::Config::new().unicode(false).utf8(false);
     // Lines are short and matched once each: the bounded backtracker (and the
     // PikeVM past its budget) beat building a lazy DFA or a one-pass DFA per rule,
     // which cost more at compile time than they saved (measured on the corpus).
     let config = meta::Config::new().utf8_empty(false).onepass(false).hybrid(false);
-    meta::Builder::new().syntax(syntax).configure(config).build(pattern).map_err(|e| e.to_string())
+    meta::Builder::new().syntax(syntax).configure(config).build_from_hir(hir).ok()
 }
 
 impl Pattern {
-    /// Compile a Python pattern (matched like Python's `re.match`).
+    /// Read a Python pattern (matched like Python's `re.match`). Errors are
+    /// syntax errors; nothing is compiled yet unless only `fancy-regex` can run it.
     pub fn new(py: &str) -> Result<Pattern, String> {
         let anchored = format!(r"\A(?:{})", translate(py));
-        let full = std::sync::OnceLock::new();
-        let (ascii, names, groups) = match ascii_regex(&anchored) {
-            Ok(re) => {
-                let info = re.group_info();
-                let names = info.pattern_names(PatternID::ZERO).flatten().map(str::to_string).collect();
-                let groups = info.group_len(PatternID::ZERO) - 1;
-                (Some(re), names, groups)
-            }
-            Err(_) => {
-                let re = fancy_regex::Regex::new(&anchored).map_err(|e| e.to_string())?;
-                let names = re.capture_names().flatten().map(str::to_string).collect();
-                let groups = re.captures_len() - 1;
-                let _ = full.set(Some(re));
-                (None, names, groups)
-            }
+        let full = OnceLock::new();
+        let Some(hir) = ascii_hir(&anchored) else {
+            let re = fancy_regex::Regex::new(&anchored).map_err(|e| e.to_string())?;
+            let names =
+                re.capture_names().enumerate().filter_map(|(i, n)| Some((i, n?.to_string()))).collect();
+            let groups = re.captures_len() - 1;
+            let required = None;
+            let _ = full.set(Some(re));
+            return Ok(Pattern {
+                hir: None,
+                ascii: OnceLock::new(),
+                full,
+                anchored,
+                names,
+                groups,
+                required,
+                first: None,
+            });
         };
-        let required = required_literal(&anchored).map(|l| memchr::memmem::Finder::new(&l).into_owned());
-        Ok(Pattern { ascii, full, anchored, names, groups, required })
+        let (mut names, mut groups) = (Vec::new(), 0);
+        capture_names(&hir, &mut names, &mut groups);
+        let required = required_literal(&hir).map(|l| memchr::memmem::Finder::new(&l).into_owned());
+        let (set, empty) = first_bytes(&hir);
+        let first = (!empty).then_some(set);
+        Ok(Pattern { hir: Some(hir), ascii: OnceLock::new(), full, anchored, names, groups, required, first })
     }
 
-    /// Named groups, in order.
-    pub fn names(&self) -> &[String] {
+    /// Named groups: (group index, name), in group order.
+    pub fn names(&self) -> &[(usize, String)] {
         &self.names
     }
 
@@ -336,22 +487,40 @@ impl Pattern {
         self.groups
     }
 
-    /// Match at the start of `line`. A pattern that gives up (backtracking
-    /// limit) counts as no match.
-    pub fn captures<'h>(&self, line: &'h str) -> Option<Caps<'h>> {
+    /// Match at the start of `line` (`ascii`: the line is all ASCII), leaving the
+    /// groups in `out`. A pattern that gives up (backtracking limit) counts as no
+    /// match.
+    pub fn match_start(&self, line: &str, ascii: bool, out: &mut Groups) -> bool {
         if let Some(f) = &self.required
             && f.find(line.as_bytes()).is_none()
         {
-            return None;
+            return false;
         }
-        if let Some(re) = &self.ascii
-            && line.is_ascii()
-        {
-            let mut caps = re.create_captures();
-            re.search_captures(&Input::new(line).anchored(Anchored::Yes), &mut caps);
-            return caps.is_match().then_some(Caps::Ascii(line, caps));
+        if ascii {
+            if let Some(set) = &self.first
+                && !line.as_bytes().first().is_some_and(|&b| set.contains(b))
+            {
+                return false;
+            }
+            if let Some(re) =
+                self.hir.as_ref().and_then(|h| self.ascii.get_or_init(|| ascii_regex(h)).as_ref())
+            {
+                out.reset(self.groups);
+                re.search_slots(&Input::new(line).anchored(Anchored::Yes), &mut out.slots);
+                return out.slots[0].is_some();
+            }
         }
         let full = self.full.get_or_init(|| fancy_regex::Regex::new(&self.anchored).ok());
-        full.as_ref()?.captures(line).ok().flatten().map(Caps::Full)
+        let Some(caps) = full.as_ref().and_then(|re| re.captures(line).ok().flatten()) else {
+            return false;
+        };
+        out.reset(self.groups);
+        for i in 0..=self.groups {
+            if let Some(m) = caps.get(i) {
+                out.slots[2 * i] = NonMaxUsize::new(m.start());
+                out.slots[2 * i + 1] = NonMaxUsize::new(m.end());
+            }
+        }
+        true
     }
 }

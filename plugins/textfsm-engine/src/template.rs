@@ -91,8 +91,8 @@ pub(crate) struct Rule {
     pub target: Target,
     /// The message of an `Error` action.
     pub message: Option<String>,
-    /// Named groups of the regex that are Values: (group name, value index), in group order.
-    pub assigns: Vec<(String, usize)>,
+    /// Named groups of the regex that are Values: (group index, value index), in group order.
+    pub assigns: Vec<(usize, usize)>,
 }
 
 /// A parsed template, ready to run over text.
@@ -253,7 +253,7 @@ impl Template {
                     .regex
                     .names()
                     .iter()
-                    .filter_map(|g| values.iter().position(|v| v.name == *g).map(|i| (g.clone(), i)))
+                    .filter_map(|(gi, g)| values.iter().position(|v| v.name == *g).map(|vi| (*gi, vi)))
                     .collect();
                 out.push(Rule {
                     regex: r.regex,
