@@ -54,23 +54,97 @@ impl Drop for EpochTicker {
     }
 }
 
-/// Build the engine shared by all plugins, and start its epoch ticker.
-pub(super) fn new_engine(limits: SandboxLimits) -> wasmtime::Result<(Engine, EpochTicker)> {
+/// Which engine compiles and runs a component.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum EngineKind {
+    /// Drivers: a fresh instance per call, thousands at once, so instances come
+    /// from a pool of slots that each reserve only the memory cap.
+    Driver,
+    /// Parsers: a few long-lived instances, reused, doing pure computation. Each
+    /// reserves 4 GiB of address space plus a 2 GiB guard, which lets Cranelift drop
+    /// the bounds check on every memory access (about a quarter of the parse time).
+    Parser,
+}
+
+/// The engines plugins run on, with their linkers, and the threads advancing
+/// their epochs.
+pub(super) struct Engines {
+    driver: (Engine, Linker<PluginCtx>),
+    parser: (Engine, Linker<PluginCtx>),
+    _tickers: [EpochTicker; 2],
+}
+
+impl Engines {
+    pub fn new(limits: SandboxLimits) -> wasmtime::Result<Engines> {
+        let (driver, t1) = new_engine(limits, EngineKind::Driver)?;
+        let (parser, t2) = new_engine(limits, EngineKind::Parser)?;
+        let (dl, pl) = (new_linker(&driver)?, new_linker(&parser)?);
+        Ok(Engines { driver: (driver, dl), parser: (parser, pl), _tickers: [t1, t2] })
+    }
+
+    /// The engine and linker for `kind`.
+    pub fn get(&self, kind: EngineKind) -> (&Engine, &Linker<PluginCtx>) {
+        let (e, l) = match kind {
+            EngineKind::Driver => &self.driver,
+            EngineKind::Parser => &self.parser,
+        };
+        (e, l)
+    }
+}
+
+/// Which engine suits a component, read from its top-level exports without
+/// compiling it: one exporting the `parser-api` interface is a parser. (A guess
+/// only picks the engine: either engine can load either world.)
+pub(super) fn kind_of(bytes: &[u8]) -> EngineKind {
+    use wasmparser::{Parser, Payload};
+    let mut depth = 0usize;
+    for payload in Parser::new(0).parse_all(bytes) {
+        match payload {
+            Ok(Payload::Version { .. }) => depth += 1,
+            Ok(Payload::End(_)) => depth = depth.saturating_sub(1),
+            Ok(Payload::ComponentExportSection(exports)) if depth == 1 => {
+                let parser = exports
+                    .into_iter()
+                    .flatten()
+                    .any(|e| e.name.name.starts_with("netpulse:plugin/parser-api"));
+                if parser {
+                    return EngineKind::Parser;
+                }
+            }
+            Ok(_) => {}
+            Err(_) => break,
+        }
+    }
+    EngineKind::Driver
+}
+
+/// Build an engine of `kind`, and start its epoch ticker.
+fn new_engine(limits: SandboxLimits, kind: EngineKind) -> wasmtime::Result<(Engine, EpochTicker)> {
     let mut cfg = Config::new();
     cfg.wasm_component_model(true);
     cfg.epoch_interruption(true);
-    // Instances come from a pool of preallocated slots: instantiation per call is
-    // then a few microseconds. Each slot reserves only the memory cap (plus guard)
-    // of address space, so thousands of concurrent calls stay cheap.
-    let mut pool = PoolingAllocationConfig::default();
-    pool.total_component_instances(POOL_SLOTS)
-        .total_core_instances(POOL_SLOTS * 4)
-        .total_memories(POOL_SLOTS * 2)
-        .total_tables(POOL_SLOTS * 2)
-        .max_memory_size(limits.memory_bytes);
-    cfg.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
-    cfg.memory_reservation(limits.memory_bytes as u64);
-    cfg.memory_guard_size(64 << 10);
+    match kind {
+        EngineKind::Driver => {
+            // Instances come from a pool of preallocated slots: instantiation per
+            // call is then a few microseconds. Each slot reserves only the memory
+            // cap (plus guard) of address space, so thousands of concurrent calls
+            // stay cheap.
+            let mut pool = PoolingAllocationConfig::default();
+            pool.total_component_instances(POOL_SLOTS)
+                .total_core_instances(POOL_SLOTS * 4)
+                .total_memories(POOL_SLOTS * 2)
+                .total_tables(POOL_SLOTS * 2)
+                .max_memory_size(limits.memory_bytes);
+            cfg.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+            cfg.memory_reservation(limits.memory_bytes as u64);
+            cfg.memory_guard_size(64 << 10);
+        }
+        EngineKind::Parser => {
+            // The memory cap is still enforced, by the store's limiter.
+            cfg.memory_reservation(4 << 30);
+            cfg.memory_guard_size(2 << 30);
+        }
+    }
     let engine = Engine::new(&cfg)?;
     let stop = Arc::new(AtomicBool::new(false));
     let (e, flag) = (engine.clone(), stop.clone());
@@ -84,7 +158,7 @@ pub(super) fn new_engine(limits: SandboxLimits) -> wasmtime::Result<(Engine, Epo
 }
 
 /// The linker with WASI (nothing granted) and the `channel` interface.
-pub(super) fn new_linker(engine: &Engine) -> wasmtime::Result<Linker<PluginCtx>> {
+fn new_linker(engine: &Engine) -> wasmtime::Result<Linker<PluginCtx>> {
     let mut linker = Linker::new(engine);
     wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
     Driver::add_to_linker::<PluginCtx, HasSelf<PluginCtx>>(&mut linker, |c| c)?;
@@ -167,4 +241,20 @@ pub(super) fn describe_failure(plugin: &str, limits: SandboxLimits, err: &wasmti
         }
     };
     CallError { plugin: plugin.to_string(), what }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{EngineKind, kind_of};
+
+    #[test]
+    fn parsers_are_told_from_drivers_before_compiling() {
+        let kind = |name: &str| {
+            let (_, bytes) = crate::builtin::BUILTIN_PLUGINS.iter().find(|(n, _)| *n == name).expect(name);
+            kind_of(bytes)
+        };
+        assert_eq!(kind("textfsm"), EngineKind::Parser);
+        assert_eq!(kind("cisco_ios"), EngineKind::Driver);
+        assert_eq!(kind_of(b"not wasm at all"), EngineKind::Driver);
+    }
 }

@@ -11,7 +11,9 @@ use wasmtime::component::Component;
 use wasmtime::{Engine, Store};
 
 use super::bindings::{Driver, DriverPre};
-use super::engine::{self, CallContext, CallError, EpochTicker, SandboxLimits, describe_failure, new_store};
+use super::engine::{
+    CallContext, CallError, EngineKind, Engines, SandboxLimits, describe_failure, kind_of, new_store,
+};
 use super::host::PluginCtx;
 use super::parser::ParserPlugin;
 use super::transport::Transport;
@@ -121,8 +123,11 @@ pub struct Plugins {
     by_type: HashMap<String, Arc<DriverPlugin>>,
     parsers: Vec<Arc<ParserPlugin>>,
     parser_by_name: HashMap<String, Arc<ParserPlugin>>,
-    _ticker: EpochTicker,
+    _engines: Engines,
 }
+
+/// A component compiled by the engine of its kind, or why it could not be.
+type Compiled = Result<(EngineKind, Component), String>;
 
 /// A loaded component of either world.
 enum Loaded {
@@ -142,18 +147,21 @@ impl Plugins {
         cache: Option<&Path>,
     ) -> anyhow::Result<(Plugins, Vec<LoadProblem>)> {
         let wt = |e: wasmtime::Error| anyhow::anyhow!("cannot set up the WebAssembly engine: {e:#}");
-        let (engine, ticker) = engine::new_engine(limits).map_err(wt)?;
-        let linker = engine::new_linker(&engine).map_err(wt)?;
+        let engines = Engines::new(limits).map_err(wt)?;
         let mut problems = Vec::new();
-        let mut sources: Vec<(String, Result<Component, String>, bool)> = Vec::new();
+        let mut sources: Vec<(String, Compiled, bool)> = Vec::new();
+        let compile_any = |bytes: &[u8]| {
+            let kind = kind_of(bytes);
+            compile(engines.get(kind).0, bytes, cache).map(|c| (kind, c))
+        };
         for (name, bytes) in builtin {
-            sources.push((format!("builtin:{name}"), compile(&engine, bytes, cache), true));
+            sources.push((format!("builtin:{name}"), compile_any(bytes), true));
         }
         if let Some(dir) = dir {
             for path in wasm_files(dir)? {
                 let c = std::fs::read(&path)
                     .map_err(|e| format!("cannot read: {e}"))
-                    .and_then(|bytes| compile(&engine, &bytes, cache));
+                    .and_then(|bytes| compile_any(&bytes));
                 sources.push((path.display().to_string(), c, false));
             }
         }
@@ -162,7 +170,10 @@ impl Plugins {
         let mut parsers: Vec<Arc<ParserPlugin>> = Vec::new();
         let mut parser_by_name: HashMap<String, Arc<ParserPlugin>> = HashMap::new();
         for (file, component, is_builtin) in sources {
-            let plugin = component.and_then(|c| load_one(&engine, &linker, &c, &file, limits));
+            let plugin = component.and_then(|(kind, c)| {
+                let (engine, linker) = engines.get(kind);
+                load_one(engine, linker, &c, &file, limits)
+            });
             let plugin = match plugin {
                 Ok(Loaded::Driver(p)) => Arc::new(p),
                 Ok(Loaded::Parser(p)) => {
@@ -229,7 +240,7 @@ impl Plugins {
             );
             drivers.push(plugin);
         }
-        Ok((Plugins { drivers, by_type, parsers, parser_by_name, _ticker: ticker }, problems))
+        Ok((Plugins { drivers, by_type, parsers, parser_by_name, _engines: engines }, problems))
     }
 
     /// The driver for `device_type`.
@@ -267,11 +278,11 @@ impl Plugins {
 /// Check one component file without installing it: compile, link, read metadata.
 pub fn check_file(path: &Path, limits: SandboxLimits) -> Result<PluginMeta, String> {
     let wt = |e: wasmtime::Error| format!("cannot set up the WebAssembly engine: {e:#}");
-    let (engine, _ticker) = engine::new_engine(limits).map_err(wt)?;
-    let linker = engine::new_linker(&engine).map_err(wt)?;
+    let engines = Engines::new(limits).map_err(wt)?;
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let component = compile(&engine, &bytes, None)?;
-    match load_one(&engine, &linker, &component, &path.display().to_string(), limits)? {
+    let (engine, linker) = engines.get(kind_of(&bytes));
+    let component = compile(engine, &bytes, None)?;
+    match load_one(engine, linker, &component, &path.display().to_string(), limits)? {
         Loaded::Driver(p) => Ok(p.meta),
         Loaded::Parser(p) => Ok(p.meta),
     }
