@@ -1,6 +1,12 @@
 //! The templates folder: its `index` (re-read when the file changes) and the
 //! template files, by name. Names never leave the folder.
+//!
+//! Lookups are remembered: which templates a (platform, command) pair resolves
+//! to, for as long as the index file is unchanged, and each file's text, for as
+//! long as its size and modification time are. A bulk of a thousand devices
+//! reads each template once, not a thousand times.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
@@ -32,15 +38,34 @@ pub enum LookupError {
     Unreadable { name: String, reason: String },
 }
 
+/// Entries kept in each of the lookup memos before they are dropped and refilled.
+const MEMO_LIMIT: usize = 4096;
+
+/// The index as last read, and the lookups made in it.
+struct LoadedIndex {
+    mtime: Option<SystemTime>,
+    index: Arc<Index>,
+    /// (platform, command) -> template names, or `None` when no row matches.
+    found: HashMap<(String, String), Option<Arc<[String]>>>,
+}
+
+/// A template file's text and the metadata it was read with.
+struct CachedFile {
+    mtime: Option<SystemTime>,
+    len: u64,
+    text: String,
+}
+
 /// The configured templates folder.
 pub struct Templates {
     dir: Option<PathBuf>,
-    index: Mutex<Option<(Option<SystemTime>, Arc<Index>)>>,
+    index: Mutex<Option<LoadedIndex>>,
+    files: Mutex<HashMap<String, CachedFile>>,
 }
 
 impl Templates {
     pub fn new(dir: Option<PathBuf>) -> Self {
-        Self { dir, index: Mutex::new(None) }
+        Self { dir, index: Mutex::new(None), files: Mutex::new(HashMap::new()) }
     }
 
     /// No folder: only inline templates work.
@@ -52,29 +77,50 @@ impl Templates {
         self.dir.as_deref()
     }
 
+    /// Read (or re-read, when it changed) the index now; its number of rows.
+    pub fn load_index(&self) -> Result<usize, LookupError> {
+        let mut cached = self.index.lock().expect("index cache");
+        Ok(self.current_index(&mut cached)?.index.len())
+    }
+
     /// The parsed index, re-read when its modification time changes.
-    fn index(&self) -> Result<Arc<Index>, LookupError> {
+    fn current_index<'a>(
+        &self,
+        cached: &'a mut Option<LoadedIndex>,
+    ) -> Result<&'a mut LoadedIndex, LookupError> {
         let dir = self.dir.as_ref().ok_or(LookupError::NoFolder)?;
         let path = dir.join("index");
         let bad = |reason: String| LookupError::BadIndex { path: path.display().to_string(), reason };
         let mtime = std::fs::metadata(&path).map_err(|e| bad(e.to_string()))?.modified().ok();
-        let mut cached = self.index.lock().expect("index cache");
-        if let Some((m, idx)) = cached.as_ref()
-            && *m == mtime
-            && mtime.is_some()
-        {
-            return Ok(idx.clone());
+        let fresh = cached.as_ref().is_some_and(|c| c.mtime == mtime && mtime.is_some());
+        if !fresh {
+            let text = std::fs::read_to_string(&path).map_err(|e| bad(e.to_string()))?;
+            let index = Arc::new(Index::new(&text).map_err(|e| bad(e.to_string()))?);
+            *cached = Some(LoadedIndex { mtime, index, found: HashMap::new() });
         }
-        let text = std::fs::read_to_string(&path).map_err(|e| bad(e.to_string()))?;
-        let idx = Arc::new(Index::new(&text).map_err(|e| bad(e.to_string()))?);
-        *cached = Some((mtime, idx.clone()));
-        Ok(idx)
+        Ok(cached.as_mut().expect("just set"))
     }
 
     /// The templates the index names for `command` on `platform`, in order.
     pub fn resolve(&self, platform: &str, command: &str) -> Result<Vec<NamedTemplate>, LookupError> {
-        let idx = self.index()?;
-        let names = idx.find(platform, command.trim()).ok_or_else(|| LookupError::NoMatch {
+        let command = command.trim();
+        let names = {
+            let mut cached = self.index.lock().expect("index cache");
+            let loaded = self.current_index(&mut cached)?;
+            let key = (platform.to_string(), command.to_string());
+            match loaded.found.get(&key) {
+                Some(names) => names.clone(),
+                None => {
+                    let names = loaded.index.find(platform, command).map(Arc::from);
+                    if loaded.found.len() >= MEMO_LIMIT {
+                        loaded.found.clear();
+                    }
+                    loaded.found.insert(key, names.clone());
+                    names
+                }
+            }
+        };
+        let names = names.ok_or_else(|| LookupError::NoMatch {
             platform: platform.to_string(),
             command: command.to_string(),
         })?;
@@ -105,8 +151,24 @@ impl Templates {
         if !plain {
             return Err(LookupError::BadName(name.to_string()));
         }
-        let text = std::fs::read_to_string(dir.join(name))
-            .map_err(|e| LookupError::Unreadable { name: name.to_string(), reason: e.to_string() })?;
+        let unreadable =
+            |e: std::io::Error| LookupError::Unreadable { name: name.to_string(), reason: e.to_string() };
+        let path = dir.join(name);
+        let meta = std::fs::metadata(&path).map_err(unreadable)?;
+        let (mtime, len) = (meta.modified().ok(), meta.len());
+        let mut files = self.files.lock().expect("template file cache");
+        if let Some(f) = files.get(name)
+            && f.mtime == mtime
+            && mtime.is_some()
+            && f.len == len
+        {
+            return Ok(NamedTemplate { name: name.to_string(), text: f.text.clone() });
+        }
+        let text = std::fs::read_to_string(&path).map_err(unreadable)?;
+        if files.len() >= MEMO_LIMIT {
+            files.clear();
+        }
+        files.insert(name.to_string(), CachedFile { mtime, len, text: text.clone() });
         Ok(NamedTemplate { name: name.to_string(), text })
     }
 }
@@ -132,6 +194,11 @@ mod tests {
             assert!(matches!(t.load(bad), Err(LookupError::BadName(_))), "{bad}");
         }
         assert!(matches!(Templates::none().resolve("x_os", "show thing"), Err(LookupError::NoFolder)));
+        // A changed file is read again (the remembered text is only reused while
+        // size and modification time are the same).
+        std::fs::write(dir.join("x_show_thing.textfsm"), "Value B (\\d+)\n\nStart\n  ^${B} -> Record\n")
+            .unwrap();
+        assert!(t.resolve("x_os", "show thing").unwrap()[0].text.starts_with("Value B"));
         std::fs::remove_dir_all(dir).unwrap();
     }
 }
