@@ -148,7 +148,6 @@ impl Run<'_> {
         if self.t.values.is_empty() {
             return;
         }
-        let mut record: Vec<Val> = Vec::with_capacity(self.slots.len());
         for (vi, def) in self.t.values.iter().enumerate() {
             for opt in &def.options {
                 match opt {
@@ -160,23 +159,26 @@ impl Run<'_> {
                     _ => {}
                 }
             }
-            record.push(self.slots[vi].value.clone());
         }
-        let empty =
-            record.iter().all(|v| matches!(v, Val::None) || matches!(v, Val::List(l) if l.is_empty()));
+        let empty = self
+            .slots
+            .iter()
+            .all(|s| matches!(s.value, Val::None) || matches!(&s.value, Val::List(l) if l.is_empty()));
         if empty {
             return;
         }
-        self.rows.push(
-            record
-                .into_iter()
-                .map(|v| match v {
-                    Val::None => Cell::Str(String::new()),
-                    Val::Str(s) => Cell::Str(s),
-                    Val::List(l) => Cell::List(l),
-                })
-                .collect(),
-        );
+        // The values move into the row: clearing the record next resets them all
+        // (Filldown ones from their own memory).
+        let row = self
+            .slots
+            .iter_mut()
+            .map(|s| match std::mem::replace(&mut s.value, Val::None) {
+                Val::None => Cell::Str(String::new()),
+                Val::Str(v) => Cell::Str(v),
+                Val::List(l) => Cell::List(l),
+            })
+            .collect();
+        self.rows.push(row);
         self.clear_record();
     }
 
