@@ -597,14 +597,13 @@ impl Pattern {
         {
             return false;
         }
-        if ascii {
-            if let Some(re) =
+        if ascii
+            && let Some(re) =
                 self.hir.as_ref().and_then(|h| self.ascii.get_or_init(|| ascii_regex(h)).as_ref())
-            {
-                out.reset(self.groups);
-                re.search_slots(&Input::new(line).anchored(Anchored::Yes), &mut out.slots);
-                return out.slots[0].is_some();
-            }
+        {
+            out.reset(self.groups);
+            re.search_slots(&Input::new(line).anchored(Anchored::Yes), &mut out.slots);
+            return out.slots[0].is_some();
         }
         let full = self.full.get_or_init(|| fancy_regex::Regex::new(&self.anchored).ok());
         let Some(caps) = full.as_ref().and_then(|re| re.captures(line).ok().flatten()) else {
