@@ -94,17 +94,28 @@ impl Table {
 
 fn json_str(out: &mut String, s: &str) {
     out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
+    // Copy the runs that need no escape in one go; only `"`, `\` and control
+    // characters are escaped (all ASCII, so a run always ends on a char boundary).
+    let mut start = 0;
+    for (i, &b) in s.as_bytes().iter().enumerate() {
+        let esc = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0..0x20 => "",
+            _ => continue,
+        };
+        out.push_str(&s[start..i]);
+        if esc.is_empty() {
+            out.push_str(&format!("\\u{b:04x}"));
+        } else {
+            out.push_str(esc);
         }
+        start = i + 1;
     }
+    out.push_str(&s[start..]);
     out.push('"');
 }
 
@@ -187,5 +198,7 @@ mod tests {
             rows: vec![vec![s("a\"b"), Cell::List(vec![Item::Null, Item::Object(vec![("x".into(), None)])])]],
         };
         assert_eq!(t.to_json(true), r#"[{"name":"a\"b","l":[null,{"x":null}]}]"#);
+        let t = Table { header: vec!["A".into()], rows: vec![vec![s("é\\\n\x01\tz")]] };
+        assert_eq!(t.to_json(false), r#"[{"A":"é\\\n\u0001\tz"}]"#);
     }
 }
