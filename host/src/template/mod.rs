@@ -45,15 +45,99 @@ pub fn parse_records(
         }
         Ok(Ok(json)) => json,
     };
-    let mut records: Value = serde_json::from_str(&json).map_err(|e| {
+    let invalid = |e: serde_json::Error| {
         ParseFailure::Plugin(format!("parser {} returned invalid JSON: {e}", parser.meta.name))
-    })?;
-    if lower_keys && let Value::Array(rows) = &mut records {
-        for row in rows {
-            if let Value::Object(m) = row {
-                *m = std::mem::take(m).into_iter().map(|(k, v)| (k.to_lowercase(), v)).collect();
+    };
+    if !lower_keys {
+        return serde_json::from_str(&json).map_err(invalid);
+    }
+    let mut de = serde_json::Deserializer::from_str(&json);
+    let records =
+        serde::de::DeserializeSeed::deserialize(KeysLowered { depth: 0 }, &mut de).map_err(invalid)?;
+    de.end().map_err(invalid)?;
+    Ok(records)
+}
+
+/// Reads the records (a JSON array of objects) into a [`Value`] with each
+/// record's keys lower-cased on the way, as ntc-templates returns them (objects
+/// inside a record, from a List value's named groups, keep their keys), without
+/// building the records twice.
+struct KeysLowered {
+    /// 0: the array of records; 1: a record.
+    depth: u8,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for KeysLowered {
+    type Value = Value;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for KeysLowered {
+    type Value = Value;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("JSON")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_string()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        if self.depth == 0 {
+            while let Some(v) = seq.next_element_seed(KeysLowered { depth: 1 })? {
+                out.push(v);
+            }
+        } else {
+            while let Some(v) = seq.next_element::<Value>()? {
+                out.push(v);
             }
         }
+        Ok(Value::Array(out))
     }
-    Ok(records)
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut out = serde_json::Map::new();
+        while let Some(k) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            let v = map.next_value::<Value>()?;
+            let k = if self.depth == 1 { k.to_lowercase() } else { k.into_owned() };
+            out.insert(k, v);
+        }
+        Ok(Value::Object(out))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::KeysLowered;
+    use serde::de::DeserializeSeed;
+    use serde_json::json;
+
+    #[test]
+    fn record_keys_are_lowered_and_the_rest_kept() {
+        let text = r#"[{"Name":"Gi0/1","LIST":[{"Inner":1}, null, true, 2.5, "X"]}, {"A": {"B": 1}}]"#;
+        let mut de = serde_json::Deserializer::from_str(text);
+        let v = KeysLowered { depth: 0 }.deserialize(&mut de).unwrap();
+        assert_eq!(
+            v,
+            json!([{"name": "Gi0/1", "list": [{"Inner": 1}, null, true, 2.5, "X"]}, {"a": {"B": 1}}])
+        );
+    }
 }
