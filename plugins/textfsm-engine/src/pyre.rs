@@ -259,6 +259,11 @@ mod tests {
         let p = super::Pattern::new(r"(?P<A>\S*)").unwrap();
         assert!(p.match_start("", true, &mut g), "a pattern that matches empty matches an empty line");
         assert_eq!(g.get("", 1), Some(""));
+        // A failed search says no match even when the engine (the one-pass DFA)
+        // left a slot written.
+        let p = super::Pattern::new(r"(?P<D>\w+)\s+(?P<M>\w+)\s+(?P<N>\d+)").unwrap();
+        assert!(p.match_start("Mon Jan 14", true, &mut g));
+        assert!(!p.match_start("timezone is US/Central", true, &mut g));
         // The padding-then-literal prefix: the padding takes the whole leading run.
         let p = super::Pattern::new(r"^\s+Internet address is (?P<IP>\S+)").unwrap();
         assert!(p.prefix.is_some());
@@ -508,12 +513,11 @@ impl Groups {
 /// Build the ASCII matcher from its syntax tree.
 fn ascii_regex(hir: &Hir) -> Option<meta::Regex> {
     let syntax = regex_automata::util::syntax::Config::new().unicode(false).utf8(false);
-    // Lines are short: the bounded backtracker (and the PikeVM past its budget).
-    // A lazy DFA costs more to build (and a reverse NFA with it) than it saves on
-    // lines this short (measured on the corpus: cold parse 72 -> 135 ms, warm no
-    // better). The one-pass DFA was faster (warm 41 -> 35 ms natively) but gave
-    // different groups than the backtracker on 15 corpus cases, so it stays off.
-    let config = meta::Config::new().utf8_empty(false).onepass(false).hybrid(false);
+    // Lines are short: a one-pass DFA where the pattern allows one, else the
+    // bounded backtracker (and the PikeVM past its budget). A lazy DFA costs more
+    // to build (and a reverse NFA with it) than it saves on lines this short
+    // (measured on the corpus: cold parse 72 -> 135 ms, warm no better).
+    let config = meta::Config::new().utf8_empty(false).onepass(true).hybrid(false);
     meta::Builder::new().syntax(syntax).configure(config).build_from_hir(hir).ok()
 }
 
@@ -602,8 +606,9 @@ impl Pattern {
                 self.hir.as_ref().and_then(|h| self.ascii.get_or_init(|| ascii_regex(h)).as_ref())
         {
             out.reset(self.groups);
-            re.search_slots(&Input::new(line).anchored(Anchored::Yes), &mut out.slots);
-            return out.slots[0].is_some();
+            // The answer is the returned pattern, not the slots: an engine may
+            // leave slots written by a search that failed (the one-pass DFA does).
+            return re.search_slots(&Input::new(line).anchored(Anchored::Yes), &mut out.slots).is_some();
         }
         let full = self.full.get_or_init(|| fancy_regex::Regex::new(&self.anchored).ok());
         let Some(caps) = full.as_ref().and_then(|re| re.captures(line).ok().flatten()) else {
