@@ -41,7 +41,13 @@ pub fn load_plugins(s: &Settings) -> anyhow::Result<(Plugins, Vec<LoadProblem>)>
 pub async fn start(settings: Settings, roles: Roles) -> anyhow::Result<Running> {
     let store = JobStore::connect(&settings.redis_url, &settings.redis_prefix)
         .await
-        .with_context(|| format!("cannot use Redis at {}", settings.redis_url))?;
+        .with_context(|| format!("cannot use Redis at {}", settings.redis_url))?
+        .with_credential_key(settings.credential_key.as_deref());
+    if roles.api && !store.seals_credentials() {
+        tracing::warn!(
+            "no credential_key: device passwords wait in Redis unsealed until a worker takes the job; set NETPULSE_CREDENTIAL_KEY (the same on the API and every node) to seal them"
+        );
+    }
     let (plugins, problems) = load_plugins(&settings)?;
     for p in &problems {
         tracing::error!(file = p.file, "plugin not loaded: {}", p.reason);

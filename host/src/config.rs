@@ -24,6 +24,9 @@ pub struct Settings {
     pub templates_dir: Option<PathBuf>,
     /// Accepted API keys. `NETPULSE_API_KEYS` (comma separated) or `NETPULSE_API_KEY`.
     pub api_keys: Vec<String>,
+    /// Seals job credentials while they wait in Redis (AES-256-GCM); the API and
+    /// every node must share it. `NETPULSE_CREDENTIAL_KEY`.
+    pub credential_key: Option<String>,
     /// Log lines as JSON. `NETPULSE_LOG_JSON`.
     pub log_json: bool,
     pub node: NodeSettings,
@@ -88,6 +91,7 @@ impl Default for Settings {
             plugins_dir: None,
             templates_dir: None,
             api_keys: Vec::new(),
+            credential_key: None,
             log_json: false,
             node: NodeSettings::default(),
             jobs: JobDefaults::default(),
@@ -185,6 +189,9 @@ impl Settings {
         }
         if let Some(v) = get("NETPULSE_API_KEYS").or_else(|| get("NETPULSE_API_KEY")) {
             self.api_keys = v.split(',').map(|k| k.trim().to_string()).filter(|k| !k.is_empty()).collect();
+        }
+        if let Some(v) = get("NETPULSE_CREDENTIAL_KEY") {
+            self.credential_key = Some(v).filter(|k| !k.is_empty());
         }
         if let Some(v) = get("NETPULSE_LOG_JSON") {
             self.log_json = matches!(v.trim(), "1" | "true" | "yes");

@@ -204,6 +204,9 @@ pub enum ErrorKind {
     Expired,
     /// The output could not be parsed (`parsing`): a template error or its `Error` action.
     ParseError,
+    /// The node could not open the job's sealed credentials (it has no or another
+    /// `credential_key` than the API that stored them).
+    CredentialError,
 }
 
 /// `result.error`.

@@ -5,10 +5,12 @@ pub mod job;
 pub mod keys;
 pub mod registry;
 pub mod scripts;
+pub mod sealing;
 pub mod store;
 
 pub use job::*;
 pub use keys::{FIFO_QUEUE, Keys};
+pub use sealing::{SealError, Sealer};
 pub use store::{JobFilter, JobStore, StoreError};
 
 /// Now, as the RFC 3339 text stored in job records.

@@ -7,8 +7,11 @@ use std::time::Duration;
 use redis::AsyncCommands;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig, MultiplexedConnection};
 
-use super::job::{ClaimedJob, Credentials, JobRecord, JobResult, JobSpec, JobStatus, QueueStrategy};
+use super::job::{
+    ClaimedJob, Credentials, ErrorKind, JobError, JobRecord, JobResult, JobSpec, JobStatus, QueueStrategy,
+};
 use super::keys::{IndexField, Keys};
+use super::sealing::Sealer;
 use super::{now_ms, now_rfc3339, scripts};
 
 /// Redis could not do what we asked.
@@ -59,6 +62,7 @@ pub struct JobStore {
     client: redis::Client,
     conn: ConnectionManager,
     keys: Keys,
+    sealer: Sealer,
 }
 
 impl JobStore {
@@ -78,7 +82,18 @@ impl JobStore {
             tokio::time::timeout(Duration::from_secs(5), client.get_connection_manager_with_config(cfg))
                 .await
                 .map_err(|_| StoreError::Unavailable(format!("no answer from {url} within 5 s")))??;
-        Ok(Self { client, conn, keys: Keys::new(prefix) })
+        Ok(Self { client, conn, keys: Keys::new(prefix), sealer: Sealer::default() })
+    }
+
+    /// Seal credentials at rest with `key` (see `sealing.rs`); `None` leaves them unsealed.
+    pub fn with_credential_key(mut self, key: Option<&str>) -> Self {
+        self.sealer = Sealer::new(key);
+        self
+    }
+
+    /// Whether credentials are sealed at rest.
+    pub fn seals_credentials(&self) -> bool {
+        self.sealer.seals()
     }
 
     pub fn keys(&self) -> &Keys {
@@ -111,6 +126,7 @@ impl JobStore {
         let ms = now_ms().to_string();
         let spec_json = serde_json::to_string(spec).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let cred_json = serde_json::to_string(cred).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let cred_json = self.sealer.seal(id, &cred_json);
         let pinned = if spec.strategy == QueueStrategy::Pinned { "1" } else { "0" };
         let mut args: Vec<String> = vec![
             self.keys.prefix().to_string(),
@@ -289,35 +305,49 @@ impl JobStore {
         })
     }
 
-    /// Take the next runnable job from the list at `source_key` for `worker`.
+    /// Take the next runnable job from the list at `source_key` for `worker`. A
+    /// job whose credentials cannot be opened here (no or another
+    /// `credential_key`) is failed with `CredentialError` and the next one taken.
     pub async fn claim(
         &self,
         source_key: &str,
         worker: &str,
         node: &str,
     ) -> Result<Option<ClaimedJob>, StoreError> {
-        let r: Vec<String> = scripts::CLAIM
-            .prepare_invoke()
-            .arg(self.keys.prefix())
-            .arg(source_key)
-            .arg(worker)
-            .arg(node)
-            .arg(now_rfc3339())
-            .arg(now_ms())
-            .invoke_async(&mut self.conn())
-            .await?;
-        let Ok([id, spec, cred]) = <[String; 3]>::try_from(r) else {
-            return Ok(None);
-        };
-        let spec: JobSpec =
-            serde_json::from_str(&spec).map_err(|e| StoreError::Corrupt(format!("job {id} spec: {e}")))?;
-        let credentials = if cred.is_empty() {
-            Credentials::default()
-        } else {
-            serde_json::from_str(&cred)
-                .map_err(|e| StoreError::Corrupt(format!("job {id} credentials: {e}")))?
-        };
-        Ok(Some(ClaimedJob { id, spec, credentials }))
+        loop {
+            let r: Vec<String> = scripts::CLAIM
+                .prepare_invoke()
+                .arg(self.keys.prefix())
+                .arg(source_key)
+                .arg(worker)
+                .arg(node)
+                .arg(now_rfc3339())
+                .arg(now_ms())
+                .invoke_async(&mut self.conn())
+                .await?;
+            let Ok([id, spec, cred]) = <[String; 3]>::try_from(r) else {
+                return Ok(None);
+            };
+            let spec: JobSpec = serde_json::from_str(&spec)
+                .map_err(|e| StoreError::Corrupt(format!("job {id} spec: {e}")))?;
+            let credentials = if cred.is_empty() {
+                Credentials::default()
+            } else {
+                let json = match self.sealer.open(&id, &cred) {
+                    Ok(json) => json,
+                    Err(e) => {
+                        tracing::error!(job = id, "{e}");
+                        let result =
+                            JobResult::failed(JobError::new(ErrorKind::CredentialError, e.to_string()));
+                        self.finish(&id, worker, &result).await?;
+                        continue;
+                    }
+                };
+                serde_json::from_str(&json)
+                    .map_err(|e| StoreError::Corrupt(format!("job {id} credentials: {e}")))?
+            };
+            return Ok(Some(ClaimedJob { id, spec, credentials }));
+        }
     }
 
     /// End a started job with its result. Returns false when the job was no longer

@@ -184,6 +184,54 @@ async fn stored_job_never_holds_the_password() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn credentials_wait_sealed_and_a_node_with_another_key_fails_the_job_as_credential_error() {
+    let fleet = ios_fleet(1, |c| c.password = "pw-Xy7-secret".into()).await;
+    let dev = &fleet.devices()[0];
+    // No FIFO workers: a FIFO job stays queued with its credentials in Redis.
+    let sys = TestSystem::start_with(|s| {
+        s.credential_key = Some("key-of-this-deployment".into());
+        s.node.fifo_workers = 0;
+    })
+    .await;
+    let mut body = exec_body(dev, json!({"command": "show clock", "queue_strategy": "fifo"}));
+    body["connection_args"]["password"] = json!("pw-Xy7-secret");
+    let waiting = sys.submit(&body).await;
+    let mut c = sys.redis().await;
+    let stored: String =
+        redis::cmd("GET").arg(format!("{}:cred:{waiting}", sys.prefix)).query_async(&mut c).await.unwrap();
+    assert!(stored.starts_with("aes256gcm:") && !stored.contains("pw-Xy7"), "stored credentials: {stored}");
+
+    // The node shares the key: it opens them and logs in.
+    body["queue_strategy"] = json!("pinned");
+    let ok = sys.submit(&body).await;
+    let job = sys.wait_ended(&ok, WAIT).await;
+    assert_eq!(job["status"], "finished", "{job}");
+
+    // A job stored by an API with another key fails at pick-up, saying what to fix,
+    // and the worker goes on to the next job.
+    let spec_json: String = redis::cmd("HGET")
+        .arg(format!("{}:job:{ok}", sys.prefix))
+        .arg("spec")
+        .query_async(&mut c)
+        .await
+        .unwrap();
+    let spec: netpulse::queue::JobSpec = serde_json::from_str(&spec_json).unwrap();
+    let other = netpulse::queue::JobStore::connect(&netpulse_e2e::redis_url(), &sys.prefix)
+        .await
+        .unwrap()
+        .with_credential_key(Some("another-key"));
+    let creds = netpulse::queue::Credentials { password: "pw-Xy7-secret".into(), secret: None };
+    let (bad, _) = other.submit(&spec, &creds).await.unwrap();
+    let job = sys.wait_ended(&bad, WAIT).await;
+    assert_eq!(job["status"], "failed", "{job}");
+    assert_eq!(job["result"]["error"]["type"], "CredentialError", "{job}");
+    assert!(job["result"]["error"]["message"].as_str().unwrap().contains("credential_key"), "{job}");
+    let after = sys.submit(&body).await;
+    assert_eq!(sys.wait_ended(&after, WAIT).await["status"], "finished");
+    sys.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_requests_are_rejected_with_the_field_named() {
     let sys = TestSystem::start().await;
     let (s, v) =
