@@ -162,7 +162,7 @@ fn up_without_redis_starts_a_private_one_and_serves() {
     std::thread::spawn(move || stderr.lines().map_while(Result::ok).for_each(|l| drop(tx.send(l))));
     std::thread::spawn(move || stdout.lines().map_while(Result::ok).for_each(|l| drop(tx2.send(l))));
     let start = Instant::now();
-    let (mut private, mut key, mut listening) = (false, None, false);
+    let (mut private, mut key, mut listening, mut unsealed) = (false, None, false, false);
     while !(private && key.is_some() && listening) {
         let line = rx
             .recv_timeout(Duration::from_secs(30))
@@ -173,8 +173,16 @@ fn up_without_redis_starts_a_private_one_and_serves() {
             key = Some(k.to_string());
         }
         listening |= line.contains(&format!("http://127.0.0.1:{port}"));
+        unsealed |= line.contains("unsealed");
         assert!(start.elapsed() < Duration::from_secs(60));
     }
+    // `up` seals credentials with a key of its own, kept private, never printed.
+    assert!(!unsealed, "up warned that credentials wait unsealed");
+    let cred_key = data.join("credential_key");
+    let k = std::fs::read_to_string(&cred_key).unwrap();
+    assert!(k.len() == 64 && k.chars().all(|c| c.is_ascii_hexdigit()), "{k:?}");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(&cred_key).unwrap().permissions().mode() & 0o777, 0o600);
     // The generated key is kept for the next start.
     let kept = std::fs::read_to_string(data.join("api_key")).unwrap();
     assert_eq!(Some(kept.trim().to_string()), key);

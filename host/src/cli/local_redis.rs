@@ -1,5 +1,6 @@
 //! For `netpulse up` on a laptop: start a private `redis-server` when nothing
-//! answers at the configured URL, and keep a generated API key in the data folder.
+//! answers at the configured URL, and keep a generated API key and credential
+//! key in the data folder.
 
 use std::process::Stdio;
 use std::time::Duration;
@@ -71,12 +72,33 @@ pub async fn ensure(url: &str) -> Result<Option<PrivateRedis>, String> {
 /// The API key for `up` without a configured key: generated once, kept in the
 /// data folder (mode 0600), printed when generated.
 pub fn api_key_for_laptop() -> Result<String, String> {
-    let path = data_dir().join("api_key");
+    let (key, generated, path) = kept_secret("api_key")?;
+    if generated {
+        println!("Generated API key (kept in {}): {key}", path.display());
+    } else {
+        eprintln!("netpulse: using the API key kept in {}", path.display());
+    }
+    Ok(key)
+}
+
+/// The credential key for `up` without a configured one (API and node share the
+/// process): generated once and kept in the data folder (mode 0600), never printed.
+pub fn credential_key_for_laptop() -> Result<String, String> {
+    let (key, generated, path) = kept_secret("credential_key")?;
+    if generated {
+        eprintln!("netpulse: generated a credential key (kept in {})", path.display());
+    }
+    Ok(key)
+}
+
+/// The secret kept in the data folder file `name`, generated when missing:
+/// (secret, whether it was generated now, file).
+fn kept_secret(name: &str) -> Result<(String, bool, std::path::PathBuf), String> {
+    let path = data_dir().join(name);
     if let Ok(k) = std::fs::read_to_string(&path) {
         let k = k.trim().to_string();
         if !k.is_empty() {
-            eprintln!("netpulse: using the API key kept in {}", path.display());
-            return Ok(k);
+            return Ok((k, false, path));
         }
     }
     let key: String = {
@@ -92,6 +114,5 @@ pub fn api_key_for_laptop() -> Result<String, String> {
         use std::os::unix::fs::PermissionsExt;
         let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600));
     }
-    println!("Generated API key (kept in {}): {key}", path.display());
-    Ok(key)
+    Ok((key, true, path))
 }

@@ -130,6 +130,15 @@ pub async fn run(cli: Cli) -> i32 {
             return 2;
         }
     }
+    if roles.api && roles.node && settings.credential_key.is_none() {
+        match local_redis::credential_key_for_laptop() {
+            Ok(key) => settings.credential_key = Some(key),
+            Err(e) => {
+                eprintln!("netpulse: {e}");
+                return 1;
+            }
+        }
+    }
     let running = match app::start(settings, roles).await {
         Ok(r) => r,
         Err(e) => {
