@@ -527,46 +527,30 @@ impl Pattern {
     pub fn new(py: &str) -> Result<Pattern, String> {
         let anchored = format!(r"\A(?:{})", translate(py));
         let full = OnceLock::new();
-        let Some(hir) = ascii_hir(&anchored) else {
-            let re = fancy_regex::Regex::new(&anchored).map_err(|e| e.to_string())?;
-            let names =
-                re.capture_names().enumerate().filter_map(|(i, n)| Some((i, n?.to_string()))).collect();
-            let groups = re.captures_len() - 1;
-            let required = None;
-            let _ = full.set(Some(re));
-            return Ok(Pattern {
-                hir: None,
-                ascii: OnceLock::new(),
-                full,
-                anchored,
-                names,
-                groups,
-                required,
-                first: None,
-                prefix: None,
-            });
-        };
+        let hir = ascii_hir(&anchored);
         let (mut names, mut groups) = (Vec::new(), 0);
-        capture_names(&hir, &mut names, &mut groups);
-        let prefix = prefix(&hir);
+        match &hir {
+            Some(h) => capture_names(h, &mut names, &mut groups),
+            // Only `fancy-regex` runs it: compiled now (to report errors), and
+            // without the checks below.
+            None => {
+                let re = fancy_regex::Regex::new(&anchored).map_err(|e| e.to_string())?;
+                names =
+                    re.capture_names().enumerate().filter_map(|(i, n)| Some((i, n?.to_string()))).collect();
+                groups = re.captures_len() - 1;
+                let _ = full.set(Some(re));
+            }
+        }
+        let prefix = hir.as_ref().and_then(prefix);
         // A required literal inside the prefix is already checked by it (on ASCII
         // lines; other lines are rare, and the matcher decides for them).
-        let required = required_literal(&hir)
+        let required = hir
+            .as_ref()
+            .and_then(required_literal)
             .filter(|l| !prefix.as_ref().is_some_and(|p| p.lit.windows(l.len()).any(|w| w == l.as_slice())))
             .map(|l| memchr::memmem::Finder::new(&l).into_owned());
-        let (set, empty) = first_bytes(&hir);
-        let first = (!empty).then_some(set);
-        Ok(Pattern {
-            hir: Some(hir),
-            ascii: OnceLock::new(),
-            full,
-            anchored,
-            names,
-            groups,
-            required,
-            first,
-            prefix,
-        })
+        let first = hir.as_ref().map(first_bytes).and_then(|(set, empty)| (!empty).then_some(set));
+        Ok(Pattern { hir, ascii: OnceLock::new(), full, anchored, names, groups, required, first, prefix })
     }
 
     /// Named groups: (group index, name), in group order.
