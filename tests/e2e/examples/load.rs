@@ -97,6 +97,7 @@ async fn wait_all(sys: &TestSystem, ids: &[String]) {
 async fn throughput(label: &str, devices: usize, jobs: usize, fifo: bool) {
     let fleet = ios_fleet(devices, |c| c.listen = "127.0.20.1".parse().unwrap()).await;
     let sys = TestSystem::start_with(|s| {
+        sealed(s);
         s.node.fifo_workers = if fifo { 16 } else { 2 };
     })
     .await;
@@ -206,6 +207,7 @@ async fn memory_per_session(n: usize) {
         sims.push(child);
     }
     let sys = TestSystem::start_with(|s| {
+        sealed(s);
         s.node.fifo_workers = 0;
         s.node.capacity = n;
         s.node.pinned_idle_s = 3600.0;
@@ -247,10 +249,16 @@ async fn memory_per_session(n: usize) {
     }
 }
 
+/// Credentials sealed at rest, as `netpulse up` does by default.
+fn sealed(s: &mut netpulse::config::Settings) {
+    s.credential_key = Some("load-benchmark-key".into());
+}
+
 /// Submit rate, throughput and warm latency.
 async fn figures() {
     // Submit rate: nothing runs the jobs (no workers), so this is the API + Redis alone.
     let sys = TestSystem::start_with(|s| {
+        sealed(s);
         s.node.fifo_workers = 0;
         s.node.capacity = 0;
     })
@@ -277,7 +285,7 @@ async fn figures() {
 
     // Warm latency: one device, jobs one after another, submit to result visible.
     let fleet = ios_fleet(1, |c| c.listen = "127.0.21.1".parse().unwrap()).await;
-    let sys = TestSystem::start().await;
+    let sys = TestSystem::start_with(sealed).await;
     let dev = &fleet.devices()[0];
     let body = exec_body(dev, json!({"command": "show clock"})).to_string();
     let mut c = Client::connect(&sys).await;
