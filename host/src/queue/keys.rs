@@ -6,11 +6,11 @@
 //! | key | type | TTL | holds |
 //! |---|---|---|---|
 //! | `<p>:job:<id>` | HASH | none while queued/started; `result_ttl` once ended | the job record (no credentials) |
-//! | `<p>:cred:<id>` | STRING (JSON) | the job's `ttl` + 60 s; deleted when a worker takes the job or it is cancelled | password and secret (sealed with `credential_key` when set), handed to the worker once |
+//! | `<p>:cred:<id>` | STRING (JSON, or `aes256gcm:<base64>` when sealed) | the job's `ttl` + 60 s; deleted when a worker takes the job or it is cancelled | password and secret (sealed with `credential_key` when set), handed to the worker once |
 //! | `<p>:queue:<name>` | LIST | none | ids of jobs waiting in queue `<name>` (`FifoQ`, `pinned_<host>`), oldest first |
 //! | `<p>:queues` | SET | none | names of every queue that has had a job (for queue depths) |
 //! | `<p>:inbox:<worker>` | LIST | none | ids a FIFO worker has moved out of `FifoQ` and is about to claim |
-//! | `<p>:seq` | STRING (counter) | none | submission sequence; a job's `seq` field and its index score |
+//! | `<p>:seq` | STRING (counter) | none | submission sequence, seeded at the first submit's millisecond; a job's `seq` field and its index score (jobs stored without one are scored by `created_ms`) |
 //! | `<p>:idx:all` | ZSET (score: the job's `seq`) | entries trimmed when their job is gone | every job, for listing |
 //! | `<p>:idx:queue:<q>` / `idx:status:<s>` / `idx:host:<h>` / `idx:node:<n>` | ZSET | as above | jobs by queue, status, host, node |
 //! | `<p>:owner:<queue>` | STRING (`<node>|<worker seq>`) | lease, `3 x heartbeat`, renewed by the owning node | which pinned worker, on which node, serves a pinned queue |

@@ -20,6 +20,11 @@ pub static SUBMIT: LazyLock<Script> = LazyLock::new(|| {
         r#"
 local p, id, q, host = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local job = p..':job:'..id
+-- Seeded once at the current millisecond, so jobs stored before the sequence
+-- (scored by their creation millisecond, which every script falls back to) list
+-- as older.
+local now = redis.call('TIME')
+redis.call('SET', p..':seq', now[1] * 1000 + math.floor(now[2] / 1000), 'NX')
 local score = redis.call('INCR', p..':seq')
 local fields = {'seq', score}
 for i = 8, #ARGV do fields[#fields + 1] = ARGV[i] end
@@ -59,21 +64,22 @@ for _ = 1, 1000 do
   local id = redis.call('LPOP', src)
   if not id then return {} end
   local job = p..':job:'..id
-  local f = redis.call('HMGET', job, 'status', 'enqueued_ms', 'ttl_s', 'result_ttl_s', 'seq', 'queue')
+  local f = redis.call('HMGET', job, 'status', 'enqueued_ms', 'ttl_s', 'result_ttl_s', 'seq', 'queue', 'created_ms')
+  local score = f[5] or f[7]
   if f[1] == 'queued' then
     if now_ms - tonumber(f[2]) > tonumber(f[3]) * 1000 then
       local msg = 'the job waited in queue '..f[6]..' longer than its ttl of '..f[3]..' s and was not run'
       local res = cjson.encode({type = 'failed', error = {type = 'Expired', message = msg}})
       redis.call('HSET', job, 'status', 'failed', 'ended_at', now, 'result', res)
       redis.call('ZREM', p..':idx:status:queued', id)
-      redis.call('ZADD', p..':idx:status:failed', f[5], id)
+      redis.call('ZADD', p..':idx:status:failed', score, id)
       redis.call('EXPIRE', job, f[4])
       redis.call('DEL', p..':cred:'..id)
     else
       redis.call('HSET', job, 'status', 'started', 'started_at', now, 'worker', worker, 'node', node, 'waiting_reason', '')
       redis.call('ZREM', p..':idx:status:queued', id)
-      redis.call('ZADD', p..':idx:status:started', f[5], id)
-      redis.call('ZADD', p..':idx:node:'..node, f[5], id)
+      redis.call('ZADD', p..':idx:status:started', score, id)
+      redis.call('ZADD', p..':idx:node:'..node, score, id)
       local cred = redis.call('GET', p..':cred:'..id) or ''
       redis.call('DEL', p..':cred:'..id)
       redis.call('HSET', p..':worker:'..worker, 'current_job', id, 'status', 'busy')
@@ -96,11 +102,11 @@ pub static FINISH: LazyLock<Script> = LazyLock::new(|| {
         r#"
 local p, id, worker, st, res, now = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
 local job = p..':job:'..id
-local f = redis.call('HMGET', job, 'status', 'worker', 'result_ttl_s', 'seq')
+local f = redis.call('HMGET', job, 'status', 'worker', 'result_ttl_s', 'seq', 'created_ms')
 if f[1] ~= 'started' or f[2] ~= worker then return 0 end
 redis.call('HSET', job, 'status', st, 'result', res, 'ended_at', now)
 redis.call('ZREM', p..':idx:status:started', id)
-redis.call('ZADD', p..':idx:status:'..st, f[4], id)
+redis.call('ZADD', p..':idx:status:'..st, f[4] or f[5], id)
 redis.call('EXPIRE', job, f[3])
 local w = p..':worker:'..worker
 if redis.call('EXISTS', w) == 1 then
@@ -125,14 +131,14 @@ pub static CANCEL: LazyLock<Script> = LazyLock::new(|| {
         r#"
 local p, id, now = ARGV[1], ARGV[2], ARGV[3]
 local job = p..':job:'..id
-local f = redis.call('HMGET', job, 'status', 'queue', 'result_ttl_s', 'seq')
+local f = redis.call('HMGET', job, 'status', 'queue', 'result_ttl_s', 'seq', 'created_ms')
 if not f[1] then return 'missing' end
 if f[1] ~= 'queued' then return f[1] end
 redis.call('HSET', job, 'status', 'cancelled', 'ended_at', now)
 redis.call('LREM', p..':queue:'..f[2], 0, id)
 redis.call('DEL', p..':cred:'..id)
 redis.call('ZREM', p..':idx:status:queued', id)
-redis.call('ZADD', p..':idx:status:cancelled', f[4], id)
+redis.call('ZADD', p..':idx:status:cancelled', f[4] or f[5], id)
 redis.call('EXPIRE', job, f[3])
 return 'ok'
 "#,
@@ -179,11 +185,11 @@ pub static INTERRUPT: LazyLock<Script> = LazyLock::new(|| {
         r#"
 local p, id, worker, res, now = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local job = p..':job:'..id
-local f = redis.call('HMGET', job, 'status', 'worker', 'result_ttl_s', 'seq')
+local f = redis.call('HMGET', job, 'status', 'worker', 'result_ttl_s', 'seq', 'created_ms')
 if f[1] ~= 'started' or f[2] ~= worker then return 0 end
 redis.call('HSET', job, 'status', 'failed', 'result', res, 'ended_at', now)
 redis.call('ZREM', p..':idx:status:started', id)
-redis.call('ZADD', p..':idx:status:failed', f[4], id)
+redis.call('ZADD', p..':idx:status:failed', f[4] or f[5], id)
 redis.call('EXPIRE', job, f[3])
 local w = p..':worker:'..worker
 if redis.call('EXISTS', w) == 1 then
@@ -202,7 +208,7 @@ pub static EXPIRE_QUEUED: LazyLock<Script> = LazyLock::new(|| {
         r#"
 local p, id, now, now_ms = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
 local job = p..':job:'..id
-local f = redis.call('HMGET', job, 'status', 'queue', 'result_ttl_s', 'seq', 'enqueued_ms', 'ttl_s')
+local f = redis.call('HMGET', job, 'status', 'queue', 'result_ttl_s', 'seq', 'enqueued_ms', 'ttl_s', 'created_ms')
 if f[1] ~= 'queued' then return 0 end
 if now_ms - tonumber(f[5]) <= tonumber(f[6]) * 1000 then return 0 end
 local msg = 'the job waited in queue '..f[2]..' longer than its ttl of '..f[6]..' s and was not run'
@@ -211,7 +217,7 @@ redis.call('HSET', job, 'status', 'failed', 'ended_at', now, 'result', res)
 redis.call('LREM', p..':queue:'..f[2], 0, id)
 redis.call('DEL', p..':cred:'..id)
 redis.call('ZREM', p..':idx:status:queued', id)
-redis.call('ZADD', p..':idx:status:failed', f[4], id)
+redis.call('ZADD', p..':idx:status:failed', f[4] or f[7], id)
 redis.call('EXPIRE', job, f[3])
 return 1
 "#,

@@ -75,6 +75,25 @@ async fn job_filters_combine_and_paginate_newest_first() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_stored_before_the_submission_sequence_still_cancels_and_expires() {
+    let fleet = ios_fleet(1, |_| {}).await;
+    let dev = &fleet.devices()[0];
+    let sys = TestSystem::start_with(|s| s.node.fifo_workers = 0).await;
+    let id = sys.submit(&exec_body(dev, json!({"command": "show clock", "queue_strategy": "fifo"}))).await;
+    // What a job written by the previous release looks like: no `seq` field.
+    let mut c = sys.redis().await;
+    let job = format!("{}:job:{id}", sys.prefix);
+    let _: i64 = redis::cmd("HDEL").arg(&job).arg("seq").query_async(&mut c).await.unwrap();
+    let (s, v) = sys.delete(&format!("/job?id={id}")).await;
+    assert_eq!(s, 200, "{v}");
+    let (_, v) = sys.get("/job?status=cancelled").await;
+    assert_eq!(ids(&v), vec![id.clone()], "indexed as cancelled");
+    let ttl: i64 = redis::cmd("TTL").arg(&job).query_async(&mut c).await.unwrap();
+    assert!(ttl > 0, "the record expires after result_ttl (TTL {ttl})");
+    sys.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cancel_by_id_queue_and_host_only_touches_queued_jobs() {
     let fleet = ios_fleet(1, |c| c.latency = Duration::from_millis(1500)).await;
     let dev = &fleet.devices()[0];
