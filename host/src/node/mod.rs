@@ -18,7 +18,7 @@ use tokio::task::JoinSet;
 use crate::config::Settings;
 use crate::plugin::Plugins;
 use crate::queue::registry::WorkerEntry;
-use crate::queue::{ClaimedJob, JobStore};
+use crate::queue::{Claimed, ClaimedJob, JobResult, JobStore};
 
 pub use executor::SessionVerdict;
 
@@ -97,6 +97,44 @@ impl NodeCtx {
         *self.shutdown.borrow()
     }
 
+    /// Take the next job from `source` for `worker`; a job this node cannot read
+    /// is failed on the way (with its reason) and the next one taken.
+    async fn claim(
+        &self,
+        source: &str,
+        worker: &str,
+    ) -> Result<Option<ClaimedJob>, crate::queue::StoreError> {
+        loop {
+            match self.store.claim(source, worker, &self.id).await? {
+                None => return Ok(None),
+                Some(Claimed::Job(job)) => return Ok(Some(job)),
+                Some(Claimed::Unreadable { id, error }) => {
+                    self.store_result(worker, &id, &JobResult::failed(error)).await;
+                }
+            }
+        }
+    }
+
+    /// Store a started job's result. It must not be lost to a Redis blip: retried
+    /// until stored.
+    async fn store_result(&self, worker: &str, id: &str, result: &JobResult) {
+        let mut delay = Duration::from_millis(100);
+        loop {
+            match self.store.finish(id, worker, result).await {
+                Ok(true) => break,
+                Ok(false) => {
+                    tracing::warn!(job = id, worker, "job was ended elsewhere before its result was stored");
+                    break;
+                }
+                Err(e) => {
+                    tracing::warn!(job = id, "cannot store result, retrying: {e}");
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(Duration::from_secs(5));
+                }
+            }
+        }
+    }
+
     /// Run a claimed job and record its result.
     async fn execute(
         &self,
@@ -116,26 +154,7 @@ impl NodeCtx {
             error = result.error.as_ref().map(|e| e.to_string()),
             "job ended"
         );
-        // The result must not be lost to a Redis blip: retry until stored or stopped.
-        let mut delay = Duration::from_millis(100);
-        loop {
-            match self.store.finish(&job.id, worker, &result).await {
-                Ok(true) => break,
-                Ok(false) => {
-                    tracing::warn!(
-                        job = job.id,
-                        worker,
-                        "job was ended elsewhere before its result was stored"
-                    );
-                    break;
-                }
-                Err(e) => {
-                    tracing::warn!(job = job.id, "cannot store result, retrying: {e}");
-                    tokio::time::sleep(delay).await;
-                    delay = (delay * 2).min(Duration::from_secs(5));
-                }
-            }
-        }
+        self.store_result(worker, &job.id, &result).await;
         verdict
     }
 }

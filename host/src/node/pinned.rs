@@ -159,7 +159,7 @@ impl Dispatcher {
                 if ctx.stopping() {
                     break 'outer;
                 }
-                match ctx.store.claim(&queue_key, &name, &ctx.id).await {
+                match ctx.claim(&queue_key, &name).await {
                     Ok(Some(job)) => match ctx.execute_unless_killed(&name, &mut slot, job, &kill).await {
                         // No resident worker for a device we cannot reach: the next
                         // job gets a fresh attempt from whichever node takes the queue.

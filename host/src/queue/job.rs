@@ -207,6 +207,8 @@ pub enum ErrorKind {
     /// The node could not open the job's sealed credentials (it has no or another
     /// `credential_key` than the API that stored them).
     CredentialError,
+    /// The node could not read the job record (stored by an incompatible release).
+    IncompatibleJob,
 }
 
 /// `result.error`.

@@ -11,7 +11,7 @@ pub mod store;
 pub use job::*;
 pub use keys::{FIFO_QUEUE, Keys};
 pub use sealing::{SealError, Sealer};
-pub use store::{JobFilter, JobStore, StoreError};
+pub use store::{Claimed, JobFilter, JobStore, StoreError};
 
 /// Now, as the RFC 3339 text stored in job records.
 pub fn now_rfc3339() -> String {

@@ -47,6 +47,15 @@ pub struct JobFilter {
     pub host: Option<String>,
 }
 
+/// What a worker took off a queue.
+#[derive(Debug)]
+pub enum Claimed {
+    /// A job to run.
+    Job(ClaimedJob),
+    /// A job this node cannot read; it is `started` and must be failed with `error`.
+    Unreadable { id: String, error: JobError },
+}
+
 /// What cancelling one job did.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CancelOutcome {
@@ -305,49 +314,59 @@ impl JobStore {
         })
     }
 
-    /// Take the next runnable job from the list at `source_key` for `worker`. A
-    /// job whose credentials cannot be opened here (no or another
-    /// `credential_key`) is failed with `CredentialError` and the next one taken.
+    /// Take the next runnable job from the list at `source_key` for `worker`. The
+    /// job is `started` for the worker from then on, so a job this node cannot
+    /// read (credentials sealed with another `credential_key`, a record from an
+    /// incompatible release) comes back as [`Claimed::Unreadable`], for the worker
+    /// to fail it.
     pub async fn claim(
         &self,
         source_key: &str,
         worker: &str,
         node: &str,
-    ) -> Result<Option<ClaimedJob>, StoreError> {
-        loop {
-            let r: Vec<String> = scripts::CLAIM
-                .prepare_invoke()
-                .arg(self.keys.prefix())
-                .arg(source_key)
-                .arg(worker)
-                .arg(node)
-                .arg(now_rfc3339())
-                .arg(now_ms())
-                .invoke_async(&mut self.conn())
-                .await?;
-            let Ok([id, spec, cred]) = <[String; 3]>::try_from(r) else {
-                return Ok(None);
+    ) -> Result<Option<Claimed>, StoreError> {
+        let r: Vec<String> = scripts::CLAIM
+            .prepare_invoke()
+            .arg(self.keys.prefix())
+            .arg(source_key)
+            .arg(worker)
+            .arg(node)
+            .arg(now_rfc3339())
+            .arg(now_ms())
+            .invoke_async(&mut self.conn())
+            .await?;
+        let Ok([id, spec, cred]) = <[String; 3]>::try_from(r) else {
+            return Ok(None);
+        };
+        let unreadable = |kind, message: String| {
+            tracing::error!(job = id, "{message}");
+            Ok(Some(Claimed::Unreadable { id: id.clone(), error: JobError::new(kind, message) }))
+        };
+        let spec: JobSpec = match serde_json::from_str(&spec) {
+            Ok(s) => s,
+            Err(e) => {
+                let msg = format!(
+                    "this node cannot read the job ({e}); was it submitted through an API of another release?"
+                );
+                return unreadable(ErrorKind::IncompatibleJob, msg);
+            }
+        };
+        let credentials = if cred.is_empty() {
+            Credentials::default()
+        } else {
+            let json = match self.sealer.open(&id, &cred) {
+                Ok(json) => json,
+                Err(e) => return unreadable(ErrorKind::CredentialError, e.to_string()),
             };
-            let spec: JobSpec = serde_json::from_str(&spec)
-                .map_err(|e| StoreError::Corrupt(format!("job {id} spec: {e}")))?;
-            let credentials = if cred.is_empty() {
-                Credentials::default()
-            } else {
-                let json = match self.sealer.open(&id, &cred) {
-                    Ok(json) => json,
-                    Err(e) => {
-                        tracing::error!(job = id, "{e}");
-                        let result =
-                            JobResult::failed(JobError::new(ErrorKind::CredentialError, e.to_string()));
-                        self.finish(&id, worker, &result).await?;
-                        continue;
-                    }
-                };
-                serde_json::from_str(&json)
-                    .map_err(|e| StoreError::Corrupt(format!("job {id} credentials: {e}")))?
-            };
-            return Ok(Some(ClaimedJob { id, spec, credentials }));
-        }
+            match serde_json::from_str(&json) {
+                Ok(c) => c,
+                Err(e) => {
+                    let msg = format!("this node cannot read the job's credentials ({e})");
+                    return unreadable(ErrorKind::CredentialError, msg);
+                }
+            }
+        };
+        Ok(Some(Claimed::Job(ClaimedJob { id, spec, credentials })))
     }
 
     /// End a started job with its result. Returns false when the job was no longer

@@ -232,6 +232,36 @@ async fn credentials_wait_sealed_and_a_node_with_another_key_fails_the_job_as_cr
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_the_node_cannot_read_fails_with_its_reason_and_the_queue_goes_on() {
+    let fleet = ios_fleet(1, |c| c.latency = Duration::from_millis(800)).await;
+    let dev = &fleet.devices()[0];
+    let sys = TestSystem::start().await;
+    let body = exec_body(dev, json!({"command": "show clock"}));
+    let first = sys.submit(&body).await;
+    let broken = sys.submit(&body).await;
+    let last = sys.submit(&body).await;
+    // While the first runs, the second's record turns into something this release
+    // cannot read (as one written by an incompatible API would be).
+    let mut c = sys.redis().await;
+    let _: i64 = redis::cmd("HSET")
+        .arg(format!("{}:job:{broken}", sys.prefix))
+        .arg("spec")
+        .arg("{\"not\": \"a spec\"}")
+        .query_async(&mut c)
+        .await
+        .unwrap();
+    assert_eq!(sys.job(&broken).await["status"], "queued", "the first job is still running");
+    let job = sys.wait_ended(&broken, WAIT).await;
+    assert_eq!(job["status"], "failed", "{job}");
+    assert_eq!(job["result"]["error"]["type"], "IncompatibleJob", "{job}");
+    assert!(job["result"]["error"]["message"].as_str().unwrap().contains("release"), "{job}");
+    for id in [first, last] {
+        assert_eq!(sys.wait_ended(&id, WAIT).await["status"], "finished");
+    }
+    sys.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_requests_are_rejected_with_the_field_named() {
     let sys = TestSystem::start().await;
     let (s, v) =
