@@ -107,7 +107,7 @@ impl NodeCtx {
         loop {
             match self.store.claim(source, worker, &self.id).await? {
                 None => return Ok(None),
-                Some(Claimed::Job(job)) => return Ok(Some(job)),
+                Some(Claimed::Job(job)) => return Ok(Some(*job)),
                 Some(Claimed::Unreadable { id, error }) => {
                     self.store_result(worker, &id, &JobResult::failed(error)).await;
                 }

@@ -51,7 +51,7 @@ pub struct JobFilter {
 #[derive(Debug)]
 pub enum Claimed {
     /// A job to run.
-    Job(ClaimedJob),
+    Job(Box<ClaimedJob>),
     /// A job this node cannot read; it is `started` and must be failed with `error`.
     Unreadable { id: String, error: JobError },
 }
@@ -366,7 +366,7 @@ impl JobStore {
                 }
             }
         };
-        Ok(Some(Claimed::Job(ClaimedJob { id, spec, credentials })))
+        Ok(Some(Claimed::Job(Box::new(ClaimedJob { id, spec, credentials }))))
     }
 
     /// End a started job with its result. Returns false when the job was no longer
