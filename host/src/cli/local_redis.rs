@@ -69,6 +69,17 @@ pub async fn ensure(url: &str) -> Result<Option<PrivateRedis>, String> {
     Err(format!("started redis-server on port {port} but it did not answer within 5 s"))
 }
 
+/// Whether `url` names a Redis on this machine (loopback address or Unix socket).
+pub fn is_loopback(url: &str) -> bool {
+    let Ok(client) = redis::Client::open(url) else { return false };
+    match &client.get_connection_info().addr {
+        redis::ConnectionAddr::Tcp(host, _) | redis::ConnectionAddr::TcpTls { host, .. } => {
+            host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+        }
+        _ => true,
+    }
+}
+
 /// The API key for `up` without a configured key: generated once, kept in the
 /// data folder (mode 0600), printed when generated.
 pub fn api_key_for_laptop() -> Result<String, String> {
@@ -108,11 +119,27 @@ fn kept_secret(name: &str) -> Result<(String, bool, std::path::PathBuf), String>
     };
     std::fs::create_dir_all(data_dir())
         .map_err(|e| format!("cannot create {}: {e}", data_dir().display()))?;
-    std::fs::write(&path, &key).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    // Created readable by the owner only from the start.
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
     #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600));
-    }
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let write = |mut f: std::fs::File| std::io::Write::write_all(&mut f, key.as_bytes());
+    options.open(&path).and_then(write).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     Ok((key, true, path))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn loopback_redis_urls_are_told_from_shared_ones() {
+        for url in
+            ["redis://127.0.0.1:6379", "redis://localhost", "redis://[::1]:6380/2", "unix:///tmp/r.sock"]
+        {
+            assert!(super::is_loopback(url), "{url}");
+        }
+        for url in ["redis://10.0.0.5:6379", "redis://redis.example.net", "not a url"] {
+            assert!(!super::is_loopback(url), "{url}");
+        }
+    }
 }

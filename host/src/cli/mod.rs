@@ -130,7 +130,11 @@ pub async fn run(cli: Cli) -> i32 {
             return 2;
         }
     }
-    if roles.api && roles.node && settings.credential_key.is_none() {
+    // `up` on one machine (a private or loopback Redis) seals credentials with a
+    // key of its own; against a shared Redis other nodes would lack it, so there
+    // the key must be configured (the API warns when it is not).
+    let local = _private_redis.is_some() || local_redis::is_loopback(&settings.redis_url);
+    if roles.api && roles.node && settings.credential_key.is_none() && local {
         match local_redis::credential_key_for_laptop() {
             Ok(key) => settings.credential_key = Some(key),
             Err(e) => {
