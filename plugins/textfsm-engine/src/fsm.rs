@@ -77,8 +77,15 @@ impl Run<'_> {
         let t = self.t;
         let ascii = line.is_ascii();
         for rule in &t.states[state] {
-            if !rule.regex.match_start(line, ascii, &mut self.groups) {
-                continue;
+            match rule.regex.match_start(line, ascii, &mut self.groups) {
+                Ok(true) => {}
+                Ok(false) => continue,
+                Err(e) => {
+                    return Err(ParseError {
+                        message: format!("Invalid regular expression: {e}"),
+                        line: rule.line,
+                    });
+                }
             }
             for &(gi, vi) in &rule.assigns {
                 let v = self.groups.get(line, gi);
@@ -210,7 +217,7 @@ impl Run<'_> {
 /// A List item as an object of the value regex's named groups, when it has any and matches.
 fn list_object(re: &Pattern, s: &str) -> Option<Item> {
     let mut groups = Groups::default();
-    if !re.match_start(s, s.is_ascii(), &mut groups) {
+    if !re.match_start(s, s.is_ascii(), &mut groups).unwrap_or(false) {
         return None;
     }
     let fields: Vec<(String, Option<String>)> =
@@ -309,6 +316,19 @@ mod tests {
         let e = Template::new(t).unwrap().parse("ok 1\nboom\n").unwrap_err();
         assert_eq!(e.line, 5);
         assert!(e.message.contains("unexpected line") && e.message.contains("boom"), "{e}");
+    }
+
+    #[test]
+    fn a_rule_no_engine_can_build_fails_the_parse_with_its_line() {
+        let t = "Value A (\\w+)\n\nStart\n  ^${A} -> Next\n  ^(?:\\w{1000}){1000}\n";
+        let t = Template::new(t).unwrap();
+        assert_eq!(strs(&t.parse("ok\n").unwrap()), [["ok"]], "lines that never reach the rule parse");
+        let e = Template::new("Value A (\\w+)\n\nStart\n  ^(?:\\w{1000}){1000}\n")
+            .unwrap()
+            .parse("x\n")
+            .unwrap_err();
+        assert_eq!(e.line, 4);
+        assert!(e.message.contains("Invalid regular expression"), "{e}");
     }
 
     #[test]

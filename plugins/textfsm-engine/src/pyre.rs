@@ -234,6 +234,8 @@ mod tests {
         assert_eq!(translate(r"x(?<=[^()\s])+(y)+"), r"x(?<=[^()\s])(y)+");
     }
 
+    use regex_automata::{Anchored, Input};
+
     #[test]
     fn required_literals() {
         let lit = |p: &str| super::required_literal(&super::ascii_hir(p).unwrap());
@@ -242,42 +244,122 @@ mod tests {
         assert_eq!(lit(r"^(foo|bar)"), None);
     }
 
+    /// `pattern` on `line` through `match_start`, groups as text.
+    fn run(pattern: &super::Pattern, line: &str) -> Option<Vec<Option<String>>> {
+        let mut g = super::Groups::default();
+        let hit = pattern.match_start(line, line.is_ascii(), &mut g).unwrap();
+        hit.then(|| (0..=pattern.groups()).map(|i| g.get(line, i).map(str::to_string)).collect())
+    }
+
+    /// The checks before matching never change an answer: every line gets the
+    /// same match and groups as the ASCII matcher alone gives.
+    fn agree(py: &str, lines: &[&str]) {
+        let p = super::Pattern::new(py).unwrap();
+        let re = super::ascii_regex(p.hir.as_ref().unwrap()).unwrap();
+        for line in lines {
+            let mut caps = re.create_captures();
+            re.search_captures(&Input::new(*line).anchored(Anchored::Yes), &mut caps);
+            let want = caps.is_match().then(|| {
+                (0..=p.groups()).map(|i| caps.get_group(i).map(|s| line[s.range()].to_string())).collect()
+            });
+            assert_eq!(run(&p, line), want, "{py} on {line:?}");
+        }
+    }
+
     #[test]
     fn prefilters_never_reject_a_match() {
-        let mut g = super::Groups::default();
-        let p = super::Pattern::new(r"^\s*Vlan(?P<V>\d+)").unwrap();
-        assert!(p.match_start("  Vlan10", true, &mut g));
-        assert_eq!(g.get("  Vlan10", 1), Some("10"));
-        assert!(!p.match_start("  Vla", true, &mut g));
-        assert!(!p.match_start("xVlan10", true, &mut g), "first byte");
-        // Optional starts, alternations, classes and case folding widen the first byte.
-        let p = super::Pattern::new(r"(?:-\s)?(?i)(?P<A>up|down)?x").unwrap();
-        for line in ["- upx", "UPx", "Downx", "x"] {
-            assert!(p.match_start(line, true, &mut g), "{line}");
+        let lines = [
+            "",
+            " ",
+            "  Vlan10",
+            "  Vla",
+            "xVlan10",
+            "Vlan10 up",
+            "- upx",
+            "UPx",
+            "Downx",
+            "x",
+            "ab",
+            "b",
+            "   Internet address is 10.0.0.1/24",
+            "Internet address is 10.0.0.1/24",
+            "----",
+            "  --  ",
+            "Mon Jan 14",
+            "timezone is US/Central",
+            "word boundary",
+            "\tInterface Gi0/1",
+            "interface gi0/1",
+        ];
+        for py in [
+            r"^\s*Vlan(?P<V>\d+)",
+            r"(?:-\s)?(?i)(?P<A>up|down)?x",
+            r"(?P<A>\S*)",
+            r"(?P<D>\w+)\s+(?P<M>\w+)\s+(?P<N>\d+)",
+            r"^\s+Internet address is (?P<IP>\S+)",
+            r"^ *-+\s*$",
+            r"\bword\b",
+            r"(?m)^\s*Interface",
+            r"^\s+?(?i)interface\s+(\S+)",
+            r"(|a)b",
+            r"^(?i)\s*interface",
+            r"^$",
+        ] {
+            agree(py, &lines);
         }
-        assert!(!p.match_start("", true, &mut g));
-        let p = super::Pattern::new(r"(?P<A>\S*)").unwrap();
-        assert!(p.match_start("", true, &mut g), "a pattern that matches empty matches an empty line");
-        assert_eq!(g.get("", 1), Some(""));
-        // A failed search says no match even when the engine (the one-pass DFA)
-        // left a slot written.
-        let p = super::Pattern::new(r"(?P<D>\w+)\s+(?P<M>\w+)\s+(?P<N>\d+)").unwrap();
-        assert!(p.match_start("Mon Jan 14", true, &mut g));
-        assert!(!p.match_start("timezone is US/Central", true, &mut g));
-        // The padding-then-literal prefix: the padding takes the whole leading run.
         let p = super::Pattern::new(r"^\s+Internet address is (?P<IP>\S+)").unwrap();
-        assert!(p.prefix.is_some());
-        assert!(p.match_start("   Internet address is 10.0.0.1/24", true, &mut g));
-        assert!(!p.match_start("Internet address is 10.0.0.1/24", true, &mut g), "\\s+ needs one");
-        assert!(!p.match_start("   Internet addr is 10.0.0.1/24", true, &mut g));
-        let p = super::Pattern::new(r"^ *-+\s*$").unwrap();
-        assert!(p.match_start("----", true, &mut g) && p.match_start("  --  ", true, &mut g));
-        // A literal that starts with a padding byte gives no prefix check.
-        assert!(super::Pattern::new(r"^\s* x").unwrap().prefix.is_none());
-        // Non-ASCII lines go to the full engine, with Unicode classes.
+        assert!(p.prefix.is_some(), "padding then literal");
+        assert!(super::Pattern::new(r"^\s* x").unwrap().prefix.is_none(), "a literal starting with padding");
+        // Non-ASCII lines go to the full engine, with Unicode classes and case
+        // folding the checks do not model.
         let p = super::Pattern::new(r"(?P<W>\w+) ok").unwrap();
-        assert!(p.match_start("été ok", false, &mut g));
-        assert_eq!(g.get("été ok", 1), Some("été"));
+        assert_eq!(run(&p, "été ok").unwrap()[1].as_deref(), Some("été"));
+        let p = super::Pattern::new(r"(?i)état (?P<S>\S+)").unwrap();
+        assert_eq!(run(&p, "ÉTAT actif").unwrap()[1].as_deref(), Some("actif"));
+    }
+
+    /// Over the whole corpus (when present): every rule on every line of its
+    /// template's outputs gives the same answer with and without the checks.
+    #[test]
+    fn prefilters_agree_with_the_matcher_on_the_corpus() {
+        let root = std::env::var("NETPULSE_CORPUS")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|_| std::path::PathBuf::from("../../../shared/corpus/ntc-templates"));
+        let Ok(index) = std::fs::read_to_string(root.join("templates/index")) else {
+            eprintln!("SKIPPED: no ntc-templates corpus at {} (set NETPULSE_CORPUS)", root.display());
+            return;
+        };
+        let index = crate::Index::new(&index).unwrap();
+        let mut checked = 0usize;
+        for platform in std::fs::read_dir(root.join("tests")).unwrap().flatten() {
+            for command in std::fs::read_dir(platform.path()).unwrap().flatten() {
+                let cmd = command.file_name().to_string_lossy().replace('_', " ");
+                let Some(names) = index.find(&platform.file_name().to_string_lossy(), &cmd) else { continue };
+                let mut text = String::new();
+                for f in std::fs::read_dir(command.path()).unwrap().flatten() {
+                    if f.path().extension().is_some_and(|e| e == "raw") {
+                        text += &String::from_utf8_lossy(&std::fs::read(f.path()).unwrap());
+                    }
+                }
+                let lines: Vec<&str> = text.lines().filter(|l| l.is_ascii()).collect();
+                for name in names {
+                    let t = std::fs::read_to_string(root.join("templates").join(name)).unwrap();
+                    let t = crate::Template::new(&t).unwrap();
+                    for rule in t.states.iter().flatten().filter(|r| r.regex.hir.is_some()) {
+                        let re = super::ascii_regex(rule.regex.hir.as_ref().unwrap()).unwrap();
+                        for line in &lines {
+                            let mut g = super::Groups::default();
+                            let with = rule.regex.match_start(line, true, &mut g).unwrap();
+                            let without = re.is_match(Input::new(*line).anchored(Anchored::Yes));
+                            assert_eq!(with, without, "{} on {line:?}", rule.regex.anchored);
+                            checked += 1;
+                        }
+                    }
+                }
+            }
+        }
+        eprintln!("{checked} rule-line pairs agree");
+        assert!(checked > 100_000, "the corpus was read ({checked} pairs)");
     }
 
     #[test]
@@ -460,23 +542,25 @@ fn capture_names(h: &Hir, out: &mut Vec<(usize, String)>, count: &mut usize) {
 /// Device output is nearly always ASCII, and on ASCII text the ASCII classes
 /// (`\w`, `\d`, `\s`, case folding) match exactly what Python's Unicode classes
 /// match. So a pattern without lookaround or backreferences is matched on ASCII
-/// lines by `regex-automata`'s meta engine with Unicode off (bounded backtracker
-/// and PikeVM: no catastrophic backtracking, and cheap to build); the full
+/// lines by `regex-automata`'s meta engine with Unicode off (one-pass DFA where
+/// the pattern allows, else bounded backtracker and PikeVM: no catastrophic
+/// backtracking, and cheap to build); the full
 /// `fancy-regex` (Unicode classes, lookaround, backreferences) is built the first
 /// time a line is not ASCII, or up front for patterns the meta engine does not
 /// accept.
 ///
 /// Reading a pattern only parses it (syntax errors show at once); the matcher is
-/// built the first time a line gets past two cheap checks taken from the syntax
-/// tree: the bytes a match can start with, and a literal every match contains.
-/// A template's rules that never meet a candidate line are never compiled.
+/// built the first time an ASCII line gets past three cheap checks taken from the
+/// syntax tree: the bytes a match can start with, leading padding then a literal,
+/// and a literal every match contains. A template's rules that never meet a
+/// candidate line are never compiled.
 #[derive(Debug)]
 pub struct Pattern {
     /// The syntax tree the ASCII matcher is built from (`None`: not accepted,
     /// only `full` can run it).
     hir: Option<Hir>,
     ascii: OnceLock<Option<meta::Regex>>,
-    full: OnceLock<Option<fancy_regex::Regex>>,
+    full: OnceLock<Result<fancy_regex::Regex, String>>,
     anchored: String,
     /// Named groups: (group index, name), in group order.
     names: Vec<(usize, String)>,
@@ -538,7 +622,7 @@ impl Pattern {
                 names =
                     re.capture_names().enumerate().filter_map(|(i, n)| Some((i, n?.to_string()))).collect();
                 groups = re.captures_len() - 1;
-                let _ = full.set(Some(re));
+                let _ = full.set(Ok(re));
             }
         }
         let prefix = hir.as_ref().and_then(prefix);
@@ -565,38 +649,44 @@ impl Pattern {
 
     /// Match at the start of `line` (`ascii`: the line is all ASCII), leaving the
     /// groups in `out`. A pattern that gives up (backtracking limit) counts as no
-    /// match.
-    pub fn match_start(&self, line: &str, ascii: bool, out: &mut Groups) -> bool {
+    /// match; one that no engine can build (too large) is an error, reported the
+    /// first time a line gets that far.
+    pub fn match_start(&self, line: &str, ascii: bool, out: &mut Groups) -> Result<bool, String> {
         let bytes = line.as_bytes();
+        // The checks hold for ASCII lines; the few other lines go straight to the
+        // full engine, whose Unicode classes and case folding they do not model.
         if ascii {
             if let Some(set) = &self.first
                 && !bytes.first().is_some_and(|&b| set.contains(b))
             {
-                return false;
+                return Ok(false);
             }
             if let Some(p) = &self.prefix
                 && !p.admits(bytes)
             {
-                return false;
+                return Ok(false);
+            }
+            if let Some(f) = &self.required
+                && f.find(bytes).is_none()
+            {
+                return Ok(false);
+            }
+            if let Some(re) =
+                self.hir.as_ref().and_then(|h| self.ascii.get_or_init(|| ascii_regex(h)).as_ref())
+            {
+                out.reset(self.groups);
+                // The answer is the returned pattern, not the slots: an engine may
+                // leave slots written by a search that failed (the one-pass DFA does).
+                return Ok(re
+                    .search_slots(&Input::new(line).anchored(Anchored::Yes), &mut out.slots)
+                    .is_some());
             }
         }
-        if let Some(f) = &self.required
-            && f.find(bytes).is_none()
-        {
-            return false;
-        }
-        if ascii
-            && let Some(re) =
-                self.hir.as_ref().and_then(|h| self.ascii.get_or_init(|| ascii_regex(h)).as_ref())
-        {
-            out.reset(self.groups);
-            // The answer is the returned pattern, not the slots: an engine may
-            // leave slots written by a search that failed (the one-pass DFA does).
-            return re.search_slots(&Input::new(line).anchored(Anchored::Yes), &mut out.slots).is_some();
-        }
-        let full = self.full.get_or_init(|| fancy_regex::Regex::new(&self.anchored).ok());
-        let Some(caps) = full.as_ref().and_then(|re| re.captures(line).ok().flatten()) else {
-            return false;
+        let full =
+            self.full.get_or_init(|| fancy_regex::Regex::new(&self.anchored).map_err(|e| e.to_string()));
+        let re = full.as_ref().map_err(|e| format!("the pattern cannot be compiled: {e}"))?;
+        let Some(caps) = re.captures(line).ok().flatten() else {
+            return Ok(false);
         };
         out.reset(self.groups);
         for i in 0..=self.groups {
@@ -605,6 +695,6 @@ impl Pattern {
                 out.slots[2 * i + 1] = NonMaxUsize::new(m.end());
             }
         }
-        true
+        Ok(true)
     }
 }
