@@ -156,15 +156,19 @@ impl Templates {
         let path = dir.join(name);
         let meta = std::fs::metadata(&path).map_err(unreadable)?;
         let (mtime, len) = (meta.modified().ok(), meta.len());
-        let mut files = self.files.lock().expect("template file cache");
-        if let Some(f) = files.get(name)
-            && f.mtime == mtime
-            && mtime.is_some()
-            && f.len == len
         {
-            return Ok(NamedTemplate { name: name.to_string(), text: f.text.clone() });
+            let files = self.files.lock().expect("template file cache");
+            if let Some(f) = files.get(name)
+                && f.mtime == mtime
+                && mtime.is_some()
+                && f.len == len
+            {
+                return Ok(NamedTemplate { name: name.to_string(), text: f.text.clone() });
+            }
         }
+        // Read without holding the cache: other lookups go on meanwhile.
         let text = std::fs::read_to_string(&path).map_err(unreadable)?;
+        let mut files = self.files.lock().expect("template file cache");
         if files.len() >= MEMO_LIMIT {
             files.clear();
         }
