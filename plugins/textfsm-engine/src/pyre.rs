@@ -413,24 +413,7 @@ fn first_bytes(h: &Hir) -> (ByteSet, bool) {
             set.add(l.0[0]);
             (set, false)
         }
-        HirKind::Class(Class::Bytes(c)) => {
-            for r in c.ranges() {
-                set.add_range(r.start(), r.end());
-            }
-            (set, false)
-        }
-        HirKind::Class(Class::Unicode(c)) => {
-            for r in c.ranges() {
-                let (lo, hi) = (r.start() as u32, r.end() as u32);
-                if lo < 0x80 {
-                    set.add_range(lo as u8, hi.min(0x7f) as u8);
-                }
-                if hi >= 0x80 {
-                    set.add_range(0x80, 0xff);
-                }
-            }
-            (set, false)
-        }
+        HirKind::Class(c) => (class_bytes(c), false),
         HirKind::Repetition(r) => {
             let (s, empty) = first_bytes(&r.sub);
             (s, empty || r.min == 0)
@@ -477,16 +460,35 @@ impl Prefix {
 
 /// The byte set of a one-byte class or literal.
 fn byte_class(h: &Hir) -> Option<ByteSet> {
-    let mut set = ByteSet::default();
     match h.kind() {
-        HirKind::Class(Class::Bytes(c)) => c.ranges().iter().for_each(|r| set.add_range(r.start(), r.end())),
-        HirKind::Class(Class::Unicode(c)) if c.ranges().last()?.end() < '\u{80}' => {
-            c.ranges().iter().for_each(|r| set.add_range(r.start() as u8, r.end() as u8))
+        HirKind::Class(c) => Some(class_bytes(c)),
+        HirKind::Literal(l) if l.0.len() == 1 => {
+            let mut set = ByteSet::default();
+            set.add(l.0[0]);
+            Some(set)
         }
-        HirKind::Literal(l) if l.0.len() == 1 => set.add(l.0[0]),
-        _ => return None,
+        _ => None,
     }
-    Some(set)
+}
+
+/// The bytes that can start a match of a class: its ASCII members exactly, and
+/// every byte from 0x80 when it has non-ASCII members (the checks using this only
+/// look at ASCII lines).
+fn class_bytes(c: &Class) -> ByteSet {
+    let mut set = ByteSet::default();
+    let mut add = |lo: u32, hi: u32| {
+        if lo < 0x80 {
+            set.add_range(lo as u8, hi.min(0x7f) as u8);
+        }
+        if hi >= 0x80 {
+            set.add_range(0x80, 0xff);
+        }
+    };
+    match c {
+        Class::Bytes(c) => c.ranges().iter().for_each(|r| add(r.start().into(), r.end().into())),
+        Class::Unicode(c) => c.ranges().iter().for_each(|r| add(r.start().into(), r.end().into())),
+    }
+    set
 }
 
 /// The [`Prefix`] of a pattern, when it has that shape. The padding must be an
