@@ -1,7 +1,6 @@
 //! Assembling the processes: the API, a node, or both in one process (`up`).
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -11,7 +10,7 @@ use tokio::task::JoinHandle;
 
 use crate::config::Settings;
 use crate::node::{self, NodeHandle};
-use crate::plugin::{LoadProblem, Plugins};
+use crate::plugin::{LivePlugins, LoadProblem, Plugins};
 use crate::queue::JobStore;
 
 /// Which parts run in this process.
@@ -30,6 +29,8 @@ pub struct Running {
     node: Option<NodeHandle>,
     api_stop: watch::Sender<bool>,
     api_task: Option<JoinHandle<()>>,
+    /// The plugins folder watcher (hot reload), stopped with the API.
+    reload_task: Option<JoinHandle<()>>,
 }
 
 /// Load the built-in plugins and those in the configured folder.
@@ -52,16 +53,25 @@ pub async fn start(settings: Settings, roles: Roles) -> anyhow::Result<Running> 
     for p in &problems {
         tracing::error!(file = p.file, "plugin not loaded: {}", p.reason);
     }
-    let plugins = Arc::new(plugins);
+    if roles.node && plugins.all().is_empty() {
+        anyhow::bail!("no driver plugin could be loaded: the node would fail every job");
+    }
+    let plugins = LivePlugins::new(plugins);
     let node = if roles.node {
-        if plugins.all().is_empty() {
-            anyhow::bail!("no driver plugin could be loaded: the node would fail every job");
-        }
         Some(node::start(settings.clone(), store.clone(), plugins.clone()).await?)
     } else {
         None
     };
     let (api_stop, stop_rx) = watch::channel(false);
+    let reload_task = match (&settings.plugins_dir, settings.plugins.hot_reload) {
+        (Some(dir), true) => Some(tokio::spawn(crate::plugin::watch_folder(
+            plugins.clone(),
+            settings.clone(),
+            dir.clone(),
+            stop_rx.clone(),
+        ))),
+        _ => None,
+    };
     let (api_addr, api_task) = if roles.api {
         let listener = TcpListener::bind(settings.listen)
             .await
@@ -74,7 +84,15 @@ pub async fn start(settings: Settings, roles: Roles) -> anyhow::Result<Running> 
     } else {
         (None, None)
     };
-    Ok(Running { api_addr, node_id: node.as_ref().map(|n| n.id.clone()), store, node, api_stop, api_task })
+    Ok(Running {
+        api_addr,
+        node_id: node.as_ref().map(|n| n.id.clone()),
+        store,
+        node,
+        api_stop,
+        api_task,
+        reload_task,
+    })
 }
 
 impl Running {
@@ -85,6 +103,9 @@ impl Running {
             n.shutdown(grace).await;
         }
         if let Some(t) = self.api_task {
+            let _ = t.await;
+        }
+        if let Some(t) = self.reload_task {
             let _ = t.await;
         }
     }

@@ -35,8 +35,8 @@ pub struct ApiState {
     pub store: JobStore,
     pub settings: Settings,
     pub started: Instant,
-    /// Loaded plugins: the API uses their parsers (`/template/parse`, `parsing`).
-    pub plugins: Arc<crate::plugin::Plugins>,
+    /// The plugins in use: the API uses their parsers (`/template/parse`, `parsing`).
+    pub plugins: Arc<crate::plugin::LivePlugins>,
     /// The TextFSM templates folder.
     pub templates: crate::template::Templates,
     /// device_type -> plugin, as registered by nodes; refreshed at most once a second.
@@ -44,7 +44,7 @@ pub struct ApiState {
 }
 
 impl ApiState {
-    pub fn new(store: JobStore, settings: Settings, plugins: Arc<crate::plugin::Plugins>) -> Arc<Self> {
+    pub fn new(store: JobStore, settings: Settings, plugins: Arc<crate::plugin::LivePlugins>) -> Arc<Self> {
         Arc::new(Self {
             store,
             templates: crate::template::Templates::new(settings.templates_dir.clone()),
@@ -57,7 +57,7 @@ impl ApiState {
 
     /// Names `parsing.name` may take.
     pub fn parser_names(&self) -> Vec<String> {
-        self.plugins.parsers().iter().flat_map(|p| p.meta.platforms.clone()).collect()
+        self.plugins.get().parsers().iter().flat_map(|p| p.meta.platforms.clone()).collect()
     }
 
     /// The registered device types, cached for a second.

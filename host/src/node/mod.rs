@@ -16,7 +16,7 @@ use tokio::sync::{Notify, watch};
 use tokio::task::JoinSet;
 
 use crate::config::Settings;
-use crate::plugin::Plugins;
+use crate::plugin::{LivePlugins, Plugins};
 use crate::queue::registry::WorkerEntry;
 use crate::queue::{Claimed, ClaimedJob, JobResult, JobStore};
 
@@ -27,7 +27,7 @@ pub struct NodeCtx {
     pub id: String,
     pub store: JobStore,
     /// The plugins in use; replaced as a whole on hot reload (running jobs keep theirs).
-    plugins: std::sync::RwLock<Arc<Plugins>>,
+    plugins: Arc<LivePlugins>,
     pub settings: Settings,
     /// This node's live workers (for heartbeats) and the switch that stops each.
     workers: Mutex<HashMap<String, Arc<Notify>>>,
@@ -37,7 +37,7 @@ pub struct NodeCtx {
 impl NodeCtx {
     /// The plugins in use now.
     pub fn plugins(&self) -> Arc<Plugins> {
-        self.plugins.read().expect("plugins lock").clone()
+        self.plugins.get()
     }
 
     fn heartbeat_ms(&self) -> u64 {
@@ -184,18 +184,22 @@ impl NodeHandle {
 }
 
 /// Start a node: register, start workers, heartbeat.
-pub async fn start(settings: Settings, store: JobStore, plugins: Arc<Plugins>) -> anyhow::Result<NodeHandle> {
+pub async fn start(
+    settings: Settings,
+    store: JobStore,
+    plugins: Arc<LivePlugins>,
+) -> anyhow::Result<NodeHandle> {
     let id = settings.node_name();
     let (stop, shutdown) = watch::channel(false);
     let ctx = Arc::new(NodeCtx {
         id: id.clone(),
         store: store.clone(),
-        plugins: std::sync::RwLock::new(plugins.clone()),
+        plugins: plugins.clone(),
         settings: settings.clone(),
         workers: Mutex::new(HashMap::new()),
         shutdown,
     });
-    store.register_node(&id, ctx.heartbeat_ms(), &plugins.device_types()).await?;
+    store.register_node(&id, ctx.heartbeat_ms(), &plugins.get().device_types()).await?;
     let mut tasks = JoinSet::new();
     for i in 1..=settings.node.fifo_workers {
         // Registered before `start` returns, so GET /worker lists them at once.
@@ -212,9 +216,9 @@ pub async fn start(settings: Settings, store: JobStore, plugins: Arc<Plugins>) -
         let c = ctx.clone();
         tasks.spawn(async move { heartbeat(c, pinned).await });
     }
-    if let (Some(dir), true) = (settings.plugins_dir.clone(), settings.plugins.hot_reload) {
+    {
         let c = ctx.clone();
-        tasks.spawn(async move { watch_plugins(c, dir).await });
+        tasks.spawn(async move { register_reloaded_plugins(c).await });
     }
     tracing::info!(
         node = id,
@@ -252,40 +256,18 @@ async fn heartbeat(ctx: Arc<NodeCtx>, pinned: Arc<pinned::Dispatcher>) {
     }
 }
 
-/// Reload the plugins when files in the plugins folder are added, replaced or
-/// removed. Jobs already running keep the plugin they started with.
-async fn watch_plugins(ctx: Arc<NodeCtx>, dir: std::path::PathBuf) {
+/// Tell Redis which device types this node serves whenever the plugins are reloaded.
+async fn register_reloaded_plugins(ctx: Arc<NodeCtx>) {
     let mut shutdown = ctx.shutdown.clone();
-    let mut last = crate::plugin::folder_signature(&dir);
+    let mut reloaded = ctx.plugins.subscribe();
     loop {
         tokio::select! {
-            _ = tokio::time::sleep(Duration::from_millis(500)) => {}
+            r = reloaded.changed() => if r.is_err() { return },
             _ = shutdown.changed() => return,
         }
-        let now = crate::plugin::folder_signature(&dir);
-        if now == last {
-            continue;
-        }
-        last = now;
-        let settings = ctx.settings.clone();
-        let loaded = tokio::task::spawn_blocking(move || crate::plugin::load_configured(&settings)).await;
-        match loaded {
-            Ok(Ok((plugins, problems))) => {
-                for p in &problems {
-                    tracing::error!(file = p.file, "plugin not loaded: {}", p.reason);
-                }
-                let types = plugins.device_types();
-                *ctx.plugins.write().expect("plugins lock") = Arc::new(plugins);
-                tracing::info!(
-                    "plugins reloaded: {}",
-                    types.iter().map(|(t, p)| format!("{t}={p}")).collect::<Vec<_>>().join(", ")
-                );
-                if let Err(e) = ctx.store.register_node(&ctx.id, ctx.heartbeat_ms(), &types).await {
-                    tracing::warn!("cannot register reloaded plugins: {e}");
-                }
-            }
-            Ok(Err(e)) => tracing::error!("plugin reload failed, keeping the plugins in use: {e:#}"),
-            Err(e) => tracing::error!("plugin reload aborted: {e}"),
+        let types = ctx.plugins().device_types();
+        if let Err(e) = ctx.store.register_node(&ctx.id, ctx.heartbeat_ms(), &types).await {
+            tracing::warn!("cannot register reloaded plugins: {e}");
         }
     }
 }

@@ -4,11 +4,13 @@
 
 mod engine;
 mod host;
+mod live;
 mod parser;
 mod registry;
 mod transport;
 
 pub use engine::{CallContext, CallError, SandboxLimits};
+pub use live::{LivePlugins, watch_folder};
 pub use parser::{ParseError, ParserPlugin};
 pub use registry::{DriverPlugin, LoadProblem, Plugins, check_file, folder_signature};
 pub use transport::{Transport, TransportReadError};

@@ -28,14 +28,11 @@ pub async fn parse(state: &ApiState, req: &Req, name: Option<&str>) -> Result<Re
     let body = json_body(&req.body)?;
     let body = body.as_object().expect("json_body returns objects");
     let name = name.unwrap_or("textfsm");
-    let parser = state.plugins.parser(name).ok_or_else(|| {
-        let known: Vec<&str> = state
-            .plugins
-            .parsers()
-            .iter()
-            .flat_map(|p| p.meta.platforms.iter().map(|s| s.as_str()))
-            .collect();
-        ApiError::NotFound(format!("no parser named {name:?}; available: {}", known.join(", ")))
+    let parser = state.plugins.get().parser(name).ok_or_else(|| {
+        ApiError::NotFound(format!(
+            "no parser named {name:?}; available: {}",
+            state.parser_names().join(", ")
+        ))
     })?;
     let text = field(body, "context")?.or(field(body, "output")?).ok_or_else(|| {
         ApiError::unprocessable("`context` is required: the text (command output) to parse")

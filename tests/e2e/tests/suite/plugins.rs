@@ -165,3 +165,37 @@ async fn plugins_reload_when_the_folder_changes() {
     sys.stop().await;
     std::fs::remove_dir_all(dir).ok();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_parser_dropped_into_the_folder_is_served_by_the_api_and_used_by_jobs() {
+    let dir = temp_dir("parser-reload");
+    let fleet = ios_fleet(1, |_| {}).await;
+    let dev = &fleet.devices()[0];
+    let sys = TestSystem::start_with(|s| s.plugins_dir = Some(dir.clone())).await;
+    let template = "Value X (.*)\n\nStart\n  ^${X}\n";
+    let request = json!({"template": template, "context": "show me"});
+    let (s, v) = sys.post("/template/parse/upper", &request).await;
+    assert_eq!(s, 404, "{v}");
+    assert!(v["message"].as_str().unwrap().contains("textfsm"), "names the parsers there are: {v}");
+
+    std::fs::copy(built_plugin("upper_parser"), dir.join("upper.wasm")).unwrap();
+    let start = Instant::now();
+    let v = loop {
+        let (s, v) = sys.post("/template/parse/upper", &request).await;
+        if s == 200 {
+            break v;
+        }
+        assert!(start.elapsed() < WAIT, "the API never served the new parser: {v}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(v["data"], json!([{"text": "SHOW ME"}]));
+    // A job may name it now, and its node runs it.
+    let body =
+        exec_body(dev, json!({"command": "show clock", "parsing": {"name": "upper", "template": template}}));
+    let id = sys.submit(&body).await;
+    let job = sys.wait_ended(&id, WAIT).await;
+    assert_eq!(job["status"], "finished", "{job}");
+    assert!(job["result"]["retval"].to_string().contains("\"text\""), "{job}");
+    sys.stop().await;
+    std::fs::remove_dir_all(dir).ok();
+}
