@@ -127,16 +127,7 @@ impl Template {
         let mut value_map: HashMap<String, String> = HashMap::new();
 
         // The Value block ends at the first blank line.
-        while n < lines.len() {
-            let line = lines[n].trim_end();
-            n += 1;
-            let num = n as u32;
-            if line.is_empty() {
-                break;
-            }
-            if is_comment(line) {
-                continue;
-            }
+        while let Some((num, line)) = next_in_block(&lines, &mut n) {
             if line.starts_with("Value ") {
                 let (def, regex_template) = parse_value(line, num)?;
                 if values.iter().any(|v| v.name == def.name) {
@@ -187,16 +178,7 @@ impl Template {
             let Some(name) = name else { break };
             names.push(name);
             let mut rules = Vec::new();
-            while n < lines.len() {
-                let line = lines[n].trim_end();
-                n += 1;
-                let num = n as u32;
-                if line.is_empty() {
-                    break;
-                }
-                if is_comment(line) {
-                    continue;
-                }
+            while let Some((num, line)) = next_in_block(&lines, &mut n) {
                 if !(line.starts_with(" ^") || line.starts_with("  ^") || line.starts_with("\t^")) {
                     return Err(err(num, "Missing white space or carat ('^') before rule."));
                 }
@@ -269,6 +251,23 @@ impl Template {
         }
         Ok(Template { values, states, start, has_eof_state })
     }
+}
+
+/// The next line of a block (the Value block, a state's rules) from line `n` on:
+/// its 1-based number and text, comments skipped; `None` at the blank line that
+/// ends the block (consumed) or at the end of the template.
+fn next_in_block<'a>(lines: &[&'a str], n: &mut usize) -> Option<(u32, &'a str)> {
+    while *n < lines.len() {
+        let line = lines[*n].trim_end();
+        *n += 1;
+        if line.is_empty() {
+            return None;
+        }
+        if !is_comment(line) {
+            return Some((*n as u32, line));
+        }
+    }
+    None
 }
 
 fn is_comment(line: &str) -> bool {
