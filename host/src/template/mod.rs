@@ -52,8 +52,8 @@ pub fn parse_records(
         return serde_json::from_str(&json).map_err(invalid);
     }
     let mut de = serde_json::Deserializer::from_str(&json);
-    let records =
-        serde::de::DeserializeSeed::deserialize(KeysLowered { depth: 0 }, &mut de).map_err(invalid)?;
+    let records = serde::de::DeserializeSeed::deserialize(KeysLowered { depth: 0, keys: 0 }, &mut de)
+        .map_err(invalid)?;
     de.end().map_err(invalid)?;
     Ok(records)
 }
@@ -65,6 +65,8 @@ pub fn parse_records(
 struct KeysLowered {
     /// 0: the array of records; 1: a record.
     depth: u8,
+    /// Room to make for a record's keys (the previous record's count).
+    keys: usize,
 }
 
 impl<'de> serde::de::DeserializeSeed<'de> for KeysLowered {
@@ -103,7 +105,9 @@ impl<'de> serde::de::Visitor<'de> for KeysLowered {
     fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
         let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0));
         if self.depth == 0 {
-            while let Some(v) = seq.next_element_seed(KeysLowered { depth: 1 })? {
+            let mut keys = 0;
+            while let Some(v) = seq.next_element_seed(KeysLowered { depth: 1, keys })? {
+                keys = v.as_object().map_or(0, |o| o.len());
                 out.push(v);
             }
         } else {
@@ -114,10 +118,18 @@ impl<'de> serde::de::Visitor<'de> for KeysLowered {
         Ok(Value::Array(out))
     }
     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let mut out = serde_json::Map::new();
+        let mut out = serde_json::Map::with_capacity(self.keys);
         while let Some(k) = map.next_key::<std::borrow::Cow<'de, str>>()? {
             let v = map.next_value::<Value>()?;
-            let k = if self.depth == 1 { k.to_lowercase() } else { k.into_owned() };
+            let k = match k {
+                k if self.depth != 1 => k.into_owned(),
+                k if k.is_ascii() => {
+                    let mut k = k.into_owned();
+                    k.make_ascii_lowercase();
+                    k
+                }
+                k => k.to_lowercase(),
+            };
             out.insert(k, v);
         }
         Ok(Value::Object(out))
@@ -134,7 +146,7 @@ mod tests {
     fn record_keys_are_lowered_and_the_rest_kept() {
         let text = r#"[{"Name":"Gi0/1","LIST":[{"Inner":1}, null, true, 2.5, "X"]}, {"A": {"B": 1}}]"#;
         let mut de = serde_json::Deserializer::from_str(text);
-        let v = KeysLowered { depth: 0 }.deserialize(&mut de).unwrap();
+        let v = KeysLowered { depth: 0, keys: 0 }.deserialize(&mut de).unwrap();
         assert_eq!(
             v,
             json!([{"name": "Gi0/1", "list": [{"Inner": 1}, null, true, 2.5, "X"]}, {"a": {"B": 1}}])

@@ -232,12 +232,23 @@ fn split_lines(text: &str) -> impl Iterator<Item = &str> {
         if rest.is_empty() {
             return None;
         }
-        for (i, c) in rest.char_indices() {
-            let end = match c {
-                '\r' if rest[i + 1..].starts_with('\n') => i + 2,
-                '\n' | '\r' | '\x0b' | '\x0c' | '\x1c' | '\x1d' | '\x1e' | '\u{85}' | '\u{2028}'
-                | '\u{2029}' => i + c.len_utf8(),
-                _ => continue,
+        // Boundaries are control characters or start with byte 0xC2 (U+0085) or
+        // 0xE2 (U+2028, U+2029): other bytes are skipped without decoding.
+        let bytes = rest.as_bytes();
+        let mut i = 0;
+        while let Some(n) = bytes[i..].iter().position(|&b| b < 0x20 || b == 0xC2 || b == 0xE2) {
+            i += n;
+            let end = match bytes[i] {
+                b'\r' if bytes.get(i + 1) == Some(&b'\n') => i + 2,
+                b'\n' | b'\r' | 0x0b | 0x0c | 0x1c | 0x1d | 0x1e => i + 1,
+                0xC2 if bytes.get(i + 1) == Some(&0x85) => i + 2,
+                0xE2 if bytes.get(i + 1) == Some(&0x80) && matches!(bytes.get(i + 2), Some(0xA8 | 0xA9)) => {
+                    i + 3
+                }
+                _ => {
+                    i += 1;
+                    continue;
+                }
             };
             let line = &rest[..i];
             rest = &rest[end..];
@@ -275,6 +286,9 @@ mod tests {
     fn splitlines_like_python() {
         let v: Vec<&str> = split_lines("a\r\nb\rc\n\nd\x0ce\n").collect();
         assert_eq!(v, ["a", "b", "c", "", "d", "e"]);
+        // Python's other boundaries, and non-ASCII text that is not one.
+        let v: Vec<&str> = split_lines("é\u{85}x\x1cy\u{2028}z\u{2029}\u{2027}\u{a0}w\t\x1fv").collect();
+        assert_eq!(v, ["é", "x", "y", "z", "\u{2027}\u{a0}w\t\x1fv"]);
     }
 
     #[test]
@@ -320,10 +334,10 @@ mod tests {
 
     #[test]
     fn a_rule_no_engine_can_build_fails_the_parse_with_its_line() {
-        let t = "Value A (\\w+)\n\nStart\n  ^${A} -> Next\n  ^(?:\\w{1000}){1000}\n";
+        let t = "Value A (\\w+)\n\nStart\n  ^${A} -> Next\n  ^(?:(?:a|\\w){1000}){1000}\n";
         let t = Template::new(t).unwrap();
         assert_eq!(strs(&t.parse("ok\n").unwrap()), [["ok"]], "lines that never reach the rule parse");
-        let e = Template::new("Value A (\\w+)\n\nStart\n  ^(?:\\w{1000}){1000}\n")
+        let e = Template::new("Value A (\\w+)\n\nStart\n  ^(?:(?:a|\\w){1000}){1000}\n")
             .unwrap()
             .parse("x\n")
             .unwrap_err();

@@ -2,7 +2,10 @@
 //! templates written in Python `re` syntax (as the ntc-templates library is), and
 //! the CliTable index that picks a template from a platform and a command.
 //!
-//! - [`pyre`] translates Python `re` patterns to the syntax `fancy-regex` accepts.
+//! - `pysyntax` reads a rule's Python `re` pattern into a syntax tree, and
+//!   `backtrack` compiles that into the program that matches ASCII lines (nearly
+//!   all device output); [`pyre`] puts them together with `fancy-regex` (for the
+//!   syntax it translates to) on other lines.
 //! - [`Template`] parses a template (Values, states, rules) and reports errors with
 //!   the template line; [`Template::parse`] runs the state machine over text.
 //! - [`merge`] joins the tables of several templates on their `Key` values, as
@@ -13,9 +16,11 @@
 //! It is plain Rust with no I/O, so it builds both for the host and for the
 //! `wasm32-wasip2` parser component.
 
+mod backtrack;
 mod fsm;
 mod index;
 pub mod pyre;
+mod pysyntax;
 mod table;
 mod template;
 

@@ -1,7 +1,9 @@
-//! Python `re` syntax to `fancy-regex` syntax.
+//! A rule's Python `re` pattern ([`Pattern`]): matched on ASCII lines by our own
+//! backtracking program (read by `pysyntax`, compiled by `backtrack`), and by
+//! `fancy-regex` on other lines, in the syntax this module translates to.
 //!
 //! TextFSM templates are written for Python's `re`. Most of it means the same in
-//! `fancy-regex` (and the `regex` crate under it); this module rewrites the parts
+//! `fancy-regex` (and the `regex` crate under it); [`translate`] rewrites the parts
 //! that do not:
 //! - an escaped punctuation character is a literal in Python (`\<`, `\ `, `\/`,
 //!   `\_`), while Rust gives some of them meaning (`\<` is a word boundary) and
@@ -17,8 +19,9 @@
 use std::sync::OnceLock;
 
 use regex_automata::util::primitives::NonMaxUsize;
-use regex_automata::{Anchored, Input, meta};
-use regex_syntax::hir::{Class, Hir, HirKind, Look};
+
+use crate::backtrack::{ByteSet, Outcome, Program, Stack};
+use crate::pysyntax::{self, Node, Prefix};
 
 /// Characters that have a meaning in Rust regex syntax and so must stay escaped.
 const META: &str = r"\.+*?()|[]{}^$#&-~";
@@ -169,41 +172,6 @@ pub fn compile_match(py: &str) -> Result<fancy_regex::Regex, String> {
     fancy_regex::Regex::new(&format!(r"\A(?:{rust})")).map_err(|e| e.to_string())
 }
 
-/// The longest literal that every match of `pattern` must contain, if any
-/// (found on the syntax tree; case-insensitive parts give none).
-fn required_literal(hir: &Hir) -> Option<Vec<u8>> {
-    fn walk(h: &Hir, best: &mut Vec<u8>) {
-        match h.kind() {
-            HirKind::Literal(l) => keep(best, &l.0),
-            HirKind::Capture(c) => walk(&c.sub, best),
-            HirKind::Repetition(r) if r.min >= 1 => walk(&r.sub, best),
-            HirKind::Concat(parts) => {
-                let mut run: Vec<u8> = Vec::new();
-                for p in parts {
-                    match p.kind() {
-                        HirKind::Literal(l) => run.extend_from_slice(&l.0),
-                        _ => {
-                            keep(best, &run);
-                            run.clear();
-                            walk(p, best);
-                        }
-                    }
-                }
-                keep(best, &run);
-            }
-            _ => {}
-        }
-    }
-    fn keep(best: &mut Vec<u8>, candidate: &[u8]) {
-        if candidate.len() > best.len() {
-            *best = candidate.to_vec();
-        }
-    }
-    let mut best = Vec::new();
-    walk(hir, &mut best);
-    (best.len() >= 2).then_some(best)
-}
-
 #[cfg(test)]
 mod tests {
     use super::translate;
@@ -234,16 +202,6 @@ mod tests {
         assert_eq!(translate(r"x(?<=[^()\s])+(y)+"), r"x(?<=[^()\s])(y)+");
     }
 
-    use regex_automata::{Anchored, Input};
-
-    #[test]
-    fn required_literals() {
-        let lit = |p: &str| super::required_literal(&super::ascii_hir(p).unwrap());
-        assert_eq!(lit(r"\A(?:^\s*Interface\s+(?P<X>\S+) is up)").unwrap(), b"Interface");
-        assert_eq!(lit(r"^(?i)interface"), None);
-        assert_eq!(lit(r"^(foo|bar)"), None);
-    }
-
     /// `pattern` on `line` through `match_start`, groups as text.
     fn run(pattern: &super::Pattern, line: &str) -> Option<Vec<Option<String>>> {
         let mut g = super::Groups::default();
@@ -251,18 +209,20 @@ mod tests {
         hit.then(|| (0..=pattern.groups()).map(|i| g.get(line, i).map(str::to_string)).collect())
     }
 
-    /// The checks before matching never change an answer: every line gets the
-    /// same match and groups as the ASCII matcher alone gives.
+    /// `fancy-regex` alone on `line`, groups as text.
+    fn full(re: &fancy_regex::Regex, groups: usize, line: &str) -> Option<Vec<Option<String>>> {
+        let caps = re.captures(line).unwrap()?;
+        Some((0..=groups).map(|i| caps.get(i).map(|m| m.as_str().to_string())).collect())
+    }
+
+    /// The checks and the backtracking program never change an answer: every
+    /// line gets the same match and groups as `fancy-regex` alone gives.
     fn agree(py: &str, lines: &[&str]) {
         let p = super::Pattern::new(py).unwrap();
-        let re = super::ascii_regex(p.hir.as_ref().unwrap()).unwrap();
+        assert!(p.node.is_some(), "{py} is read");
+        let re = super::compile_match(py).unwrap();
         for line in lines {
-            let mut caps = re.create_captures();
-            re.search_captures(&Input::new(*line).anchored(Anchored::Yes), &mut caps);
-            let want = caps.is_match().then(|| {
-                (0..=p.groups()).map(|i| caps.get_group(i).map(|s| line[s.range()].to_string())).collect()
-            });
-            assert_eq!(run(&p, line), want, "{py} on {line:?}");
+            assert_eq!(run(&p, line), full(&re, p.groups(), line), "{py} on {line:?}");
         }
     }
 
@@ -304,6 +264,15 @@ mod tests {
             r"(|a)b",
             r"^(?i)\s*interface",
             r"^$",
+            r"^\s*(?P<N>\S+)(?<=Vlan10)",
+            r"^(?P<A>.{0,5}(?<! ))\s*(?P<B>\S+)",
+            r"^(?=(?P<A>\S{0,4}))\S{2}",
+            r"^\s+(?P<P>(?<!Inter)face|\S+)",
+            r"^.*?(?P<D>\d+(?=\s+[a-z]))",
+            r"^[^\s-]+\s+\S+",
+            r"(?i)[a-c]+x",
+            r"^(?:a|ab)(?:c|bcd)(?:\d{2,}|x)?",
+            r"^(\w+)\s+(\w+)?\s*(?P<T>.*?)\s*$",
         ] {
             agree(py, &lines);
         }
@@ -318,10 +287,12 @@ mod tests {
         assert_eq!(run(&p, "ÉTAT actif").unwrap()[1].as_deref(), Some("actif"));
     }
 
-    /// Over the whole corpus (when present): every rule on every line of its
-    /// template's outputs gives the same answer with and without the checks.
+    /// Over the whole corpus (when present): every rule on every ASCII line of its
+    /// template's outputs gives the same match and groups through `match_start`
+    /// (checks, then the backtracking program) as `fancy-regex` alone, and every
+    /// rule of the corpus is read by the program's reader.
     #[test]
-    fn prefilters_agree_with_the_matcher_on_the_corpus() {
+    fn matching_agrees_with_the_full_engine_on_the_corpus() {
         let root = std::env::var("NETPULSE_CORPUS")
             .map(std::path::PathBuf::from)
             .unwrap_or_else(|_| std::path::PathBuf::from("../../../shared/corpus/ntc-templates"));
@@ -345,13 +316,17 @@ mod tests {
                 for name in names {
                     let t = std::fs::read_to_string(root.join("templates").join(name)).unwrap();
                     let t = crate::Template::new(&t).unwrap();
-                    for rule in t.states.iter().flatten().filter(|r| r.regex.hir.is_some()) {
-                        let re = super::ascii_regex(rule.regex.hir.as_ref().unwrap()).unwrap();
+                    for rule in t.states.iter().flatten() {
+                        assert!(rule.regex.node.is_some(), "{} is read", rule.regex.py);
+                        let re = super::compile_match(&rule.regex.py).unwrap();
                         for line in &lines {
-                            let mut g = super::Groups::default();
-                            let with = rule.regex.match_start(line, true, &mut g).unwrap();
-                            let without = re.is_match(Input::new(*line).anchored(Anchored::Yes));
-                            assert_eq!(with, without, "{} on {line:?}", rule.regex.anchored);
+                            let ours = run(&rule.regex, line);
+                            assert_eq!(
+                                ours,
+                                full(&re, rule.regex.groups(), line),
+                                "{} on {line:?}",
+                                rule.regex.py
+                            );
                             checked += 1;
                         }
                     }
@@ -375,200 +350,36 @@ mod tests {
     }
 }
 
-/// Parse a (translated) pattern the way the ASCII matcher reads it: Unicode off.
-fn ascii_hir(pattern: &str) -> Option<Hir> {
-    regex_syntax::ParserBuilder::new().unicode(false).utf8(false).build().parse(pattern).ok()
-}
-
-/// A set of bytes.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-struct ByteSet([u64; 4]);
-
-impl ByteSet {
-    fn add(&mut self, b: u8) {
-        self.0[(b >> 6) as usize] |= 1 << (b & 63);
-    }
-    fn add_range(&mut self, lo: u8, hi: u8) {
-        for b in lo..=hi {
-            self.add(b);
-        }
-    }
-    fn union(&mut self, o: ByteSet) {
-        for i in 0..4 {
-            self.0[i] |= o.0[i];
-        }
-    }
-    fn contains(&self, b: u8) -> bool {
-        self.0[(b >> 6) as usize] & (1 << (b & 63)) != 0
-    }
-}
-
-/// The bytes a match can start with, and whether the pattern can match the empty
-/// string (then any line may match and the set says nothing).
-fn first_bytes(h: &Hir) -> (ByteSet, bool) {
-    let mut set = ByteSet::default();
-    match h.kind() {
-        HirKind::Empty | HirKind::Look(_) => (set, true),
-        HirKind::Literal(l) => {
-            set.add(l.0[0]);
-            (set, false)
-        }
-        HirKind::Class(c) => (class_bytes(c), false),
-        HirKind::Repetition(r) => {
-            let (s, empty) = first_bytes(&r.sub);
-            (s, empty || r.min == 0)
-        }
-        HirKind::Capture(c) => first_bytes(&c.sub),
-        HirKind::Concat(parts) => {
-            for p in parts {
-                let (s, empty) = first_bytes(p);
-                set.union(s);
-                if !empty {
-                    return (set, false);
-                }
-            }
-            (set, true)
-        }
-        HirKind::Alternation(alts) => {
-            let mut any_empty = false;
-            for a in alts {
-                let (s, empty) = first_bytes(a);
-                set.union(s);
-                any_empty |= empty;
-            }
-            (set, any_empty)
-        }
-    }
-}
-
-/// What every match starts with: a run of bytes from `pad` (at least `min` of
-/// them, as many as the line has), then `lit`. Read from patterns like
-/// `^\s+Internet address is ...`, the common shape of a TextFSM rule.
-#[derive(Debug)]
-struct Prefix {
-    pad: ByteSet,
-    min: usize,
-    lit: Vec<u8>,
-}
-
-impl Prefix {
-    fn admits(&self, line: &[u8]) -> bool {
-        let pad = line.iter().take_while(|&&b| self.pad.contains(b)).count();
-        pad >= self.min && line[pad..].starts_with(&self.lit)
-    }
-}
-
-/// The byte set of a one-byte class or literal.
-fn byte_class(h: &Hir) -> Option<ByteSet> {
-    match h.kind() {
-        HirKind::Class(c) => Some(class_bytes(c)),
-        HirKind::Literal(l) if l.0.len() == 1 => {
-            let mut set = ByteSet::default();
-            set.add(l.0[0]);
-            Some(set)
-        }
-        _ => None,
-    }
-}
-
-/// The bytes that can start a match of a class: its ASCII members exactly, and
-/// every byte from 0x80 when it has non-ASCII members (the checks using this only
-/// look at ASCII lines).
-fn class_bytes(c: &Class) -> ByteSet {
-    let mut set = ByteSet::default();
-    let mut add = |lo: u32, hi: u32| {
-        if lo < 0x80 {
-            set.add_range(lo as u8, hi.min(0x7f) as u8);
-        }
-        if hi >= 0x80 {
-            set.add_range(0x80, 0xff);
-        }
-    };
-    match c {
-        Class::Bytes(c) => c.ranges().iter().for_each(|r| add(r.start().into(), r.end().into())),
-        Class::Unicode(c) => c.ranges().iter().for_each(|r| add(r.start().into(), r.end().into())),
-    }
-    set
-}
-
-/// The [`Prefix`] of a pattern, when it has that shape. The padding must be an
-/// unbounded repetition and the literal must not start with a padding byte: then
-/// the padding takes exactly the line's leading run of such bytes.
-fn prefix(h: &Hir) -> Option<Prefix> {
-    let parts = match h.kind() {
-        HirKind::Concat(p) => p.as_slice(),
-        _ => std::slice::from_ref(h),
-    };
-    let starts = [Look::Start, Look::StartLF, Look::StartCRLF];
-    let mut rest = parts.iter().skip_while(|p| matches!(p.kind(), HirKind::Look(l) if starts.contains(l)));
-    let mut next = rest.next();
-    let (mut pad, mut min) = (ByteSet::default(), 0);
-    if let Some(HirKind::Repetition(r)) = next.map(Hir::kind)
-        && r.max.is_none()
-        && let Some(set) = byte_class(&r.sub)
-    {
-        (pad, min) = (set, r.min as usize);
-        next = rest.next();
-    }
-    let mut lit = Vec::new();
-    while let Some(HirKind::Literal(l)) = next.map(Hir::kind) {
-        lit.extend_from_slice(&l.0);
-        next = rest.next();
-    }
-    (!lit.is_empty() && !pad.contains(lit[0])).then_some(Prefix { pad, min, lit })
-}
-
-/// Capture groups of a syntax tree: (group index, name) of the named ones, and
-/// the number of groups.
-fn capture_names(h: &Hir, out: &mut Vec<(usize, String)>, count: &mut usize) {
-    match h.kind() {
-        HirKind::Capture(c) => {
-            *count = (*count).max(c.index as usize);
-            if let Some(n) = &c.name {
-                out.push((c.index as usize, n.to_string()));
-            }
-            capture_names(&c.sub, out, count);
-        }
-        HirKind::Repetition(r) => capture_names(&r.sub, out, count),
-        HirKind::Concat(parts) | HirKind::Alternation(parts) => {
-            for p in parts {
-                capture_names(p, out, count);
-            }
-        }
-        _ => {}
-    }
-}
-
 /// A Python pattern, matched at the start of a line.
 ///
 /// Device output is nearly always ASCII, and on ASCII text the ASCII classes
 /// (`\w`, `\d`, `\s`, case folding) match exactly what Python's Unicode classes
-/// match. So a pattern without lookaround or backreferences is matched on ASCII
-/// lines by `regex-automata`'s meta engine with Unicode off (one-pass DFA where
-/// the pattern allows, else bounded backtracker and PikeVM: no catastrophic
-/// backtracking, and cheap to build); the full
-/// `fancy-regex` (Unicode classes, lookaround, backreferences) is built the first
-/// time a line is not ASCII, or up front for patterns the meta engine does not
-/// accept.
+/// match. So a pattern is read by [`pysyntax`](crate::pysyntax) and matched on
+/// ASCII lines by the [`backtrack`](crate::backtrack) program compiled from it,
+/// after three cheap checks taken from the syntax tree: the bytes a match can
+/// start with, leading padding then a literal, and a literal every match contains.
+/// The full `fancy-regex` (Unicode classes and case folding) is built the first
+/// time a line is not ASCII, when the program gives up (its step budget), or up
+/// front for a pattern the reader does not take (and which may be an error).
 ///
-/// Reading a pattern only parses it (syntax errors show at once); the matcher is
-/// built the first time an ASCII line gets past three cheap checks taken from the
-/// syntax tree: the bytes a match can start with, leading padding then a literal,
-/// and a literal every match contains. A template's rules that never meet a
+/// Reading a pattern only parses it; the program is compiled the first time an
+/// ASCII line gets past the checks, so a template's rules that never meet a
 /// candidate line are never compiled.
 #[derive(Debug)]
 pub struct Pattern {
-    /// The syntax tree the ASCII matcher is built from (`None`: not accepted,
-    /// only `full` can run it).
-    hir: Option<Hir>,
-    ascii: OnceLock<Option<meta::Regex>>,
+    /// The syntax tree (`None`: only `full` can run it).
+    node: Option<Node>,
+    /// The backtracking matcher for ASCII lines (`None`: the pattern needs what
+    /// it does not run).
+    program: OnceLock<Option<Program>>,
     full: OnceLock<Result<fancy_regex::Regex, String>>,
-    anchored: String,
+    /// The pattern as written.
+    py: String,
     /// Named groups: (group index, name), in group order.
     names: Vec<(usize, String)>,
     groups: usize,
     /// A literal every match contains: a line without it is skipped unmatched.
-    required: Option<memchr::memmem::Finder<'static>>,
+    required: Option<Vec<u8>>,
     /// Bytes an ASCII line must start with to match; `None` when the pattern can
     /// match the empty string.
     first: Option<ByteSet>,
@@ -576,11 +387,12 @@ pub struct Pattern {
     prefix: Option<Prefix>,
 }
 
-/// Where the groups of the last match are: reused from match to match, so
-/// matching a line allocates nothing.
+/// Where the groups of the last match are, and the matcher's backtracking stack:
+/// reused from match to match, so matching a line allocates nothing.
 #[derive(Debug, Default)]
 pub struct Groups {
     slots: Vec<Option<NonMaxUsize>>,
+    stack: Stack,
 }
 
 impl Groups {
@@ -596,47 +408,59 @@ impl Groups {
     }
 }
 
-/// Build the ASCII matcher from its syntax tree.
-fn ascii_regex(hir: &Hir) -> Option<meta::Regex> {
-    let syntax = regex_automata::util::syntax::Config::new().unicode(false).utf8(false);
-    // Lines are short: a one-pass DFA where the pattern allows one, else the
-    // bounded backtracker (and the PikeVM past its budget). A lazy DFA costs more
-    // to build (and a reverse NFA with it) than it saves on lines this short
-    // (measured on the corpus: cold parse 72 -> 135 ms, warm no better).
-    let config = meta::Config::new().utf8_empty(false).onepass(true).hybrid(false);
-    meta::Builder::new().syntax(syntax).configure(config).build_from_hir(hir).ok()
+/// Whether `line` contains `lit` (two bytes or more). Lines are short: a scan for
+/// the first byte and a compare in line beat a general searcher's set-up.
+fn contains(line: &[u8], lit: &[u8]) -> bool {
+    let (first, rest) = (lit[0], &lit[1..]);
+    let Some(last_start) = line.len().checked_sub(lit.len()) else { return false };
+    let mut i = 0;
+    while let Some(n) = line[i..=last_start].iter().position(|&b| b == first) {
+        let at = i + n;
+        if rest.iter().zip(&line[at + 1..]).all(|(a, b)| a == b) {
+            return true;
+        }
+        i = at + 1;
+    }
+    false
 }
 
 impl Pattern {
     /// Read a Python pattern (matched like Python's `re.match`). Errors are
     /// syntax errors; nothing is compiled yet unless only `fancy-regex` can run it.
     pub fn new(py: &str) -> Result<Pattern, String> {
-        let anchored = format!(r"\A(?:{})", translate(py));
         let full = OnceLock::new();
-        let hir = ascii_hir(&anchored);
-        let (mut names, mut groups) = (Vec::new(), 0);
-        match &hir {
-            Some(h) => capture_names(h, &mut names, &mut groups),
+        let (node, names, groups) = match pysyntax::parse(py) {
+            Some(p) => (Some(p.node), p.names, p.groups),
             // Only `fancy-regex` runs it: compiled now (to report errors), and
             // without the checks below.
             None => {
-                let re = fancy_regex::Regex::new(&anchored).map_err(|e| e.to_string())?;
-                names =
+                let re = compile_match(py)?;
+                let names =
                     re.capture_names().enumerate().filter_map(|(i, n)| Some((i, n?.to_string()))).collect();
-                groups = re.captures_len() - 1;
+                let groups = re.captures_len() - 1;
                 let _ = full.set(Ok(re));
+                (None, names, groups)
             }
-        }
-        let prefix = hir.as_ref().and_then(prefix);
+        };
+        let prefix = node.as_ref().and_then(pysyntax::prefix);
         // A required literal inside the prefix is already checked by it (on ASCII
         // lines; other lines are rare, and the matcher decides for them).
-        let required = hir
+        let required = node
             .as_ref()
-            .and_then(required_literal)
-            .filter(|l| !prefix.as_ref().is_some_and(|p| p.lit.windows(l.len()).any(|w| w == l.as_slice())))
-            .map(|l| memchr::memmem::Finder::new(&l).into_owned());
-        let first = hir.as_ref().map(first_bytes).and_then(|(set, empty)| (!empty).then_some(set));
-        Ok(Pattern { hir, ascii: OnceLock::new(), full, anchored, names, groups, required, first, prefix })
+            .and_then(pysyntax::required_literal)
+            .filter(|l| !prefix.as_ref().is_some_and(|p| p.lit.windows(l.len()).any(|w| w == l.as_slice())));
+        let first = node.as_ref().map(pysyntax::first_bytes).and_then(|(set, empty)| (!empty).then_some(set));
+        Ok(Pattern {
+            node,
+            program: OnceLock::new(),
+            full,
+            py: py.to_string(),
+            names,
+            groups,
+            required,
+            first,
+            prefix,
+        })
     }
 
     /// Named groups: (group index, name), in group order.
@@ -650,9 +474,8 @@ impl Pattern {
     }
 
     /// Match at the start of `line` (`ascii`: the line is all ASCII), leaving the
-    /// groups in `out`. A pattern that gives up (backtracking limit) counts as no
-    /// match; one that no engine can build (too large) is an error, reported the
-    /// first time a line gets that far.
+    /// groups in `out`. A pattern that no engine can build (too large) is an
+    /// error, reported the first time a line gets that far.
     pub fn match_start(&self, line: &str, ascii: bool, out: &mut Groups) -> Result<bool, String> {
         let bytes = line.as_bytes();
         // The checks hold for ASCII lines; the few other lines go straight to the
@@ -668,24 +491,24 @@ impl Pattern {
             {
                 return Ok(false);
             }
-            if let Some(f) = &self.required
-                && f.find(bytes).is_none()
+            if let Some(lit) = &self.required
+                && !contains(bytes, lit)
             {
                 return Ok(false);
             }
-            if let Some(re) =
-                self.hir.as_ref().and_then(|h| self.ascii.get_or_init(|| ascii_regex(h)).as_ref())
-            {
-                out.reset(self.groups);
-                // The answer is the returned pattern, not the slots: an engine may
-                // leave slots written by a search that failed (the one-pass DFA does).
-                return Ok(re
-                    .search_slots(&Input::new(line).anchored(Anchored::Yes), &mut out.slots)
-                    .is_some());
+            let program = self
+                .node
+                .as_ref()
+                .and_then(|n| self.program.get_or_init(|| Program::new(n, self.groups)).as_ref());
+            if let Some(p) = program {
+                match p.run(bytes, &mut out.slots, &mut out.stack) {
+                    Outcome::Match => return Ok(true),
+                    Outcome::NoMatch => return Ok(false),
+                    Outcome::GaveUp => {}
+                }
             }
         }
-        let full =
-            self.full.get_or_init(|| fancy_regex::Regex::new(&self.anchored).map_err(|e| e.to_string()));
+        let full = self.full.get_or_init(|| compile_match(&self.py));
         let re = full.as_ref().map_err(|e| format!("the pattern cannot be compiled: {e}"))?;
         let Some(caps) = re.captures(line).ok().flatten() else {
             return Ok(false);

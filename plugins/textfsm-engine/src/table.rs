@@ -39,9 +39,19 @@ impl Table {
     /// The records as a JSON array of objects, keys in column order (lower-cased
     /// when `lower_keys`, as ntc-templates returns them).
     pub fn to_json(&self, lower_keys: bool) -> String {
-        let keys: Vec<String> =
-            self.header.iter().map(|h| if lower_keys { h.to_lowercase() } else { h.clone() }).collect();
-        let mut out = String::from("[");
+        // Each key is written once, quoted with its colon, and copied per record.
+        let keys: Vec<String> = self
+            .header
+            .iter()
+            .map(|h| {
+                let mut k = String::new();
+                json_str(&mut k, &if lower_keys { h.to_lowercase() } else { h.clone() });
+                k.push(':');
+                k
+            })
+            .collect();
+        let mut out = String::with_capacity(64 * self.rows.len() * (keys.len() + 1) + 2);
+        out.push('[');
         for (ri, row) in self.rows.iter().enumerate() {
             if ri > 0 {
                 out.push(',');
@@ -51,8 +61,7 @@ impl Table {
                 if ci > 0 {
                     out.push(',');
                 }
-                json_str(&mut out, k);
-                out.push(':');
+                out.push_str(k);
                 match cell {
                     Cell::Str(s) => json_str(&mut out, s),
                     Cell::List(items) => {
@@ -92,26 +101,35 @@ impl Table {
     }
 }
 
+/// Bytes a JSON string must escape: `"`, `\` and control characters.
+const ESCAPED: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        t[b] = true;
+        b += 1;
+    }
+    t[b'"' as usize] = true;
+    t[b'\\' as usize] = true;
+    t
+};
+
 fn json_str(out: &mut String, s: &str) {
     out.push('"');
-    // Copy the runs that need no escape in one go; only `"`, `\` and control
-    // characters are escaped (all ASCII, so a run always ends on a char boundary).
+    // Copy the runs that need no escape in one go (all escaped bytes are ASCII,
+    // so a run always ends on a char boundary).
+    let bytes = s.as_bytes();
     let mut start = 0;
-    for (i, &b) in s.as_bytes().iter().enumerate() {
-        let esc = match b {
-            b'"' => "\\\"",
-            b'\\' => "\\\\",
-            b'\n' => "\\n",
-            b'\r' => "\\r",
-            b'\t' => "\\t",
-            0..0x20 => "",
-            _ => continue,
-        };
+    while let Some(n) = bytes[start..].iter().position(|&b| ESCAPED[b as usize]) {
+        let i = start + n;
         out.push_str(&s[start..i]);
-        if esc.is_empty() {
-            out.push_str(&format!("\\u{b:04x}"));
-        } else {
-            out.push_str(esc);
+        match bytes[i] {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            b'\t' => out.push_str("\\t"),
+            b => out.push_str(&format!("\\u{b:04x}")),
         }
         start = i + 1;
     }

@@ -17,12 +17,48 @@ use netpulse::plugin::types::PluginMeta;
 /// Compiled templates kept by one instance.
 const CACHE_LIMIT: usize = 512;
 
+/// Templates with one fingerprint: (text, compiled template) pairs.
+type Bucket = Vec<(String, Rc<Template>)>;
+
 thread_local! {
-    static CACHE: RefCell<HashMap<String, Rc<Template>>> = RefCell::new(HashMap::new());
+    static CACHE: RefCell<HashMap<u64, Bucket>> = RefCell::new(HashMap::new());
+}
+
+/// A fingerprint of a template's text, read eight bytes at a time (the host
+/// passes the text in with every call, so this runs for every call).
+fn fingerprint(text: &str) -> u64 {
+    let bytes = text.as_bytes();
+    let mut h = bytes.len() as u64;
+    let mut words = bytes.chunks_exact(8);
+    for w in &mut words {
+        h = (h.rotate_left(5) ^ u64::from_le_bytes(w.try_into().unwrap()))
+            .wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+    for &b in words.remainder() {
+        h = (h.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+    h
+}
+
+/// Whether two texts are equal, compared eight bytes at a time.
+fn same(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    a.len() == b.len()
+        && a.chunks(8).zip(b.chunks(8)).all(|(x, y)| {
+            if x.len() == 8 {
+                u64::from_le_bytes(x.try_into().unwrap()) == u64::from_le_bytes(y.try_into().unwrap())
+            } else {
+                x == y
+            }
+        })
 }
 
 fn compiled(text: &str, index: u32) -> Result<Rc<Template>, ParseError> {
-    if let Some(t) = CACHE.with(|c| c.borrow().get(text).cloned()) {
+    let key = fingerprint(text);
+    let hit = CACHE.with(|c| {
+        c.borrow().get(&key).and_then(|v| v.iter().find(|(t, _)| same(t, text)).map(|(_, t)| t.clone()))
+    });
+    if let Some(t) = hit {
         return Ok(t);
     }
     let t = Rc::new(Template::new(text).map_err(|e| ParseError {
@@ -35,7 +71,7 @@ fn compiled(text: &str, index: u32) -> Result<Rc<Template>, ParseError> {
         if c.len() >= CACHE_LIMIT {
             c.clear();
         }
-        c.insert(text.to_string(), t.clone());
+        c.entry(key).or_default().push((text.to_string(), t.clone()));
     });
     Ok(t)
 }
