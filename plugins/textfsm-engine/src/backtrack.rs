@@ -346,11 +346,13 @@ impl Program {
         // Frames on the stack that resume a path: with none, a failure is final and
         // the slots need no undoing.
         let mut choices = 0usize;
+        // Counted in a local (a register), written back when another run shares it.
+        let mut left = *budget;
         loop {
-            if *budget == 0 {
+            if left == 0 {
                 return Outcome::GaveUp;
             }
-            *budget -= 1;
+            left -= 1;
             let ok = match &self.insts[pc as usize] {
                 Inst::Lit(l) => {
                     // Literals are short: compared in line, without a call.
@@ -422,7 +424,10 @@ impl Program {
                         None => look.negate,
                         Some(at) => {
                             let olds: Vec<_> = look.slots.iter().map(|&s| (s, slots[s as usize])).collect();
-                            match look.prog.exec(line, at, slots, &mut Vec::new(), budget) {
+                            *budget = left;
+                            let r = look.prog.exec(line, at, slots, &mut Vec::new(), budget);
+                            left = *budget;
+                            match r {
                                 Outcome::GaveUp => return Outcome::GaveUp,
                                 // Groups set inside are undone if the path backtracks.
                                 Outcome::Match if !look.negate => {
@@ -443,7 +448,10 @@ impl Program {
                         }
                     }
                 }
-                Inst::Match => return Outcome::Match,
+                Inst::Match => {
+                    *budget = left;
+                    return Outcome::Match;
+                }
             };
             if ok {
                 pc += 1;
@@ -452,7 +460,10 @@ impl Program {
             // Back to the most recent choice.
             loop {
                 match stack.pop() {
-                    None => return Outcome::NoMatch,
+                    None => {
+                        *budget = left;
+                        return Outcome::NoMatch;
+                    }
                     Some(Frame::Restore { slot, old }) => slots[slot as usize] = old,
                     Some(Frame::Alt { pc: p, pos: q }) => {
                         choices -= 1;
