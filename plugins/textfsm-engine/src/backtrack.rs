@@ -515,6 +515,8 @@ fn check(a: Assert, line: &[u8], pos: usize) -> bool {
         Assert::End => pos == line.len(),
         Assert::StartLine => pos == 0 || line[pos - 1] == b'\n',
         Assert::EndLine => pos == line.len() || line[pos] == b'\n',
+        // Python (to 3.13) finds neither `\b` nor `\B` in an empty string.
+        Assert::Word | Assert::NotWord if line.is_empty() => false,
         Assert::Word | Assert::NotWord => {
             let before = pos > 0 && is_word(line.get(pos - 1));
             let boundary = before != is_word(line.get(pos));

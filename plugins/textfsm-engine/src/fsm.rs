@@ -7,14 +7,15 @@ use crate::table::{Cell, Item, Table};
 use crate::template::{LineOp, Opt, RecordOp, Target, Template, ValueDef};
 
 /// The current value of one Value while parsing (Python's `None` / str / list).
+/// Strings are slices of the parsed text: a value costs no allocation.
 #[derive(Clone, Debug)]
-enum Val {
+enum Val<'a> {
     None,
-    Str(String),
-    List(Vec<Item>),
+    Str(&'a str),
+    List(Vec<Item<'a>>),
 }
 
-impl Val {
+impl Val<'_> {
     fn truthy(&self) -> bool {
         match self {
             Val::None => false,
@@ -25,23 +26,23 @@ impl Val {
 }
 
 /// Per-Value state: the value, the Filldown memory, the List accumulator.
-struct Slot {
-    value: Val,
-    filldown: Val,
-    list: Vec<Item>,
+struct Slot<'a> {
+    value: Val<'a>,
+    filldown: Val<'a>,
+    list: Vec<Item<'a>>,
 }
 
-struct Run<'t> {
+struct Run<'t, 'a> {
     t: &'t Template,
-    slots: Vec<Slot>,
-    rows: Vec<Vec<Cell>>,
+    slots: Vec<Slot<'a>>,
+    rows: Vec<Vec<Cell<'a>>>,
     /// The groups of the rule that matched last.
     groups: Groups,
 }
 
 impl Template {
     /// Parse `text` (split into lines as Python's `str.splitlines` does).
-    pub fn parse(&self, text: &str) -> Result<Table, ParseError> {
+    pub fn parse<'a>(&self, text: &'a str) -> Result<Table<'a>, ParseError> {
         let mut run = Run {
             t: self,
             slots: self
@@ -71,9 +72,9 @@ impl Template {
     }
 }
 
-impl Run<'_> {
+impl<'a> Run<'_, 'a> {
     /// Try the state's rules on one line; the state to go to, if any.
-    fn check_line(&mut self, state: usize, line: &str) -> Result<Option<Target>, ParseError> {
+    fn check_line(&mut self, state: usize, line: &'a str) -> Result<Option<Target>, ParseError> {
         let t = self.t;
         let ascii = line.is_ascii();
         for rule in &t.states[state] {
@@ -112,10 +113,10 @@ impl Run<'_> {
         Ok(None)
     }
 
-    fn assign(&mut self, vi: usize, v: Option<&str>) {
+    fn assign(&mut self, vi: usize, v: Option<&'a str>) {
         let def: &ValueDef = &self.t.values[vi];
         let value = match v {
-            Some(s) => Val::Str(s.to_string()),
+            Some(s) => Val::Str(s),
             None => Val::None,
         };
         if def.options.is_empty() {
@@ -133,14 +134,14 @@ impl Run<'_> {
                             if row[vi].is_truthy() {
                                 break;
                             }
-                            row[vi] = Cell::Str(s.clone());
+                            row[vi] = Cell::Str(s);
                         }
                     }
                 }
                 Opt::List => {
                     let item = match (&def.list_regex, v) {
-                        (Some(re), Some(s)) => list_object(re, s).unwrap_or_else(|| Item::Str(s.to_string())),
-                        (_, Some(s)) => Item::Str(s.to_string()),
+                        (Some(re), Some(s)) => list_object(re, s).unwrap_or(Item::Str(s)),
+                        (_, Some(s)) => Item::Str(s),
                         (_, None) => Item::Null,
                     };
                     self.slots[vi].list.push(item);
@@ -180,7 +181,7 @@ impl Run<'_> {
             .slots
             .iter_mut()
             .map(|s| match std::mem::replace(&mut s.value, Val::None) {
-                Val::None => Cell::Str(String::new()),
+                Val::None => Cell::Str(""),
                 Val::Str(v) => Cell::Str(v),
                 Val::List(l) => Cell::List(l),
             })
@@ -215,13 +216,13 @@ impl Run<'_> {
 }
 
 /// A List item as an object of the value regex's named groups, when it has any and matches.
-fn list_object(re: &Pattern, s: &str) -> Option<Item> {
+fn list_object<'a>(re: &Pattern, s: &'a str) -> Option<Item<'a>> {
     let mut groups = Groups::default();
     if !re.match_start(s, s.is_ascii(), &mut groups).unwrap_or(false) {
         return None;
     }
-    let fields: Vec<(String, Option<String>)> =
-        re.names().iter().map(|(i, n)| (n.clone(), groups.get(s, *i).map(str::to_string))).collect();
+    let fields: Vec<(String, Option<&str>)> =
+        re.names().iter().map(|(i, n)| (n.clone(), groups.get(s, *i))).collect();
     (!fields.is_empty()).then_some(Item::Object(fields))
 }
 
@@ -264,7 +265,7 @@ fn split_lines(text: &str) -> impl Iterator<Item = &str> {
 mod tests {
     use super::*;
 
-    fn parse(template: &str, text: &str) -> Table {
+    fn parse<'a>(template: &str, text: &'a str) -> Table<'a> {
         Template::new(template).unwrap().parse(text).unwrap()
     }
 
@@ -274,7 +275,7 @@ mod tests {
             .map(|r| {
                 r.iter()
                     .map(|c| match c {
-                        Cell::Str(s) => s.clone(),
+                        Cell::Str(s) => s.to_string(),
                         Cell::List(l) => format!("{l:?}"),
                     })
                     .collect()

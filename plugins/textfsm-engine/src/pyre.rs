@@ -154,7 +154,8 @@ fn quantifier(c: &[char]) -> Option<(String, usize)> {
         None => (body.as_str(), None),
     };
     let digits = |s: &str| s.chars().all(|x| x.is_ascii_digit());
-    if !digits(lo) || !hi.is_none_or(digits) || (lo.is_empty() && hi.is_none_or(str::is_empty)) {
+    // `{,}` is `*` (but `{}` is literal).
+    if !digits(lo) || !hi.is_none_or(digits) || (lo.is_empty() && hi.is_none()) {
         return None;
     }
     let lo = if lo.is_empty() { "0" } else { lo };
@@ -337,6 +338,27 @@ mod tests {
         assert!(checked > 100_000, "the corpus was read ({checked} pairs)");
     }
 
+    /// Where Python's `re` differs from `fancy-regex` on ASCII lines, the answer is
+    /// Python's (checked against Python 3.11).
+    #[test]
+    fn python_answers_where_the_engines_differ() {
+        let m = |py: &str, line: &str| {
+            run(&super::Pattern::new(py).unwrap(), line).map(|g| g[0].clone().unwrap())
+        };
+        assert_eq!(m(r"a{,}b", "aab").as_deref(), Some("aab"), "{{,}} is *");
+        assert_eq!(m(r"^\B", ""), None, "no \\B in an empty line");
+        assert_eq!(m(r"^\b", ""), None);
+        assert_eq!(m(r"^a\sb", "a\x1fb").as_deref(), Some("a\x1fb"), "\\s takes \\x1c-\\x1f");
+        assert_eq!(m(r"^(\S+)", "ab\x1fc").as_deref(), Some("ab"));
+        // Errors in Python stay errors (`fancy-regex` reports them, or runs them).
+        for py in [r"(?-i)x", r"(?i-i:x)", r"(?au)x", r"a{4294967295}", r"(?<=é|ab)x", r"(?i-:x)", r"(?-a:x)"]
+        {
+            assert!(crate::pysyntax::parse(py).is_none(), "{py}");
+        }
+        // Some non-ASCII letters fold to ASCII ones: left to the full engine.
+        assert_eq!(m(r"(?i)\u212a", "k").as_deref(), Some("k"));
+    }
+
     #[test]
     fn comments_are_dropped() {
         assert_eq!(translate(r"a(?#note)b"), "ab");
@@ -476,38 +498,56 @@ impl Pattern {
     /// Match at the start of `line` (`ascii`: the line is all ASCII), leaving the
     /// groups in `out`. A pattern that no engine can build (too large) is an
     /// error, reported the first time a line gets that far.
+    ///
+    /// The first-byte check, which turns most rules away from most lines, is
+    /// inlined into the caller's loop; the rest is a call.
+    #[inline]
     pub fn match_start(&self, line: &str, ascii: bool, out: &mut Groups) -> Result<bool, String> {
-        let bytes = line.as_bytes();
         // The checks hold for ASCII lines; the few other lines go straight to the
         // full engine, whose Unicode classes and case folding they do not model.
-        if ascii {
-            if let Some(set) = &self.first
-                && !bytes.first().is_some_and(|&b| set.contains(b))
-            {
-                return Ok(false);
-            }
-            if let Some(p) = &self.prefix
-                && !p.admits(bytes)
-            {
-                return Ok(false);
-            }
-            if let Some(lit) = &self.required
-                && !contains(bytes, lit)
-            {
-                return Ok(false);
-            }
-            let program = self
-                .node
-                .as_ref()
-                .and_then(|n| self.program.get_or_init(|| Program::new(n, self.groups)).as_ref());
-            if let Some(p) = program {
-                match p.run(bytes, &mut out.slots, &mut out.stack) {
-                    Outcome::Match => return Ok(true),
-                    Outcome::NoMatch => return Ok(false),
-                    Outcome::GaveUp => {}
-                }
+        if !ascii {
+            return self.match_full(line, out);
+        }
+        if let Some(set) = &self.first
+            && !line.as_bytes().first().is_some_and(|&b| set.contains(b))
+        {
+            return Ok(false);
+        }
+        self.match_ascii(line, out)
+    }
+
+    /// An ASCII line past the first-byte check: the other two checks, then the
+    /// program (or the full engine when there is none or it gives up).
+    #[inline(never)]
+    fn match_ascii(&self, line: &str, out: &mut Groups) -> Result<bool, String> {
+        let bytes = line.as_bytes();
+        if let Some(p) = &self.prefix
+            && !p.admits(bytes)
+        {
+            return Ok(false);
+        }
+        if let Some(lit) = &self.required
+            && !contains(bytes, lit)
+        {
+            return Ok(false);
+        }
+        let program = self
+            .node
+            .as_ref()
+            .and_then(|n| self.program.get_or_init(|| Program::new(n, self.groups)).as_ref());
+        if let Some(p) = program {
+            match p.run(bytes, &mut out.slots, &mut out.stack) {
+                Outcome::Match => return Ok(true),
+                Outcome::NoMatch => return Ok(false),
+                Outcome::GaveUp => {}
             }
         }
+        self.match_full(line, out)
+    }
+
+    /// `fancy-regex` on the line.
+    #[inline(never)]
+    fn match_full(&self, line: &str, out: &mut Groups) -> Result<bool, String> {
         let full = self.full.get_or_init(|| compile_match(&self.py));
         let re = full.as_ref().map_err(|e| format!("the pattern cannot be compiled: {e}"))?;
         let Some(caps) = re.captures(line).ok().flatten() else {

@@ -95,7 +95,8 @@ fn set_of(ranges: &[(u8, u8)]) -> ByteSet {
 
 const DIGIT: &[(u8, u8)] = &[(b'0', b'9')];
 const WORD: &[(u8, u8)] = &[(b'0', b'9'), (b'A', b'Z'), (b'_', b'_'), (b'a', b'z')];
-const SPACE: &[(u8, u8)] = &[(b'\t', b'\r'), (b' ', b' ')];
+/// Python's `\s` on str patterns: `[\t-\r\x1c-\x1f ]`.
+const SPACE: &[(u8, u8)] = &[(b'\t', b'\r'), (0x1c, 0x1f), (b' ', b' ')];
 
 /// The class of `\d`, `\D`, `\s`, `\S`, `\w`, `\W`.
 fn perl_class(c: u8) -> Option<ByteSet> {
@@ -205,9 +206,10 @@ impl Reader<'_> {
             b'{' if self.quantifier_at(self.i - 1).is_some() => return None,
             b'\\' => self.escape()?,
             c if c.is_ascii() => self.literal(c),
+            // Without case folding, a non-ASCII character never matches an ASCII
+            // line; with it, some fold to ASCII letters: left to the full engine.
+            _ if self.flags.icase => return None,
             _ => {
-                // A non-ASCII character: its UTF-8 bytes (it never matches an
-                // ASCII line, and case folding of it is left alone).
                 let start = self.i - 1;
                 while self.peek().is_some_and(|b| b & 0xC0 == 0x80) {
                     self.i += 1;
@@ -231,7 +233,14 @@ impl Reader<'_> {
             b'Z' => Node::Assert(Assert::End),
             _ => {
                 let b = self.char_escape(c)?;
-                if b.is_ascii() { self.literal(b as u8) } else { Node::Lit(b.to_string().into_bytes()) }
+                if b.is_ascii() {
+                    self.literal(b as u8)
+                } else if self.flags.icase {
+                    // Some fold to ASCII letters (the Kelvin sign to `k`).
+                    return None;
+                } else {
+                    Node::Lit(b.to_string().into_bytes())
+                }
             }
         })
     }
@@ -376,21 +385,34 @@ impl Reader<'_> {
                 Node::Look { sub: Box::new(sub), ahead, negate }
             } else {
                 // Flags: `(?im)` for the rest of the group, `(?i-m:...)` scoped.
+                // Python's errors (a flag both set and cleared, `-` with nothing
+                // after it or outside a scoped group, `a` with `u`) are left to the
+                // full engine.
                 let mut on = true;
                 let mut flags = self.flags;
+                let (mut seen, mut cleared) = (Vec::new(), 0);
                 loop {
-                    match self.peek()? {
+                    let c = self.peek()?;
+                    if c.is_ascii_alphabetic() {
+                        if seen.contains(&c) {
+                            return None;
+                        }
+                        seen.push(c);
+                        cleared += usize::from(!on);
+                    }
+                    match c {
                         b'i' => flags.icase = on,
                         b'm' => flags.multiline = on,
                         b's' => flags.dotall = on,
                         // ASCII or Unicode classes are the same on ASCII lines.
-                        b'a' | b'u' => {}
+                        b'a' | b'u' if on && !(seen.contains(&b'a') && seen.contains(&b'u')) => {}
                         b'-' if on => on = false,
-                        b')' => {
+                        b')' if on => {
                             self.i += 1;
                             self.flags = flags;
                             return Some(None);
                         }
+                        b':' if !on && cleared == 0 => return None,
                         b':' => {
                             self.i += 1;
                             break;
@@ -432,11 +454,13 @@ impl Reader<'_> {
         let rest = &self.s[at..];
         let close = rest.iter().position(|&b| b == b'}')?;
         let body = std::str::from_utf8(&rest[1..close]).ok()?;
+        // A count Python cannot take (`MAXREPEAT` or more) reads as `u32::MAX`, which
+        // `quantified` refuses.
         let num = |s: &str| -> Option<Option<u32>> {
             if s.is_empty() {
                 Some(None)
             } else if s.bytes().all(|b| b.is_ascii_digit()) {
-                s.parse().ok().map(Some)
+                Some(Some(s.parse::<u64>().map_or(u32::MAX, |n| n.min(u64::from(u32::MAX)) as u32)))
             } else {
                 None
             }
@@ -446,13 +470,8 @@ impl Reader<'_> {
                 let n = num(body)??;
                 (n, Some(n))
             }
-            Some((lo, hi)) => {
-                let (lo, hi) = (num(lo)?, num(hi)?);
-                if lo.is_none() && hi.is_none() {
-                    return None;
-                }
-                (lo.unwrap_or(0), hi)
-            }
+            // `{,}` is `*` in Python.
+            Some((lo, hi)) => (num(lo)?.unwrap_or(0), num(hi)?),
         };
         Some((min, max, close + 1))
     }
@@ -480,7 +499,7 @@ impl Reader<'_> {
         {
             return None;
         }
-        if max.is_some_and(|m| m < min) {
+        if max.is_some_and(|m| m < min) || min == u32::MAX || max == Some(u32::MAX) {
             return None;
         }
         match atom {
@@ -503,7 +522,8 @@ enum Member {
 pub(crate) fn width(n: &Node) -> Option<usize> {
     match n {
         Node::Empty | Node::Assert(_) | Node::Look { .. } => Some(0),
-        Node::Lit(l) => Some(l.len()),
+        // Python counts characters: a non-ASCII literal is left to the full engine.
+        Node::Lit(l) => l.is_ascii().then_some(l.len()),
         Node::Set(_) => Some(1),
         Node::Group { sub, .. } => width(sub),
         Node::Concat(parts) => parts.iter().map(width).sum(),

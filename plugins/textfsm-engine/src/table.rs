@@ -5,20 +5,20 @@
 /// groups (`Value List ((?P<name>\w+)\s+(?P<age>\d+))`), or nothing when the value's
 /// group did not take part in the match.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Item {
+pub enum Item<'a> {
     Null,
-    Str(String),
-    Object(Vec<(String, Option<String>)>),
+    Str(&'a str),
+    Object(Vec<(String, Option<&'a str>)>),
 }
 
 /// One cell of a record.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Cell {
-    Str(String),
-    List(Vec<Item>),
+pub enum Cell<'a> {
+    Str(&'a str),
+    List(Vec<Item<'a>>),
 }
 
-impl Cell {
+impl Cell<'_> {
     /// Python truthiness: an empty string or list is false.
     pub fn is_truthy(&self) -> bool {
         match self {
@@ -28,14 +28,14 @@ impl Cell {
     }
 }
 
-/// Records with their column names.
+/// Records with their column names; the strings are slices of the parsed text.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Table {
+pub struct Table<'a> {
     pub header: Vec<String>,
-    pub rows: Vec<Vec<Cell>>,
+    pub rows: Vec<Vec<Cell<'a>>>,
 }
 
-impl Table {
+impl Table<'_> {
     /// The records as a JSON array of objects, keys in column order (lower-cased
     /// when `lower_keys`, as ntc-templates returns them).
     pub fn to_json(&self, lower_keys: bool) -> String {
@@ -142,7 +142,7 @@ fn json_str(out: &mut String, s: &str) {
 /// default); with `keys`, each base row takes them from the first row of `other`
 /// whose key columns are equal; without keys, rows are paired by position.
 /// A key that is not a column of `base` is an error.
-pub fn merge(base: &mut Table, other: &Table, keys: &[String]) -> Result<(), String> {
+pub fn merge<'a>(base: &mut Table<'a>, other: &Table<'a>, keys: &[String]) -> Result<(), String> {
     let mut key_cols = Vec::new();
     for k in keys {
         match base.header.iter().position(|h| h == k) {
@@ -159,7 +159,7 @@ pub fn merge(base: &mut Table, other: &Table, keys: &[String]) -> Result<(), Str
         base.header.push(other.header[i].clone());
     }
     for row in &mut base.rows {
-        row.extend(extend.iter().map(|_| Cell::Str(String::new())));
+        row.extend(extend.iter().map(|_| Cell::Str("")));
     }
     let width = base.header.len();
     let first_new = width - extend.len();
@@ -191,8 +191,8 @@ pub fn merge(base: &mut Table, other: &Table, keys: &[String]) -> Result<(), Str
 mod tests {
     use super::*;
 
-    fn s(v: &str) -> Cell {
-        Cell::Str(v.into())
+    fn s(v: &str) -> Cell<'_> {
+        Cell::Str(v)
     }
 
     #[test]
