@@ -309,8 +309,8 @@ mod tests {
         assert_eq!(
             out.rows[0][0],
             Cell::List(vec![
-                Item::Object(vec![("name".into(), Some("bob".into())), ("age".into(), Some("32".into()))]),
-                Item::Object(vec![("name".into(), Some("ann".into())), ("age".into(), Some("4".into()))]),
+                Item::Object(vec![("name".into(), Some("bob")), ("age".into(), Some("32"))]),
+                Item::Object(vec![("name".into(), Some("ann")), ("age".into(), Some("4"))]),
             ])
         );
     }
