@@ -32,6 +32,10 @@ impl ByteSet {
     pub(crate) fn remove(&mut self, b: u8) {
         self.0[(b >> 6) as usize] &= !(1 << (b & 63));
     }
+    /// The set as a table of 256 flags: one load per byte when matching.
+    pub(crate) fn table(&self) -> [bool; 256] {
+        std::array::from_fn(|b| self.contains(b as u8))
+    }
     pub(crate) fn disjoint(&self, o: &ByteSet) -> bool {
         (0..4).all(|i| self.0[i] & o.0[i] == 0)
     }
@@ -109,7 +113,9 @@ pub struct Stack(Vec<Frame>);
 #[derive(Debug)]
 pub(crate) struct Program {
     insts: Vec<Inst>,
+    /// The byte sets instructions name, and the same as tables for matching.
     sets: Vec<ByteSet>,
+    tables: Vec<[bool; 256]>,
     looks: Vec<Lookaround>,
     /// Number of slots (two per group, group 0 the whole match).
     slots: usize,
@@ -285,7 +291,8 @@ impl Program {
             c.push(Inst::Save(1))?;
         }
         c.push(Inst::Match)?;
-        let mut p = Program { insts: c.insts, sets: c.sets, looks: c.looks, slots };
+        let tables = c.sets.iter().map(ByteSet::table).collect();
+        let mut p = Program { insts: c.insts, sets: c.sets, tables, looks: c.looks, slots };
         for k in 0..p.insts.len() {
             if let Inst::Rep { set, greedy: true, .. } = p.insts[k]
                 && p.follow(k + 1).is_some_and(|f| f.disjoint(&p.sets[set as usize]))
@@ -361,16 +368,16 @@ impl Program {
                     hit
                 }
                 Inst::Class(s) => {
-                    let hit = line.get(pos).is_some_and(|&b| self.sets[*s as usize].contains(b));
+                    let hit = line.get(pos).is_some_and(|&b| self.tables[*s as usize][b as usize]);
                     pos += 1;
                     hit
                 }
                 &Inst::Rep { set, min, max, greedy, possessive } => {
-                    let set = &self.sets[set as usize];
+                    let set = &self.tables[set as usize];
                     let rest = &line[pos..];
                     if greedy {
                         let limit = rest.len().min(max as usize);
-                        let n = rest[..limit].iter().position(|&b| !set.contains(b)).unwrap_or(limit);
+                        let n = rest[..limit].iter().position(|&b| !set[b as usize]).unwrap_or(limit);
                         if n < min as usize {
                             false
                         } else {
@@ -387,7 +394,7 @@ impl Program {
                         }
                     } else {
                         let min = min as usize;
-                        if rest.len() < min || !rest[..min].iter().all(|&b| set.contains(b)) {
+                        if rest.len() < min || !rest[..min].iter().all(|&b| set[b as usize]) {
                             false
                         } else {
                             pos += min;
@@ -490,7 +497,7 @@ impl Program {
                     Some(Frame::Lazy { rep, pos: q, left }) => {
                         choices -= 1;
                         let Inst::Rep { set, .. } = self.insts[rep as usize] else { unreachable!() };
-                        if line.get(q).is_some_and(|&b| self.sets[set as usize].contains(b)) {
+                        if line.get(q).is_some_and(|&b| self.tables[set as usize][b as usize]) {
                             if left > 1 {
                                 choices += 1;
                                 stack.push(Frame::Lazy { rep, pos: q + 1, left: left - 1 });
