@@ -14,7 +14,7 @@
 
 use regex_automata::util::primitives::NonMaxUsize;
 
-use crate::pysyntax::{Assert, Node, min_len, one_byte, width};
+use crate::pysyntax::{Assert, Node, first_bytes, min_len, one_byte, width};
 
 /// A set of bytes.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -77,6 +77,9 @@ enum Inst {
     Assert(Assert),
     /// A lookaround (index into `looks`).
     Look(u32),
+    /// Branches that start with different bytes (index into `switches`): go to
+    /// the one the next byte starts, with nothing to come back to.
+    Switch(u32),
     Match,
 }
 
@@ -116,6 +119,7 @@ pub(crate) struct Program {
     /// The byte sets instructions name, and the same as tables for matching.
     sets: Vec<ByteSet>,
     tables: Vec<[bool; 256]>,
+    switches: Vec<Switch>,
     looks: Vec<Lookaround>,
     /// Number of slots (two per group, group 0 the whole match).
     slots: usize,
@@ -137,8 +141,13 @@ struct Compiler {
     insts: Vec<Inst>,
     sets: Vec<ByteSet>,
     looks: Vec<Lookaround>,
+    switches: Vec<Switch>,
     slots: usize,
 }
+
+/// Where a [`Inst::Switch`] goes for each byte (`NONE`: no branch starts with it).
+type Switch = Box<[u32; 256]>;
+const NONE: u32 = u32::MAX;
 
 impl Compiler {
     fn set(&mut self, s: ByteSet) -> u32 {
@@ -197,6 +206,35 @@ impl Compiler {
             }
             Node::Alt(alts) => {
                 let mut ends = Vec::new();
+                // When no branch can match the empty string and no two can start
+                // with the same byte, the next byte picks the only branch that can
+                // match: no choice point, no failed tries of the others.
+                let firsts: Vec<_> = alts.iter().map(first_bytes).collect();
+                let apart = firsts.iter().all(|(_, empty)| !empty)
+                    && firsts
+                        .iter()
+                        .enumerate()
+                        .all(|(i, (a, _))| firsts[i + 1..].iter().all(|(b, _)| a.disjoint(b)));
+                if apart {
+                    let switch = self.switches.len() as u32;
+                    self.switches.push(Box::new([NONE; 256]));
+                    self.push(Inst::Switch(switch))?;
+                    for (a, (set, _)) in alts.iter().zip(&firsts) {
+                        let start = self.pc();
+                        for b in 0..=255u8 {
+                            if set.contains(b) {
+                                self.switches[switch as usize][b as usize] = start;
+                            }
+                        }
+                        self.c(a)?;
+                        ends.push(self.push(Inst::Jmp(0))?);
+                    }
+                    let end = self.pc();
+                    for j in ends {
+                        self.insts[j as usize] = Inst::Jmp(end);
+                    }
+                    return Some(());
+                }
                 for (i, a) in alts.iter().enumerate() {
                     if i + 1 < alts.len() {
                         let split = self.push(Inst::Split(0, 0))?;
@@ -282,7 +320,8 @@ impl Program {
     }
 
     fn compile(n: &Node, slots: usize, whole: bool) -> Option<Program> {
-        let mut c = Compiler { insts: Vec::new(), sets: Vec::new(), looks: Vec::new(), slots };
+        let mut c =
+            Compiler { insts: Vec::new(), sets: Vec::new(), looks: Vec::new(), switches: Vec::new(), slots };
         if whole {
             c.push(Inst::Save(0))?;
         }
@@ -292,7 +331,8 @@ impl Program {
         }
         c.push(Inst::Match)?;
         let tables = c.sets.iter().map(ByteSet::table).collect();
-        let mut p = Program { insts: c.insts, sets: c.sets, tables, looks: c.looks, slots };
+        let mut p =
+            Program { insts: c.insts, sets: c.sets, tables, looks: c.looks, switches: c.switches, slots };
         for k in 0..p.insts.len() {
             if let Inst::Rep { set, greedy: true, .. } = p.insts[k]
                 && p.follow(k + 1).is_some_and(|f| f.disjoint(&p.sets[set as usize]))
@@ -319,6 +359,13 @@ impl Program {
                 &Inst::Class(s) => return Some(self.sets[s as usize]),
                 &Inst::Rep { set, min, .. } if min >= 1 => return Some(self.sets[set as usize]),
                 Inst::Assert(Assert::End) | Inst::Match => return Some(ByteSet::default()),
+                &Inst::Switch(i) => {
+                    let mut s = ByteSet::default();
+                    (0..=255u8)
+                        .filter(|&b| self.switches[i as usize][b as usize] != NONE)
+                        .for_each(|b| s.add(b));
+                    return Some(s);
+                }
                 _ => return None,
             }
         }
@@ -424,6 +471,13 @@ impl Program {
                     true
                 }
                 Inst::Assert(a) => check(*a, line, pos),
+                &Inst::Switch(i) => match line.get(pos).map(|&b| self.switches[i as usize][b as usize]) {
+                    Some(to) if to != NONE => {
+                        pc = to;
+                        continue;
+                    }
+                    _ => false,
+                },
                 &Inst::Look(i) => {
                     let look = &self.looks[i as usize];
                     match if look.ahead { Some(pos) } else { pos.checked_sub(look.width) } {

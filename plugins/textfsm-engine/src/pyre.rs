@@ -21,7 +21,7 @@ use std::sync::OnceLock;
 use regex_automata::util::primitives::NonMaxUsize;
 
 use crate::backtrack::{ByteSet, Outcome, Program, Stack};
-use crate::pysyntax::{self, Node, Prefix};
+use crate::pysyntax::{self, Leading, Node, Prefix};
 
 /// Characters that have a meaning in Rust regex syntax and so must stay escaped.
 const META: &str = r"\.+*?()|[]{}^$#&-~";
@@ -415,6 +415,7 @@ pub struct Pattern {
 pub struct Groups {
     slots: Vec<Option<NonMaxUsize>>,
     stack: Stack,
+    leading: Leading,
 }
 
 impl Groups {
@@ -522,7 +523,7 @@ impl Pattern {
     fn match_ascii(&self, line: &str, out: &mut Groups) -> Result<bool, String> {
         let bytes = line.as_bytes();
         if let Some(p) = &self.prefix
-            && !p.admits(bytes)
+            && !p.admits(bytes, out.leading.count(bytes, p.pad()))
         {
             return Ok(false);
         }

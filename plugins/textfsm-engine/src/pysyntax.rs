@@ -599,9 +599,39 @@ pub(crate) struct Prefix {
 }
 
 impl Prefix {
-    pub(crate) fn admits(&self, line: &[u8]) -> bool {
-        let pad = line.iter().take_while(|&&b| self.pad.contains(b)).count();
+    /// The padding's bytes.
+    pub(crate) fn pad(&self) -> &ByteSet {
+        &self.pad
+    }
+
+    /// Whether a line that starts with `pad` padding bytes can match.
+    pub(crate) fn admits(&self, line: &[u8], pad: usize) -> bool {
         pad >= self.min && line[pad..].starts_with(&self.lit)
+    }
+}
+
+/// How many of a line's leading bytes are in a set: kept for the line being
+/// matched, as most rules of a template start with the same padding (`^\s+`).
+#[derive(Debug, Default)]
+pub(crate) struct Leading {
+    /// The line (address and length) the counts are for.
+    line: (usize, usize),
+    counts: Vec<(ByteSet, usize)>,
+}
+
+impl Leading {
+    pub(crate) fn count(&mut self, line: &[u8], pad: &ByteSet) -> usize {
+        let key = (line.as_ptr() as usize, line.len());
+        if self.line != key {
+            self.line = key;
+            self.counts.clear();
+        }
+        if let Some(&(_, n)) = self.counts.iter().find(|(s, _)| s == pad) {
+            return n;
+        }
+        let n = line.iter().take_while(|&&b| pad.contains(b)).count();
+        self.counts.push((*pad, n));
+        n
     }
 }
 
@@ -670,8 +700,12 @@ mod tests {
         assert_eq!(x.names, [(1, "IP".to_string())]);
         let pre = prefix(&x.node).unwrap();
         assert_eq!(pre.lit, b"Internet address is ");
-        assert!(pre.admits(b"   Internet address is 1.2.3.4/24"));
-        assert!(!pre.admits(b"Internet addr"));
+        let mut lead = Leading::default();
+        let line = b"   Internet address is 1.2.3.4/24";
+        assert!(pre.admits(line, lead.count(line, pre.pad())));
+        assert_eq!(lead.count(line, pre.pad()), 3);
+        let line = b"Internet addr";
+        assert!(!pre.admits(line, lead.count(line, pre.pad())), "a new line is counted anew");
         assert_eq!(required_literal(&p(r"^(?P<A>\S+)\s+is\s+up").unwrap().node).unwrap(), b"is");
         assert!(required_literal(&p(r"(?i)interface").unwrap().node).is_none());
         assert!(p(r"x{,3}\{ {} a{2,}").is_some(), "braces that are not quantifiers are literal");

@@ -24,20 +24,15 @@ thread_local! {
     static CACHE: RefCell<HashMap<u64, Bucket>> = RefCell::new(HashMap::new());
 }
 
-/// A fingerprint of a template's text, read eight bytes at a time (the host
-/// passes the text in with every call, so this runs for every call).
+/// A fingerprint of a template's text: its length and up to 64 bytes taken
+/// across it. The host passes the text in with every call, so this is cheap, and
+/// [`same`] settles it.
 fn fingerprint(text: &str) -> u64 {
     let bytes = text.as_bytes();
-    let mut h = bytes.len() as u64;
-    let mut words = bytes.chunks_exact(8);
-    for w in &mut words {
-        h = (h.rotate_left(5) ^ u64::from_le_bytes(w.try_into().unwrap()))
-            .wrapping_mul(0x517c_c1b7_2722_0a95);
-    }
-    for &b in words.remainder() {
-        h = (h.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x517c_c1b7_2722_0a95);
-    }
-    h
+    let step = (bytes.len() / 64).max(1);
+    bytes.iter().step_by(step).fold(bytes.len() as u64, |h, &b| {
+        (h.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x517c_c1b7_2722_0a95)
+    })
 }
 
 /// Whether two texts are equal, compared eight bytes at a time.
