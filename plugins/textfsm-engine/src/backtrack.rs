@@ -36,6 +36,10 @@ impl ByteSet {
     pub(crate) fn table(&self) -> [bool; 256] {
         std::array::from_fn(|b| self.contains(b as u8))
     }
+    /// Equality word by word (the derived one may become a `memcmp` call).
+    pub(crate) fn same(&self, o: &ByteSet) -> bool {
+        (0..4).all(|i| self.0[i] == o.0[i])
+    }
     pub(crate) fn disjoint(&self, o: &ByteSet) -> bool {
         (0..4).all(|i| self.0[i] & o.0[i] == 0)
     }

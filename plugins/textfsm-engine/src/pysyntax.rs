@@ -606,7 +606,10 @@ impl Prefix {
 
     /// Whether a line that starts with `pad` padding bytes can match.
     pub(crate) fn admits(&self, line: &[u8], pad: usize) -> bool {
-        pad >= self.min && line[pad..].starts_with(&self.lit)
+        // Compared in line: a call to `memcmp` costs more than these few bytes.
+        pad >= self.min
+            && line.len() - pad >= self.lit.len()
+            && self.lit.iter().zip(&line[pad..]).all(|(a, b)| a == b)
     }
 }
 
@@ -626,7 +629,7 @@ impl Leading {
             self.line = key;
             self.counts.clear();
         }
-        if let Some(&(_, n)) = self.counts.iter().find(|(s, _)| s == pad) {
+        if let Some(&(_, n)) = self.counts.iter().find(|(s, _)| s.same(pad)) {
             return n;
         }
         let n = line.iter().take_while(|&&b| pad.contains(b)).count();
