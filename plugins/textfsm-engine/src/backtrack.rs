@@ -73,6 +73,14 @@ enum Inst {
         greedy: bool,
         possessive: bool,
     },
+    /// Group `slot / 2` around a possessive greedy run: the run, both slots, and
+    /// on to the instruction after the group (three on).
+    CapRep {
+        slot: u32,
+        set: u32,
+        min: u32,
+        max: u32,
+    },
     /// Try the first branch; on failure the second.
     Split(u32, u32),
     Jmp(u32),
@@ -345,6 +353,18 @@ impl Program {
                 *possessive = true;
             }
         }
+        // A group of one possessive run (`(?P<X>\S+)` before `\s`), the commonest
+        // shape of a Value: one instruction instead of three. The two it stands
+        // for stay in place, unreached (no jump or frame leads into a group).
+        for k in 0..p.insts.len().saturating_sub(2) {
+            if let [Inst::Save(a), Inst::Rep { set, min, max, greedy: true, possessive: true }, Inst::Save(b)] =
+                p.insts[k..k + 3]
+                && a % 2 == 0
+                && b == a + 1
+            {
+                p.insts[k] = Inst::CapRep { slot: a, set, min, max };
+            }
+        }
         Some(p)
     }
 
@@ -455,6 +475,26 @@ impl Program {
                             }
                             true
                         }
+                    }
+                }
+                &Inst::CapRep { slot, set, min, max } => {
+                    let set = &self.tables[set as usize];
+                    let rest = &line[pos..];
+                    let limit = rest.len().min(max as usize);
+                    let n = rest[..limit].iter().position(|&b| !set[b as usize]).unwrap_or(limit);
+                    if n < min as usize {
+                        false
+                    } else {
+                        let s = slot as usize;
+                        if choices > 0 {
+                            stack.push(Frame::Restore { slot, old: slots[s] });
+                            stack.push(Frame::Restore { slot: slot + 1, old: slots[s + 1] });
+                        }
+                        slots[s] = NonMaxUsize::new(pos);
+                        pos += n;
+                        slots[s + 1] = NonMaxUsize::new(pos);
+                        pc += 3;
+                        continue;
                     }
                 }
                 &Inst::Split(a, b) => {
