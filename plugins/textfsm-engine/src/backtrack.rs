@@ -17,8 +17,16 @@ use regex_automata::util::primitives::NonMaxUsize;
 use crate::pysyntax::{Assert, Node, first_bytes, min_len, one_byte, width};
 
 /// A set of bytes.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, Eq)]
 pub(crate) struct ByteSet(pub(crate) [u64; 4]);
+
+/// Word by word: the derived comparison of the array may become a `memcmp` call
+/// in the component.
+impl PartialEq for ByteSet {
+    fn eq(&self, o: &ByteSet) -> bool {
+        (0..4).all(|i| self.0[i] == o.0[i])
+    }
+}
 
 impl ByteSet {
     pub(crate) fn add(&mut self, b: u8) {
@@ -35,10 +43,6 @@ impl ByteSet {
     /// The set as a table of 256 flags: one load per byte when matching.
     pub(crate) fn table(&self) -> [bool; 256] {
         std::array::from_fn(|b| self.contains(b as u8))
-    }
-    /// Equality word by word (the derived one may become a `memcmp` call).
-    pub(crate) fn same(&self, o: &ByteSet) -> bool {
-        (0..4).all(|i| self.0[i] == o.0[i])
     }
     pub(crate) fn disjoint(&self, o: &ByteSet) -> bool {
         (0..4).all(|i| self.0[i] & o.0[i] == 0)
@@ -128,8 +132,7 @@ pub struct Stack(Vec<Frame>);
 #[derive(Debug)]
 pub(crate) struct Program {
     insts: Vec<Inst>,
-    /// The byte sets instructions name, and the same as tables for matching.
-    sets: Vec<ByteSet>,
+    /// The byte sets instructions name, as tables of 256 flags.
     tables: Vec<[bool; 256]>,
     switches: Vec<Switch>,
     looks: Vec<Lookaround>,
@@ -182,6 +185,58 @@ impl Compiler {
         }
         self.insts.push(i);
         Some(self.pc() - 1)
+    }
+
+    /// Rewrites once the program is whole: greedy runs that can never give a byte
+    /// back become possessive, and a group of one such run (`(?P<X>\S+)` before
+    /// `\s`, the commonest shape of a Value) one instruction instead of three (the
+    /// two it stands for stay in place, unreached: no jump or frame leads into a
+    /// group).
+    fn optimize(&mut self) {
+        for k in 0..self.insts.len() {
+            if let Inst::Rep { set, greedy: true, .. } = self.insts[k]
+                && self.follow(k + 1).is_some_and(|f| f.disjoint(&self.sets[set as usize]))
+            {
+                let Inst::Rep { possessive, .. } = &mut self.insts[k] else { unreachable!() };
+                *possessive = true;
+            }
+        }
+        for k in 0..self.insts.len().saturating_sub(2) {
+            if let [Inst::Save(a), Inst::Rep { set, min, max, greedy: true, possessive: true }, Inst::Save(b)] =
+                self.insts[k..k + 3]
+                && a % 2 == 0
+                && b == a + 1
+            {
+                self.insts[k] = Inst::CapRep { slot: a, set, min, max };
+            }
+        }
+    }
+
+    /// The bytes what runs from `pc` must start with (empty: it cannot consume a
+    /// byte and succeed short of the end), when the instructions say plainly.
+    fn follow(&self, mut pc: usize) -> Option<ByteSet> {
+        loop {
+            match &self.insts[pc] {
+                Inst::Save(_) => pc += 1,
+                &Inst::Jmp(to) => pc = to as usize,
+                Inst::Lit(l) => {
+                    let mut s = ByteSet::default();
+                    s.add(*l.first()?);
+                    return Some(s);
+                }
+                &Inst::Class(s) => return Some(self.sets[s as usize]),
+                &Inst::Rep { set, min, .. } if min >= 1 => return Some(self.sets[set as usize]),
+                Inst::Assert(Assert::End) | Inst::Match => return Some(ByteSet::default()),
+                &Inst::Switch(i) => {
+                    let mut s = ByteSet::default();
+                    (0..=255u8)
+                        .filter(|&b| self.switches[i as usize][b as usize] != NONE)
+                        .for_each(|b| s.add(b));
+                    return Some(s);
+                }
+                _ => return None,
+            }
+        }
     }
 
     /// Compile `n`; `None` for what this matcher does not handle.
@@ -342,57 +397,9 @@ impl Program {
             c.push(Inst::Save(1))?;
         }
         c.push(Inst::Match)?;
+        c.optimize();
         let tables = c.sets.iter().map(ByteSet::table).collect();
-        let mut p =
-            Program { insts: c.insts, sets: c.sets, tables, looks: c.looks, switches: c.switches, slots };
-        for k in 0..p.insts.len() {
-            if let Inst::Rep { set, greedy: true, .. } = p.insts[k]
-                && p.follow(k + 1).is_some_and(|f| f.disjoint(&p.sets[set as usize]))
-            {
-                let Inst::Rep { possessive, .. } = &mut p.insts[k] else { unreachable!() };
-                *possessive = true;
-            }
-        }
-        // A group of one possessive run (`(?P<X>\S+)` before `\s`), the commonest
-        // shape of a Value: one instruction instead of three. The two it stands
-        // for stay in place, unreached (no jump or frame leads into a group).
-        for k in 0..p.insts.len().saturating_sub(2) {
-            if let [Inst::Save(a), Inst::Rep { set, min, max, greedy: true, possessive: true }, Inst::Save(b)] =
-                p.insts[k..k + 3]
-                && a % 2 == 0
-                && b == a + 1
-            {
-                p.insts[k] = Inst::CapRep { slot: a, set, min, max };
-            }
-        }
-        Some(p)
-    }
-
-    /// The bytes what runs from `pc` must start with (empty: it cannot consume a
-    /// byte and succeed short of the end), when the instructions say plainly.
-    fn follow(&self, mut pc: usize) -> Option<ByteSet> {
-        loop {
-            match &self.insts[pc] {
-                Inst::Save(_) => pc += 1,
-                &Inst::Jmp(to) => pc = to as usize,
-                Inst::Lit(l) => {
-                    let mut s = ByteSet::default();
-                    s.add(*l.first()?);
-                    return Some(s);
-                }
-                &Inst::Class(s) => return Some(self.sets[s as usize]),
-                &Inst::Rep { set, min, .. } if min >= 1 => return Some(self.sets[set as usize]),
-                Inst::Assert(Assert::End) | Inst::Match => return Some(ByteSet::default()),
-                &Inst::Switch(i) => {
-                    let mut s = ByteSet::default();
-                    (0..=255u8)
-                        .filter(|&b| self.switches[i as usize][b as usize] != NONE)
-                        .for_each(|b| s.add(b));
-                    return Some(s);
-                }
-                _ => return None,
-            }
-        }
+        Some(Program { insts: c.insts, tables, looks: c.looks, switches: c.switches, slots })
     }
 
     /// Match at the start of `line`, leaving the groups in `slots` (resized to
@@ -447,8 +454,7 @@ impl Program {
                     let set = &self.tables[set as usize];
                     let rest = &line[pos..];
                     if greedy {
-                        let limit = rest.len().min(max as usize);
-                        let n = rest[..limit].iter().position(|&b| !set[b as usize]).unwrap_or(limit);
+                        let n = run_len(set, rest, max);
                         if n < min as usize {
                             false
                         } else {
@@ -478,10 +484,7 @@ impl Program {
                     }
                 }
                 &Inst::CapRep { slot, set, min, max } => {
-                    let set = &self.tables[set as usize];
-                    let rest = &line[pos..];
-                    let limit = rest.len().min(max as usize);
-                    let n = rest[..limit].iter().position(|&b| !set[b as usize]).unwrap_or(limit);
+                    let n = run_len(&self.tables[set as usize], &line[pos..], max);
                     if n < min as usize {
                         false
                     } else {
@@ -608,6 +611,12 @@ impl Program {
             }
         }
     }
+}
+
+/// How many bytes at the start of `rest` are in the set, up to `max`.
+fn run_len(set: &[bool; 256], rest: &[u8], max: u32) -> usize {
+    let limit = rest.len().min(max as usize);
+    rest[..limit].iter().position(|&b| !set[b as usize]).unwrap_or(limit)
 }
 
 fn is_word(b: Option<&u8>) -> bool {

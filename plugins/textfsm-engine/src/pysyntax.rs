@@ -281,11 +281,8 @@ impl Reader<'_> {
     }
 
     fn hex(&mut self, n: usize) -> Option<char> {
-        let digits = self.s.get(self.i..self.i + n)?;
+        let digits = self.s.get(self.i..self.i + n).filter(|d| d.iter().all(u8::is_ascii_hexdigit))?;
         let v = u32::from_str_radix(std::str::from_utf8(digits).ok()?, 16).ok()?;
-        if !digits.iter().all(u8::is_ascii_hexdigit) {
-            return None;
-        }
         self.i += n;
         char::from_u32(v)
     }
@@ -306,7 +303,7 @@ impl Reader<'_> {
             let lo = match self.class_member()? {
                 Member::Set(s) => {
                     // `[\d-z]` is an error in Python.
-                    if self.peek() == Some(b'-') && self.s.get(self.i + 1).is_some_and(|&n| n != b']') {
+                    if self.range_dash() {
                         return None;
                     }
                     set.union(s);
@@ -314,7 +311,7 @@ impl Reader<'_> {
                 }
                 Member::Byte(b) => b,
             };
-            if self.peek() == Some(b'-') && self.s.get(self.i + 1).is_some_and(|&n| n != b']') {
+            if self.range_dash() {
                 self.i += 1;
                 let Member::Byte(hi) = self.class_member()? else { return None };
                 if hi < lo {
@@ -329,6 +326,11 @@ impl Reader<'_> {
             set = fold(set);
         }
         Some(if negate { set.negated() } else { set })
+    }
+
+    /// A `-` next that makes a range (not the class's last character).
+    fn range_dash(&self) -> bool {
+        self.peek() == Some(b'-') && self.s.get(self.i + 1).is_some_and(|&n| n != b']')
     }
 
     fn class_member(&mut self) -> Option<Member> {
@@ -629,7 +631,7 @@ impl Leading {
             self.line = key;
             self.counts.clear();
         }
-        if let Some(&(_, n)) = self.counts.iter().find(|(s, _)| s.same(pad)) {
+        if let Some(&(_, n)) = self.counts.iter().find(|(s, _)| s == pad) {
             return n;
         }
         let n = line.iter().take_while(|&&b| pad.contains(b)).count();
