@@ -11,7 +11,7 @@ use super::error::ApiError;
 
 pub type Body = Full<Bytes>;
 
-fn respond(status: StatusCode, body: &Value) -> Response<Body> {
+fn respond(status: StatusCode, body: &impl Serialize) -> Response<Body> {
     let bytes = serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec());
     Response::builder()
         .status(status)
@@ -20,10 +20,17 @@ fn respond(status: StatusCode, body: &Value) -> Response<Body> {
         .expect("static response parts are valid")
 }
 
-/// A success envelope with `data`.
+#[derive(Serialize)]
+struct Envelope<'a, T> {
+    code: i64,
+    message: &'a str,
+    data: &'a T,
+}
+
+/// A success envelope with `data`, written straight from it (a job's records are
+/// copied as the JSON text they are stored as).
 pub fn ok<T: Serialize>(status: StatusCode, data: &T) -> Response<Body> {
-    let data = serde_json::to_value(data).unwrap_or(Value::Null);
-    respond(status, &json!({"code": 200, "message": "success", "data": data}))
+    respond(status, &Envelope { code: 200, message: "success", data })
 }
 
 /// An error envelope.

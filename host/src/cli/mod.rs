@@ -238,6 +238,7 @@ fn template_command(settings: &Settings, command: TemplateCommand) -> i32 {
     let (p, c) = (platform.unwrap_or_default(), command.unwrap_or_default());
     match crate::template::parse_records(&parser, &refs, &p, &c, &output, lower_keys) {
         Ok(records) => {
+            let records: serde_json::Value = serde_json::from_str(records.get()).unwrap_or_default();
             println!("{}", serde_json::to_string_pretty(&records).unwrap_or_default());
             0
         }

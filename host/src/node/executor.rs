@@ -11,7 +11,7 @@ use super::session::{BlockingShell, DeviceSession};
 use crate::plugin::{
     CallContext, CallError, CommandOptions, ConfigOptions, DriverError, DriverPlugin, Plugins, SessionOptions,
 };
-use crate::queue::{ClaimedJob, ErrorKind, JobError, JobResult, Work};
+use crate::queue::{ClaimedJob, ErrorKind, JobError, JobResult, Retval, Work};
 use crate::ssh::{ConnectParams, SshError, SshShell};
 
 /// What the worker should do with its session after a job.
@@ -130,7 +130,7 @@ pub async fn run_job(
     }
     let result = match (result, &spec.parsing) {
         (Ok(v), Some(plan)) => parse_output(plugins, job, plan, v).await,
-        (other, _) => other,
+        (other, _) => other.map(|v| Retval::from_value(&v)),
     };
     match result {
         Ok(v) => (JobResult::success(v), SessionVerdict::Keep),
@@ -144,25 +144,25 @@ async fn parse_output(
     job: &ClaimedJob,
     plan: &crate::queue::ParsePlan,
     output: Value,
-) -> Result<Value, JobError> {
+) -> Result<Retval, JobError> {
     let Some(parser) = plugins.parser(&plan.parser) else {
         return Err(JobError::new(
             ErrorKind::PluginError,
             format!("no parser plugin {:?} on this node", plan.parser),
         ));
     };
-    let Work::Commands(commands) = &job.spec.work else { return Ok(output) };
+    let Work::Commands(commands) = &job.spec.work else { return Ok(Retval::from_value(&output)) };
     let texts: Vec<(String, String)> = match output {
         Value::String(s) => vec![(commands.last().cloned().unwrap_or_default(), s)],
         Value::Object(m) => {
             m.into_iter().map(|(k, v)| (k, v.as_str().unwrap_or_default().to_string())).collect()
         }
-        other => return Ok(other),
+        other => return Ok(Retval::from_value(&other)),
     };
     let (plan, platform, single) = (plan.clone(), job.spec.device.device_type.clone(), job.spec.single);
     let commands = commands.clone();
     tokio::task::spawn_blocking(move || {
-        let mut out = Map::new();
+        let mut out = Vec::with_capacity(texts.len());
         for (command, text) in texts {
             let i = commands.iter().position(|c| *c == command).unwrap_or(0);
             let templates: Vec<_> = plan
@@ -187,11 +187,11 @@ async fn parse_output(
                 crate::template::ParseFailure::Plugin(m) => JobError::new(ErrorKind::PluginError, m),
             })?;
             if single {
-                return Ok(records);
+                return Ok(Retval::raw(records));
             }
-            out.insert(command, records);
+            out.push((command, records));
         }
-        Ok(Value::Object(out))
+        Ok(Retval::object(out.iter().map(|(c, r)| (c.as_str(), &**r))))
     })
     .await
     .map_err(|e| JobError::new(ErrorKind::PluginError, format!("parser task failed: {e}")))?

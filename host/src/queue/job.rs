@@ -7,6 +7,7 @@ use std::str::FromStr;
 use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 /// Where a job is in its life. Moves queued -> started -> finished | failed, or
 /// queued -> cancelled, or queued -> failed (expired before a worker took it).
@@ -244,12 +245,54 @@ pub enum ResultType {
 pub struct JobResult {
     #[serde(rename = "type")]
     pub kind: ResultType,
-    pub retval: Option<Value>,
+    pub retval: Option<Retval>,
     pub error: Option<JobError>,
 }
 
+/// `result.retval`: the job's return value, held as JSON text from the node to the
+/// client. Parsed records arrive from the parser component as JSON and are stored
+/// and served as they are, never rebuilt as values on the way.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Retval(Box<RawValue>);
+
+impl Retval {
+    pub fn from_value(v: &Value) -> Self {
+        Self(serde_json::value::to_raw_value(v).expect("a JSON value always serializes"))
+    }
+    pub fn raw(json: Box<RawValue>) -> Self {
+        Self(json)
+    }
+    /// An object of `entries` in their order (keys are not checked for repeats).
+    pub fn object<'a>(entries: impl IntoIterator<Item = (&'a str, &'a RawValue)>) -> Self {
+        let mut text = String::from("{");
+        for (key, value) in entries {
+            if text.len() > 1 {
+                text.push(',');
+            }
+            text.push_str(&Value::from(key).to_string());
+            text.push(':');
+            text.push_str(value.get());
+        }
+        text.push('}');
+        Self(RawValue::from_string(text).expect("an object of JSON values is JSON"))
+    }
+    pub fn get(&self) -> &str {
+        self.0.get()
+    }
+    pub fn to_value(&self) -> Value {
+        serde_json::from_str(self.0.get()).expect("a retval holds JSON")
+    }
+}
+
+impl PartialEq for Retval {
+    fn eq(&self, other: &Self) -> bool {
+        self.get() == other.get()
+    }
+}
+
 impl JobResult {
-    pub fn success(retval: Value) -> Self {
+    pub fn success(retval: Retval) -> Self {
         Self { kind: ResultType::Success, retval: Some(retval), error: None }
     }
     pub fn failed(error: JobError) -> Self {

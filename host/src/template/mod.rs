@@ -10,6 +10,7 @@ pub use library::{LookupError, NamedTemplate, Templates};
 pub use render::{RenderError, render};
 
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use crate::plugin::ParserPlugin;
 
@@ -26,7 +27,9 @@ pub enum ParseFailure {
 }
 
 /// Parse `output` with `templates` through `parser` (blocking: call it off the
-/// async threads). Returns the records as JSON, keys lower-cased when asked.
+/// async threads). Returns the records as the component wrote them (checked to be
+/// JSON, never rebuilt as values: a job stores them as they are), with each
+/// record's keys lower-cased when asked.
 pub fn parse_records(
     parser: &ParserPlugin,
     templates: &[&NamedTemplate],
@@ -34,7 +37,7 @@ pub fn parse_records(
     command: &str,
     output: &str,
     lower_keys: bool,
-) -> Result<Value, ParseFailure> {
+) -> Result<Box<RawValue>, ParseFailure> {
     let texts: Vec<String> = templates.iter().map(|t| t.text.clone()).collect();
     let json = match parser.parse(&texts, platform, command, output) {
         Err(call) => return Err(ParseFailure::Plugin(call.to_string())),
@@ -48,108 +51,113 @@ pub fn parse_records(
     let invalid = |e: serde_json::Error| {
         ParseFailure::Plugin(format!("parser {} returned invalid JSON: {e}", parser.meta.name))
     };
-    if !lower_keys {
-        return serde_json::from_str(&json).map_err(invalid);
-    }
-    let mut de = serde_json::Deserializer::from_str(&json);
-    let records = serde::de::DeserializeSeed::deserialize(KeysLowered { depth: 0, keys: 0 }, &mut de)
-        .map_err(invalid)?;
-    de.end().map_err(invalid)?;
-    Ok(records)
+    let records = RawValue::from_string(json).map_err(invalid)?;
+    if lower_keys { lower_record_keys(records).map_err(invalid) } else { Ok(records) }
 }
 
-/// Reads the records (a JSON array of objects) into a [`Value`] with each
-/// record's keys lower-cased on the way, as ntc-templates returns them (objects
-/// inside a record, from a List value's named groups, keep their keys), without
-/// building the records twice.
-struct KeysLowered {
-    /// 0: the array of records; 1: a record.
-    depth: u8,
-    /// Room to make for a record's keys (the previous record's count).
-    keys: usize,
-}
-
-impl<'de> serde::de::DeserializeSeed<'de> for KeysLowered {
-    type Value = Value;
-    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
-        d.deserialize_any(self)
+/// Lower-case the keys of each record (each object directly inside the top-level
+/// array), as ntc-templates returns them. Objects deeper down (from a List
+/// value's named groups) keep their keys. `json` is valid JSON.
+fn lower_record_keys(json: Box<RawValue>) -> Result<Box<RawValue>, serde_json::Error> {
+    let mut text = String::from(Box::<str>::from(json));
+    if lower_ascii_keys(&mut text) {
+        return RawValue::from_string(text);
     }
-}
-
-impl<'de> serde::de::Visitor<'de> for KeysLowered {
-    type Value = Value;
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("JSON")
-    }
-    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
-        Ok(Value::Bool(v))
-    }
-    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
-        Ok(Value::from(v))
-    }
-    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
-        Ok(Value::from(v))
-    }
-    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
-        Ok(Value::from(v))
-    }
-    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
-        Ok(Value::String(v.to_string()))
-    }
-    fn visit_string<E>(self, v: String) -> Result<Value, E> {
-        Ok(Value::String(v))
-    }
-    fn visit_unit<E>(self) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-        let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0));
-        if self.depth == 0 {
-            let mut keys = 0;
-            while let Some(v) = seq.next_element_seed(KeysLowered { depth: 1, keys })? {
-                keys = v.as_object().map_or(0, |o| o.len());
-                out.push(v);
-            }
-        } else {
-            while let Some(v) = seq.next_element::<Value>()? {
-                out.push(v);
-            }
+    // A key with an escape or a non-ASCII letter: lower-cased as Python does it.
+    let mut records: Value = serde_json::from_str(&text)?;
+    for record in records.as_array_mut().into_iter().flatten() {
+        if let Value::Object(m) = record {
+            *m = std::mem::take(m).into_iter().map(|(k, v)| (k.to_lowercase(), v)).collect();
         }
-        Ok(Value::Array(out))
     }
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let mut out = serde_json::Map::with_capacity(self.keys);
-        while let Some(k) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-            let v = map.next_value::<Value>()?;
-            let k = match k {
-                k if self.depth != 1 => k.into_owned(),
-                k if k.is_ascii() => {
-                    let mut k = k.into_owned();
-                    k.make_ascii_lowercase();
-                    k
+    serde_json::value::to_raw_value(&records)
+}
+
+/// Lower-case the record keys of `json` (valid JSON) in place, in one pass over
+/// its bytes. False (with `json` partly changed) when a key has an escape or a
+/// non-ASCII byte: those need decoding first.
+fn lower_ascii_keys(json: &mut str) -> bool {
+    let bytes = |s: &str, i: usize| s.as_bytes()[i];
+    let (mut i, n) = (0, json.len());
+    // Containers open around the current byte; whether the top level is an array
+    // and the one at depth 2 an object (a record).
+    let (mut depth, mut top_array, mut in_record) = (0usize, false, false);
+    // In a record, where a key comes next (after `{` or `,`).
+    let mut key_next = false;
+    while i < n {
+        match bytes(json, i) {
+            b'"' => {
+                let start = i + 1;
+                i = start;
+                let mut plain = true;
+                loop {
+                    match bytes(json, i) {
+                        b'"' => break,
+                        b'\\' => {
+                            plain = false;
+                            i += 1;
+                        }
+                        b if b >= 0x80 => plain = false,
+                        _ => {}
+                    }
+                    i += 1;
                 }
-                k => k.to_lowercase(),
-            };
-            out.insert(k, v);
+                if key_next && depth == 2 && in_record {
+                    if !plain {
+                        return false;
+                    }
+                    json[start..i].make_ascii_lowercase();
+                }
+                key_next = false;
+            }
+            open @ (b'[' | b'{') => {
+                depth += 1;
+                match depth {
+                    1 => top_array = open == b'[',
+                    2 => in_record = top_array && open == b'{',
+                    _ => {}
+                }
+                key_next = depth == 2 && in_record;
+            }
+            b']' | b'}' => depth -= 1,
+            b',' => key_next = depth == 2 && in_record,
+            _ => {}
         }
-        Ok(Value::Object(out))
+        i += 1;
     }
+    true
 }
 
 #[cfg(test)]
 mod tests {
-    use super::KeysLowered;
-    use serde::de::DeserializeSeed;
-    use serde_json::json;
+    use super::lower_record_keys;
+    use serde_json::value::RawValue;
+    use serde_json::{Value, json};
+
+    fn lowered(text: &str) -> Value {
+        let raw = lower_record_keys(RawValue::from_string(text.to_string()).unwrap()).unwrap();
+        serde_json::from_str(raw.get()).unwrap()
+    }
 
     #[test]
     fn record_keys_are_lowered_and_the_rest_kept() {
-        let text = r#"[{"Name":"Gi0/1","LIST":[{"Inner":1}, null, true, 2.5, "X"]}, {"A": {"B": 1}}]"#;
-        let mut de = serde_json::Deserializer::from_str(text);
-        let v = KeysLowered { depth: 0, keys: 0 }.deserialize(&mut de).unwrap();
+        let text = r#"[{"Name":"Gi0/1","LIST":[{"Inner":1}, null, true, 2.5, "X"]}, {"A": {"B": "{\"Q\": [\"R\"]}"}}, [{"C": 1}], "D"]"#;
         assert_eq!(
-            v,
-            json!([{"name": "Gi0/1", "list": [{"Inner": 1}, null, true, 2.5, "X"]}, {"a": {"B": 1}}])
+            lowered(text),
+            json!([{"name": "Gi0/1", "list": [{"Inner": 1}, null, true, 2.5, "X"]}, {"a": {"B": "{\"Q\": [\"R\"]}"}}, [{"C": 1}], "D"])
         );
+    }
+
+    #[test]
+    fn keys_that_need_decoding_are_lowered_as_python_does() {
+        assert_eq!(
+            lowered(r#"[{"\u0041B": 1, "ÉTAT": "UP"}, {"X\"Y": 2}]"#),
+            json!([{"ab": 1, "état": "UP"}, {"x\"y": 2}])
+        );
+    }
+
+    #[test]
+    fn a_top_level_object_keeps_its_keys() {
+        assert_eq!(lowered(r#"{"A": [{"B": 1}]}"#), json!({"A": [{"B": 1}]}));
     }
 }

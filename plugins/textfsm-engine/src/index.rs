@@ -6,9 +6,7 @@
 //! Python regex matched at the start of the attribute; in `Command`, `abc[[xyz]]`
 //! is completion syntax for `abc(x(y(z)?)?)?`. The first matching row wins.
 
-use fancy_regex::Regex;
-
-use crate::pyre;
+use crate::pyre::{Groups, Pattern};
 
 /// An index file that cannot be read.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -30,8 +28,8 @@ impl std::error::Error for IndexError {}
 
 struct Row {
     templates: Vec<String>,
-    platform: Option<Regex>,
-    command: Option<Regex>,
+    platform: Option<Pattern>,
+    command: Option<Pattern>,
 }
 
 /// A parsed index.
@@ -67,14 +65,14 @@ impl Index {
                 continue;
             }
             let num = i as u32 + 1;
-            let compile = |c: Option<usize>, completion: bool| -> Result<Option<Regex>, IndexError> {
+            let compile = |c: Option<usize>, completion: bool| -> Result<Option<Pattern>, IndexError> {
                 let Some(c) = c else { return Ok(None) };
                 let text = cells[c];
                 if text.is_empty() {
                     return Ok(None);
                 }
                 let text = if completion { expand_completion(text) } else { text.to_string() };
-                pyre::compile_match(&text)
+                Pattern::new(&text)
                     .map(Some)
                     .map_err(|e| IndexError { message: format!("bad regex {text:?}: {e}"), line: Some(num) })
             };
@@ -89,7 +87,11 @@ impl Index {
 
     /// The templates (file names) for `command` on `platform`, or None when no row matches.
     pub fn find(&self, platform: &str, command: &str) -> Option<&[String]> {
-        let hit = |re: &Option<Regex>, s: &str| re.as_ref().is_none_or(|re| re.is_match(s).unwrap_or(false));
+        // The cells are read as template rules are, by the same matcher.
+        let mut groups = Groups::default();
+        let mut hit = |p: &Option<Pattern>, s: &str| {
+            p.as_ref().is_none_or(|p| p.match_start(s, s.is_ascii(), &mut groups).unwrap_or(false))
+        };
         self.rows
             .iter()
             .find(|r| hit(&r.platform, platform) && hit(&r.command, command))

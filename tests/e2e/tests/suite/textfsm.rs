@@ -71,6 +71,7 @@ fn check_case(
     let refs: Vec<&NamedTemplate> = found.iter().collect();
     let parser = plugins.parser("textfsm").expect("textfsm parser is built in");
     let got = parse_records(&parser, &refs, platform, command, &text, true).map_err(|e| e.to_string())?;
+    let got: serde_json::Value = serde_json::from_str(got.get()).map_err(|e| e.to_string())?;
     if got == expected {
         return Ok(());
     }
