@@ -214,7 +214,12 @@ impl Compiler {
 
     /// The bytes what runs from `pc` must start with (empty: it cannot consume a
     /// byte and succeed short of the end), when the instructions say plainly.
-    fn follow(&self, mut pc: usize) -> Option<ByteSet> {
+    fn follow(&self, pc: usize) -> Option<ByteSet> {
+        self.follow_within(pc, 8)
+    }
+
+    /// [`Compiler::follow`] through at most `depth` optional items and branches.
+    fn follow_within(&self, mut pc: usize, depth: u32) -> Option<ByteSet> {
         loop {
             match &self.insts[pc] {
                 Inst::Save(_) => pc += 1,
@@ -226,6 +231,17 @@ impl Compiler {
                 }
                 &Inst::Class(s) => return Some(self.sets[s as usize]),
                 &Inst::Rep { set, min, .. } if min >= 1 => return Some(self.sets[set as usize]),
+                // Optional: its bytes, or what follows it.
+                &Inst::Rep { set, .. } if depth > 0 => {
+                    let mut s = self.follow_within(pc + 1, depth - 1)?;
+                    s.union(self.sets[set as usize]);
+                    return Some(s);
+                }
+                &Inst::Split(a, b) if depth > 0 => {
+                    let mut s = self.follow_within(a as usize, depth - 1)?;
+                    s.union(self.follow_within(b as usize, depth - 1)?);
+                    return Some(s);
+                }
                 Inst::Assert(Assert::End) | Inst::Match => return Some(ByteSet::default()),
                 &Inst::Switch(i) => {
                     let mut s = ByteSet::default();

@@ -251,6 +251,12 @@ mod tests {
             "word boundary",
             "\tInterface Gi0/1",
             "interface gi0/1",
+            "aaa",
+            "aab a",
+            "12 3",
+            "123",
+            "abc",
+            "ab1c",
         ];
         for py in [
             r"^\s*Vlan(?P<V>\d+)",
@@ -274,6 +280,13 @@ mod tests {
             r"(?i)[a-c]+x",
             r"^(?:a|ab)(?:c|bcd)(?:\d{2,}|x)?",
             r"^(\w+)\s+(\w+)?\s*(?P<T>.*?)\s*$",
+            // A greedy run followed by optional items: it gives bytes back only
+            // where what follows could start with them.
+            r"^(?P<A>\S+)\s*$",
+            r"^(?P<A>a+)b?a",
+            r"^(?P<A>\d+)(?:x|\s)*\d",
+            r"^(?P<A>[a-z]+)[0-9]*[a-z]",
+            r"^(?P<A>\w+)(?: \d)?(?:\s+a)?$",
         ] {
             agree(py, &lines);
         }

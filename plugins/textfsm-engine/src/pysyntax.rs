@@ -85,32 +85,36 @@ pub(crate) fn parse(py: &str) -> Option<Parsed> {
     Some(Parsed { node, names: r.names, groups: r.groups as usize })
 }
 
-fn set_of(ranges: &[(u8, u8)]) -> ByteSet {
-    let mut s = ByteSet::default();
-    for &(lo, hi) in ranges {
-        s.add_range(lo, hi);
+/// The set of bytes in `ranges` (evaluated at compile time for the classes below).
+const fn set_of(ranges: &[(u8, u8)]) -> ByteSet {
+    let mut words = [0u64; 4];
+    let mut i = 0;
+    while i < ranges.len() {
+        let mut b = ranges[i].0 as usize;
+        while b <= ranges[i].1 as usize {
+            words[b >> 6] |= 1 << (b & 63);
+            b += 1;
+        }
+        i += 1;
     }
-    s
+    ByteSet(words)
 }
 
-const DIGIT: &[(u8, u8)] = &[(b'0', b'9')];
-const WORD: &[(u8, u8)] = &[(b'0', b'9'), (b'A', b'Z'), (b'_', b'_'), (b'a', b'z')];
+const DIGIT: ByteSet = set_of(&[(b'0', b'9')]);
+const WORD: ByteSet = set_of(&[(b'0', b'9'), (b'A', b'Z'), (b'_', b'_'), (b'a', b'z')]);
 /// Python's `\s` on str patterns: `[\t-\r\x1c-\x1f ]`.
-const SPACE: &[(u8, u8)] = &[(b'\t', b'\r'), (0x1c, 0x1f), (b' ', b' ')];
+const SPACE: ByteSet = set_of(&[(b'\t', b'\r'), (0x1c, 0x1f), (b' ', b' ')]);
 
-/// The class of `\d`, `\D`, `\s`, `\S`, `\w`, `\W`.
 fn perl_class(c: u8) -> Option<ByteSet> {
-    let (ranges, negate) = match c {
-        b'd' => (DIGIT, false),
-        b'D' => (DIGIT, true),
-        b's' => (SPACE, false),
-        b'S' => (SPACE, true),
-        b'w' => (WORD, false),
-        b'W' => (WORD, true),
+    Some(match c {
+        b'd' => DIGIT,
+        b'D' => DIGIT.negated(),
+        b's' => SPACE,
+        b'S' => SPACE.negated(),
+        b'w' => WORD,
+        b'W' => WORD.negated(),
         _ => return None,
-    };
-    let s = set_of(ranges);
-    Some(if negate { s.negated() } else { s })
+    })
 }
 
 /// Add the other case of every ASCII letter in the set.
@@ -158,6 +162,16 @@ impl Reader<'_> {
             if c == b'|' || c == b')' {
                 break;
             }
+            // A plain character with no quantifier joins the literal run in place:
+            // most of a rule is such characters, and each would be a node.
+            if self.plain(c) && !self.quantifier_next(self.i + 1) {
+                self.i += 1;
+                match items.last_mut() {
+                    Some(Node::Lit(prev)) => prev.push(c),
+                    _ => items.push(Node::Lit(vec![c])),
+                }
+                continue;
+            }
             let Some(atom) = self.atom()? else { continue };
             let atom = self.quantified(atom)?;
             match (items.last_mut(), atom) {
@@ -171,6 +185,20 @@ impl Reader<'_> {
             1 => items.pop().unwrap(),
             _ => Node::Concat(items),
         })
+    }
+
+    /// Whether `c` outside a class is an ASCII character that stands for itself.
+    fn plain(&self, c: u8) -> bool {
+        c.is_ascii() && !b"\\()[]{}.^$*+?|".contains(&c) && !(self.flags.icase && c.is_ascii_alphabetic())
+    }
+
+    /// Whether a quantifier starts at `at`.
+    fn quantifier_next(&self, at: usize) -> bool {
+        match self.s.get(at) {
+            Some(b'*' | b'+' | b'?') => true,
+            Some(b'{') => self.quantifier_at(at).is_some(),
+            _ => false,
+        }
     }
 
     /// A literal byte, honouring case folding.
