@@ -189,7 +189,11 @@ impl Reader<'_> {
 
     /// Whether `c` outside a class is an ASCII character that stands for itself.
     fn plain(&self, c: u8) -> bool {
-        c.is_ascii() && !b"\\()[]{}.^$*+?|".contains(&c) && !(self.flags.icase && c.is_ascii_alphabetic())
+        let special = matches!(
+            c,
+            b'\\' | b'(' | b')' | b'[' | b']' | b'{' | b'}' | b'.' | b'^' | b'$' | b'*' | b'+' | b'?' | b'|'
+        );
+        c.is_ascii() && !special && !(self.flags.icase && c.is_ascii_alphabetic())
     }
 
     /// Whether a quantifier starts at `at`.
