@@ -25,6 +25,8 @@ pub use executor::SessionVerdict;
 /// What every worker of a node shares.
 pub struct NodeCtx {
     pub id: String,
+    /// Unique to this run of the node (the id may be configured, and so repeat).
+    incarnation: String,
     pub store: JobStore,
     /// The plugins in use; replaced as a whole on hot reload (running jobs keep theirs).
     plugins: Arc<LivePlugins>,
@@ -105,7 +107,7 @@ impl NodeCtx {
         worker: &str,
     ) -> Result<Option<ClaimedJob>, crate::queue::StoreError> {
         loop {
-            match self.store.claim(source, worker, &self.id).await? {
+            match self.store.claim(source, worker, &self.id, &self.incarnation).await? {
                 None => return Ok(None),
                 Some(Claimed::Job(job)) => return Ok(Some(*job)),
                 Some(Claimed::Unreadable { id, error }) => {
@@ -193,6 +195,7 @@ pub async fn start(
     let (stop, shutdown) = watch::channel(false);
     let ctx = Arc::new(NodeCtx {
         id: id.clone(),
+        incarnation: uuid::Uuid::new_v4().to_string(),
         store: store.clone(),
         plugins: plugins.clone(),
         settings: settings.clone(),

@@ -6,7 +6,7 @@
 //! | key | type | TTL | holds |
 //! |---|---|---|---|
 //! | `<p>:job:<id>` | HASH | none while queued/started; `result_ttl` once ended | the job record (no credentials) |
-//! | `<p>:cred:<id>` | STRING (JSON, or `aes256gcm:<base64>` when sealed) | the job's `ttl` + 60 s; deleted when a worker takes the job or it is cancelled | password and secret (sealed with `credential_key` when set), handed to the worker once |
+//! | `<p>:cred:<id>` | STRING (JSON, or `aes256gcm:<base64>` when sealed) | the job's `ttl` + 60 s; deleted when the job ends (finished, failed, cancelled or expired) | password and secret (sealed with `credential_key` when set), handed to the worker that claims the job (again only if that claim's answer was lost) |
 //! | `<p>:queue:<name>` | LIST | none | ids of jobs waiting in queue `<name>` (`FifoQ`, `pinned_<host>`), oldest first |
 //! | `<p>:queues` | SET | none | names of every queue that has had a job (for queue depths) |
 //! | `<p>:inbox:<worker>` | LIST | none | ids a FIFO worker has moved out of `FifoQ` and is about to claim |

@@ -51,15 +51,30 @@ return 1
 });
 
 /// Pop job ids from a list until one is still queued, and start it for `worker`:
-/// status, worker, node and start time set, credentials handed over and deleted.
-/// Jobs found past their `ttl` are failed as `Expired` on the way.
+/// status, worker, node, start time and the claiming process's `token` set,
+/// credentials handed over (they are deleted when the job ends). Jobs found past
+/// their `ttl` are failed as `Expired` on the way.
 ///
-/// ARGV: prefix, source_list_key, worker, node, now_rfc3339, now_ms
+/// A worker claims only when it has no job. So a job still started by this very
+/// worker of this very process (`token`) is one whose claim was made in Redis but
+/// whose answer never came back (Redis failed in between): it has not run, and is
+/// handed over again before anything new is popped.
+///
+/// ARGV: prefix, source_list_key, worker, node, now_rfc3339, now_ms, token
 /// Returns {id, spec_json, cred_json} or {} when the list has no runnable job.
 pub static CLAIM: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r#"
 local p, src, worker, node, now, now_ms = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], tonumber(ARGV[6])
+local token = ARGV[7]
+local cur = redis.call('HGET', p..':worker:'..worker, 'current_job')
+if cur and cur ~= '' then
+  local job = p..':job:'..cur
+  local f = redis.call('HMGET', job, 'status', 'worker', 'claim')
+  if f[1] == 'started' and f[2] == worker and f[3] == token then
+    return {cur, redis.call('HGET', job, 'spec'), redis.call('GET', p..':cred:'..cur) or ''}
+  end
+end
 for _ = 1, 1000 do
   local id = redis.call('LPOP', src)
   if not id then return {} end
@@ -76,12 +91,12 @@ for _ = 1, 1000 do
       redis.call('EXPIRE', job, f[4])
       redis.call('DEL', p..':cred:'..id)
     else
-      redis.call('HSET', job, 'status', 'started', 'started_at', now, 'worker', worker, 'node', node, 'waiting_reason', '')
+      redis.call('HSET', job, 'status', 'started', 'started_at', now, 'worker', worker, 'node', node,
+        'waiting_reason', '', 'claim', token)
       redis.call('ZREM', p..':idx:status:queued', id)
       redis.call('ZADD', p..':idx:status:started', score, id)
       redis.call('ZADD', p..':idx:node:'..node, score, id)
       local cred = redis.call('GET', p..':cred:'..id) or ''
-      redis.call('DEL', p..':cred:'..id)
       redis.call('HSET', p..':worker:'..worker, 'current_job', id, 'status', 'busy')
       return {id, redis.call('HGET', job, 'spec'), cred}
     end
@@ -105,6 +120,7 @@ local job = p..':job:'..id
 local f = redis.call('HMGET', job, 'status', 'worker', 'result_ttl_s', 'seq', 'created_ms')
 if f[1] ~= 'started' or f[2] ~= worker then return 0 end
 redis.call('HSET', job, 'status', st, 'result', res, 'ended_at', now)
+redis.call('DEL', p..':cred:'..id)
 redis.call('ZREM', p..':idx:status:started', id)
 redis.call('ZADD', p..':idx:status:'..st, f[4] or f[5], id)
 redis.call('EXPIRE', job, f[3])
@@ -188,6 +204,7 @@ local job = p..':job:'..id
 local f = redis.call('HMGET', job, 'status', 'worker', 'result_ttl_s', 'seq', 'created_ms')
 if f[1] ~= 'started' or f[2] ~= worker then return 0 end
 redis.call('HSET', job, 'status', 'failed', 'result', res, 'ended_at', now)
+redis.call('DEL', p..':cred:'..id)
 redis.call('ZREM', p..':idx:status:started', id)
 redis.call('ZADD', p..':idx:status:failed', f[4] or f[5], id)
 redis.call('EXPIRE', job, f[3])

@@ -319,11 +319,17 @@ impl JobStore {
     /// read (credentials sealed with another `credential_key`, a record from an
     /// incompatible release) comes back as [`Claimed::Unreadable`], for the worker
     /// to fail it.
+    ///
+    /// `token` names the claiming process (unique to each run of a node): a job
+    /// this worker of this process claimed without hearing back is handed over
+    /// again; a job left started by an earlier run of the node never is (it may
+    /// have run part way).
     pub async fn claim(
         &self,
         source_key: &str,
         worker: &str,
         node: &str,
+        token: &str,
     ) -> Result<Option<Claimed>, StoreError> {
         let r: Vec<String> = scripts::CLAIM
             .prepare_invoke()
@@ -333,6 +339,7 @@ impl JobStore {
             .arg(node)
             .arg(now_rfc3339())
             .arg(now_ms())
+            .arg(token)
             .invoke_async(&mut self.conn())
             .await?;
         let Ok([id, spec, cred]) = <[String; 3]>::try_from(r) else {

@@ -220,3 +220,39 @@ async fn redis_stopped_and_restarted_under_load_loses_no_acknowledged_job() {
     // The private Redis goes away with its data; nothing to clean up there.
     std::mem::forget(Arc::try_unwrap(sys).ok());
 }
+
+/// Redis can fail after running a worker's claim but before the answer reaches
+/// the worker: the job is then `started` for a worker that never heard of it. The
+/// worker's next claim hands that job over again (it has not run), credentials
+/// included; a later run of a node with the same worker name never gets it (a job
+/// an earlier run started may have run part way).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_claim_whose_answer_was_lost_is_handed_over_again_to_its_own_worker_only() {
+    use netpulse::queue::{Claimed, FIFO_QUEUE, JobStore};
+    let fleet = ios_fleet(1, |_| {}).await;
+    let dev = &fleet.devices()[0];
+    // No FIFO workers: FIFO jobs wait, and this test claims them as a worker would.
+    let sys = TestSystem::start_with(|s| s.node.fifo_workers = 0).await;
+    let mut body = exec_body(dev, json!({"command": "show clock", "queue_strategy": "fifo"}));
+    body["connection_args"]["password"] = json!("pw-Lost-1");
+    let first = sys.submit(&body).await;
+    let second = sys.submit(&body).await;
+    let store = JobStore::connect(&netpulse_e2e::redis_url(), &sys.prefix).await.unwrap();
+    let queue = store.keys().queue(FIFO_QUEUE);
+    let claim = async |token: &str| match store.claim(&queue, "node-x/fifo-1", "node-x", token).await.unwrap()
+    {
+        Some(Claimed::Job(job)) => (job.id, job.credentials.password),
+        other => panic!("no job claimed: {}", other.is_some()),
+    };
+    // The first claim's answer is "lost": the worker claims again.
+    let (lost, _) = claim("run-1").await;
+    assert_eq!(lost, first);
+    let (again, password) = claim("run-1").await;
+    assert_eq!(again, first, "the job whose claim went unanswered comes back first");
+    assert_eq!(password, "pw-Lost-1", "with its credentials");
+    // Another run of the node (same worker name, new token) gets the next job.
+    let (next, _) = claim("run-2").await;
+    assert_eq!(next, second, "a job started by an earlier run is never handed over again");
+    assert_eq!(sys.job(&first).await["status"], "started");
+    sys.stop().await;
+}

@@ -177,7 +177,7 @@ async fn stored_job_never_holds_the_password() {
     assert!(!all.contains("pw-Xy7") && !all.contains("en-Qz9"), "credentials stored in the job: {all}");
     let cred: Option<String> =
         redis::cmd("GET").arg(format!("{}:cred:{id}", sys.prefix)).query_async(&mut c).await.unwrap();
-    assert_eq!(cred, None, "credentials must be deleted once the worker took them");
+    assert_eq!(cred, None, "credentials must be deleted once the job ended");
     let (_, v) = sys.get(&format!("/job?id={id}")).await;
     assert!(!v.to_string().contains("pw-Xy7"), "{v}");
     sys.stop().await;
