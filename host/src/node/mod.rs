@@ -25,15 +25,23 @@ pub use executor::SessionVerdict;
 /// What every worker of a node shares.
 pub struct NodeCtx {
     pub id: String,
-    /// Unique to this run of the node (the id may be configured, and so repeat).
-    incarnation: String,
+
     pub store: JobStore,
     /// The plugins in use; replaced as a whole on hot reload (running jobs keep theirs).
     plugins: Arc<LivePlugins>,
     pub settings: Settings,
-    /// This node's live workers (for heartbeats) and the switch that stops each.
-    workers: Mutex<HashMap<String, Arc<Notify>>>,
+    /// This node's live workers (for heartbeats), by name.
+    workers: Mutex<HashMap<String, Registered>>,
     shutdown: watch::Receiver<bool>,
+}
+
+/// A worker as registered by this node.
+struct Registered {
+    /// Stops it.
+    kill: Arc<Notify>,
+    /// Unique to this registration (names repeat: a pinned worker is named after
+    /// its queue, a node's id may be configured): its claims carry it.
+    token: String,
 }
 
 impl NodeCtx {
@@ -49,7 +57,8 @@ impl NodeCtx {
     /// Register a worker and include it in heartbeats; returns its stop switch.
     async fn add_worker(&self, entry: &WorkerEntry) -> Arc<Notify> {
         let kill = Arc::new(Notify::new());
-        self.workers.lock().expect("workers lock").insert(entry.name.clone(), kill.clone());
+        let registered = Registered { kill: kill.clone(), token: uuid::Uuid::new_v4().to_string() };
+        self.workers.lock().expect("workers lock").insert(entry.name.clone(), registered);
         if let Err(e) = self.store.register_worker(entry, self.heartbeat_ms()).await {
             tracing::warn!(worker = entry.name, "cannot register worker: {e}");
         }
@@ -59,8 +68,8 @@ impl NodeCtx {
     /// Stop a worker of this node now (DELETE /worker). False when it is not ours.
     pub fn kill(&self, name: &str) -> bool {
         match self.workers.lock().expect("workers lock").get(name) {
-            Some(k) => {
-                k.notify_one();
+            Some(w) => {
+                w.kill.notify_one();
                 true
             }
             None => false,
@@ -106,8 +115,13 @@ impl NodeCtx {
         source: &str,
         worker: &str,
     ) -> Result<Option<ClaimedJob>, crate::queue::StoreError> {
+        // A job whose claim went unanswered comes back only to this registration.
+        let token = match self.workers.lock().expect("workers lock").get(worker) {
+            Some(w) => w.token.clone(),
+            None => uuid::Uuid::new_v4().to_string(),
+        };
         loop {
-            match self.store.claim(source, worker, &self.id, &self.incarnation).await? {
+            match self.store.claim(source, worker, &self.id, &token).await? {
                 None => return Ok(None),
                 Some(Claimed::Job(job)) => return Ok(Some(*job)),
                 Some(Claimed::Unreadable { id, error }) => {
@@ -195,7 +209,6 @@ pub async fn start(
     let (stop, shutdown) = watch::channel(false);
     let ctx = Arc::new(NodeCtx {
         id: id.clone(),
-        incarnation: uuid::Uuid::new_v4().to_string(),
         store: store.clone(),
         plugins: plugins.clone(),
         settings: settings.clone(),

@@ -56,12 +56,15 @@ return 1
 /// their `ttl` are failed as `Expired` on the way.
 ///
 /// A worker claims only when it has no job. So a job still started by this very
-/// worker of this very process (`token`) is one whose claim was made in Redis but
+/// registration of the worker (`token`) is one whose claim was made in Redis but
 /// whose answer never came back (Redis failed in between): it has not run, and is
-/// handed over again before anything new is popped.
+/// handed over again before anything new is popped. If its credentials expired
+/// meanwhile (they live the job's `ttl` + 60 s from submit), the fourth element
+/// says so, for the worker to fail the job instead of running it without them.
 ///
 /// ARGV: prefix, source_list_key, worker, node, now_rfc3339, now_ms, token
-/// Returns {id, spec_json, cred_json} or {} when the list has no runnable job.
+/// Returns {id, spec_json, cred_json[, 'credentials expired']} or {} when the list
+/// has no runnable job.
 pub static CLAIM: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r#"
@@ -70,9 +73,13 @@ local token = ARGV[7]
 local cur = redis.call('HGET', p..':worker:'..worker, 'current_job')
 if cur and cur ~= '' then
   local job = p..':job:'..cur
-  local f = redis.call('HMGET', job, 'status', 'worker', 'claim')
+  local f = redis.call('HMGET', job, 'status', 'worker', 'claim', 'had_cred')
   if f[1] == 'started' and f[2] == worker and f[3] == token then
-    return {cur, redis.call('HGET', job, 'spec'), redis.call('GET', p..':cred:'..cur) or ''}
+    local cred = redis.call('GET', p..':cred:'..cur)
+    if not cred and f[4] == '1' then
+      return {cur, redis.call('HGET', job, 'spec'), '', 'credentials expired'}
+    end
+    return {cur, redis.call('HGET', job, 'spec'), cred or ''}
   end
 end
 for _ = 1, 1000 do
@@ -91,12 +98,12 @@ for _ = 1, 1000 do
       redis.call('EXPIRE', job, f[4])
       redis.call('DEL', p..':cred:'..id)
     else
+      local cred = redis.call('GET', p..':cred:'..id) or ''
       redis.call('HSET', job, 'status', 'started', 'started_at', now, 'worker', worker, 'node', node,
-        'waiting_reason', '', 'claim', token)
+        'waiting_reason', '', 'claim', token, 'had_cred', cred ~= '' and '1' or '0')
       redis.call('ZREM', p..':idx:status:queued', id)
       redis.call('ZADD', p..':idx:status:started', score, id)
       redis.call('ZADD', p..':idx:node:'..node, score, id)
-      local cred = redis.call('GET', p..':cred:'..id) or ''
       redis.call('HSET', p..':worker:'..worker, 'current_job', id, 'status', 'busy')
       return {id, redis.call('HGET', job, 'spec'), cred}
     end

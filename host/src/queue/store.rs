@@ -320,10 +320,10 @@ impl JobStore {
     /// incompatible release) comes back as [`Claimed::Unreadable`], for the worker
     /// to fail it.
     ///
-    /// `token` names the claiming process (unique to each run of a node): a job
-    /// this worker of this process claimed without hearing back is handed over
-    /// again; a job left started by an earlier run of the node never is (it may
-    /// have run part way).
+    /// `token` names the claiming worker's registration (unique, where worker
+    /// names repeat): a job this registration claimed without hearing back is
+    /// handed over again; a job an earlier worker of the same name left started
+    /// never is (it may have run part way).
     pub async fn claim(
         &self,
         source_key: &str,
@@ -342,13 +342,19 @@ impl JobStore {
             .arg(token)
             .invoke_async(&mut self.conn())
             .await?;
-        let Ok([id, spec, cred]) = <[String; 3]>::try_from(r) else {
+        let mut r = r.into_iter();
+        let (Some(id), Some(spec), Some(cred)) = (r.next(), r.next(), r.next()) else {
             return Ok(None);
         };
         let unreadable = |kind, message: String| {
             tracing::error!(job = id, "{message}");
             Ok(Some(Claimed::Unreadable { id: id.clone(), error: JobError::new(kind, message) }))
         };
+        if r.next().is_some() {
+            let msg = "the job was claimed as Redis failed, and its credentials expired before it \
+                       could be handed over again; it was not run: submit it again";
+            return unreadable(ErrorKind::CredentialError, msg.to_string());
+        }
         let spec: JobSpec = match serde_json::from_str(&spec) {
             Ok(s) => s,
             Err(e) => {

@@ -109,7 +109,7 @@ pub async fn test(state: &ApiState, req: &Req) -> Result<Response<Body>, ApiErro
                 .result
                 .as_ref()
                 .and_then(|r| r.retval.as_ref())
-                .map(|v| v.to_value()["prompt"].take())
+                .and_then(|v| v.to_value().get("prompt").cloned())
                 .unwrap_or(Value::Null);
             return Ok(answer(ok, job.duration, error, prompt));
         }

@@ -224,8 +224,8 @@ async fn redis_stopped_and_restarted_under_load_loses_no_acknowledged_job() {
 /// Redis can fail after running a worker's claim but before the answer reaches
 /// the worker: the job is then `started` for a worker that never heard of it. The
 /// worker's next claim hands that job over again (it has not run), credentials
-/// included; a later run of a node with the same worker name never gets it (a job
-/// an earlier run started may have run part way).
+/// included; a later worker of the same name never gets it (a job an earlier
+/// worker started may have run part way).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_claim_whose_answer_was_lost_is_handed_over_again_to_its_own_worker_only() {
     use netpulse::queue::{Claimed, FIFO_QUEUE, JobStore};
@@ -254,5 +254,18 @@ async fn a_claim_whose_answer_was_lost_is_handed_over_again_to_its_own_worker_on
     let (next, _) = claim("run-2").await;
     assert_eq!(next, second, "a job started by an earlier run is never handed over again");
     assert_eq!(sys.job(&first).await["status"], "started");
+    // Credentials live the job's ttl from submit: if they expired before the job
+    // came back, it is failed for that reason rather than run without them.
+    let mut c = sys.redis().await;
+    let _: i64 =
+        redis::cmd("DEL").arg(format!("{}:cred:{second}", sys.prefix)).query_async(&mut c).await.unwrap();
+    match store.claim(&queue, "node-x/fifo-1", "node-x", "run-2").await.unwrap() {
+        Some(Claimed::Unreadable { id, error }) => {
+            assert_eq!(id, second);
+            assert_eq!(error.kind, netpulse::queue::ErrorKind::CredentialError);
+            assert!(error.message.contains("expired"), "{}", error.message);
+        }
+        other => panic!("expected the job back as unreadable, got a job: {}", other.is_some()),
+    }
     sys.stop().await;
 }
