@@ -25,7 +25,6 @@ pub use executor::SessionVerdict;
 /// What every worker of a node shares.
 pub struct NodeCtx {
     pub id: String,
-
     pub store: JobStore,
     /// The plugins in use; replaced as a whole on hot reload (running jobs keep theirs).
     plugins: Arc<LivePlugins>,

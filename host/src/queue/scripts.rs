@@ -51,7 +51,7 @@ return 1
 });
 
 /// Pop job ids from a list until one is still queued, and start it for `worker`:
-/// status, worker, node, start time and the claiming process's `token` set,
+/// status, worker, node, start time and the worker registration's `token` set,
 /// credentials handed over (they are deleted when the job ends). Jobs found past
 /// their `ttl` are failed as `Expired` on the way.
 ///

@@ -1,7 +1,8 @@
-//! Credentials at rest. While a job waits, its password and enable secret are
-//! kept apart from the job record (`<p>:cred:<id>`, deleted when the job ends). With a `credential_key` configured they are also sealed there:
-//! AES-256-GCM under the SHA-256 of the key, a random nonce per job, and the job
-//! id as associated data, so a blob copied onto another job does not open.
+//! Credentials at rest. Until a job ends, its password and enable secret are
+//! kept apart from the job record (`<p>:cred:<id>`, deleted when the job ends).
+//! With a `credential_key` configured they are also sealed there: AES-256-GCM
+//! under the SHA-256 of the key, a random nonce per job, and the job id as
+//! associated data, so a blob copied onto another job does not open.
 //! Without a key they are stored as JSON (the API warns at start).
 
 use aes_gcm::aead::{Aead, KeyInit, Payload};
