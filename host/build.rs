@@ -13,16 +13,21 @@ fn main() {
     let root = manifest.parent().unwrap().to_path_buf();
     let plugins = root.join("plugins");
     let out = PathBuf::from(std::env::var("OUT_DIR").unwrap());
+    // The whole folder: the current contract and the frozen `since_v*/` ones.
     println!("cargo:rerun-if-changed={}", root.join("wit").display());
     println!("cargo:rerun-if-env-changed=NETPULSE_SKIP_PLUGIN_BUILD");
     for entry in ["Cargo.toml", "Cargo.lock", ".cargo/config.toml"] {
         println!("cargo:rerun-if-changed={}", plugins.join(entry).display());
     }
-    for dir in std::fs::read_dir(&plugins).into_iter().flatten().flatten() {
-        let src = dir.path().join("src");
-        if src.is_dir() {
-            println!("cargo:rerun-if-changed={}", src.display());
-            println!("cargo:rerun-if-changed={}", dir.path().join("Cargo.toml").display());
+    // Every member crate, the test-only ones under `testing/` too (some carry their own `wit/`).
+    let members = |d: &Path| std::fs::read_dir(d).into_iter().flatten().flatten().map(|e| e.path());
+    for dir in members(&plugins).chain(members(&plugins.join("testing"))) {
+        if dir.join("src").is_dir() {
+            for entry in ["src", "Cargo.toml", "wit"] {
+                if dir.join(entry).exists() {
+                    println!("cargo:rerun-if-changed={}", dir.join(entry).display());
+                }
+            }
         }
     }
 

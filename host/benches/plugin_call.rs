@@ -72,6 +72,7 @@ fn main() {
         expect_string: None,
         strip_prompt: true,
         strip_command: true,
+        extra: Vec::new(),
     };
     let ctx = CallContext::default();
     let mut device = MemoryDevice { pending: VecDeque::new(), patterns: HashMap::new() };

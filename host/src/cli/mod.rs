@@ -162,19 +162,21 @@ pub async fn run(cli: Cli) -> i32 {
 fn plugin_list(settings: &Settings) -> i32 {
     match app::load_plugins(settings) {
         Ok((plugins, problems)) => {
-            println!("{:<16} {:<10} {:<30} FILE", "NAME", "VERSION", "DEVICE TYPES");
+            println!("{:<16} {:<10} {:<6} {:<30} FILE", "NAME", "VERSION", "WIT", "DEVICE TYPES");
             for p in plugins.all() {
                 println!(
-                    "{:<16} {:<10} {:<30} {}",
+                    "{:<16} {:<10} {:<6} {:<30} {}",
                     p.meta.name,
                     p.meta.version,
+                    p.contract.version().to_string(),
                     p.meta.platforms.join(","),
                     p.file
                 );
             }
             for p in plugins.parsers() {
                 let serves = format!("parser: {}", p.meta.platforms.join(","));
-                println!("{:<16} {:<10} {:<30} {}", p.meta.name, p.meta.version, serves, p.file);
+                let wit = p.contract.version().to_string();
+                println!("{:<16} {:<10} {:<6} {:<30} {}", p.meta.name, p.meta.version, wit, serves, p.file);
             }
             for p in &problems {
                 println!("not loaded: {}: {}", p.file, p.reason);

@@ -288,6 +288,7 @@ async fn run_work(
                     expect_string: args.expect_string.clone(),
                     strip_prompt: args.strip_prompt,
                     strip_command: args.strip_command,
+                    extra: args.extra.clone(),
                 };
                 let (state, cmd, c) = (session.state.clone(), command.clone(), ctx.clone());
                 let r =

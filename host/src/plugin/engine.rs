@@ -6,13 +6,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use wasmtime::component::{HasSelf, Linker};
+use wasmtime::component::Linker;
 use wasmtime::{
     Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, StoreLimitsBuilder, Trap,
     UpdateDeadline,
 };
 
-use super::bindings::Driver;
 use super::host::PluginCtx;
 use super::transport::Transport;
 
@@ -157,11 +156,12 @@ fn new_engine(limits: SandboxLimits, kind: EngineKind) -> wasmtime::Result<(Engi
     Ok((engine, EpochTicker(stop)))
 }
 
-/// The linker with WASI (nothing granted) and the `channel` interface.
+/// The linker with WASI (nothing granted) and the `channel` interface of every
+/// supported contract version.
 fn new_linker(engine: &Engine) -> wasmtime::Result<Linker<PluginCtx>> {
     let mut linker = Linker::new(engine);
     wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
-    Driver::add_to_linker::<PluginCtx, HasSelf<PluginCtx>>(&mut linker, |c| c)?;
+    super::bindings::add_to_linker(&mut linker)?;
     Ok(linker)
 }
 

@@ -9,8 +9,6 @@ use wasmtime::StoreLimits;
 use wasmtime::component::ResourceTable;
 use wasmtime_wasi::{HostMonotonicClock, HostWallClock, WasiCtx, WasiCtxView, WasiView};
 
-use super::bindings::netpulse::plugin::channel::{self, LogLevel, ReadError, ReadMatch};
-use super::bindings::netpulse::plugin::types;
 use super::transport::{Transport, TransportReadError};
 
 /// Store data for one plugin call.
@@ -100,49 +98,49 @@ impl WasiView for PluginCtx {
     }
 }
 
-impl types::Host for PluginCtx {}
-
-impl channel::Host for PluginCtx {
-    fn write(&mut self, data: String) -> Result<(), String> {
+/// The `channel` interface, implemented once for every contract version: each
+/// version's generated `channel::Host` forwards here (`bindings::channel_host!`).
+impl PluginCtx {
+    pub(super) fn channel_write(&mut self, data: &str) -> Result<(), String> {
         let start = Instant::now();
         let r = match self.transport.as_mut() {
-            Some(t) => t.write(&data),
+            Some(t) => t.write(data),
             None => Err("no device session in this call".into()),
         };
         self.host_time += start.elapsed();
         r
     }
 
-    fn read_until(&mut self, pattern: String, timeout_ms: u32) -> Result<ReadMatch, ReadError> {
+    /// (text before the match, matched text).
+    pub(super) fn channel_read_until(
+        &mut self,
+        pattern: &str,
+        timeout_ms: u32,
+    ) -> Result<(String, String), TransportReadError> {
         let start = Instant::now();
         let mut timeout = Duration::from_millis(u64::from(timeout_ms));
         if let Some(d) = self.job_deadline {
             timeout = timeout.min(d.saturating_duration_since(start));
         }
         let r = match self.transport.as_mut() {
-            Some(t) => t.read_until(&pattern, timeout),
+            Some(t) => t.read_until(pattern, timeout),
             None => Err(TransportReadError::Closed(String::new())),
         };
         self.host_time += start.elapsed();
-        match r {
-            Ok((before, matched)) => Ok(ReadMatch { before, matched }),
-            Err(TransportReadError::Timeout(s)) => Err(ReadError::Timeout(s)),
-            Err(TransportReadError::Closed(s)) => Err(ReadError::Closed(s)),
-            Err(TransportReadError::BadPattern(s)) => Err(ReadError::BadPattern(s)),
-        }
+        r
     }
 
-    fn drain(&mut self) -> String {
+    pub(super) fn channel_drain(&mut self) -> String {
         self.transport.as_mut().map(|t| t.drain()).unwrap_or_default()
     }
 
-    fn search(&mut self, pattern: String, text: String) -> Result<Option<String>, String> {
+    pub(super) fn channel_search(&mut self, pattern: &str, text: &str) -> Result<Option<String>, String> {
         let re = {
             let mut cache = self.patterns.lock().unwrap_or_else(|e| e.into_inner());
-            match cache.get(&pattern) {
+            match cache.get(pattern) {
                 Some(re) => re.clone(),
                 None => {
-                    let re = RegexBuilder::new(&pattern)
+                    let re = RegexBuilder::new(pattern)
                         .multi_line(true)
                         .size_limit(1 << 20)
                         .build()
@@ -150,22 +148,27 @@ impl channel::Host for PluginCtx {
                     if cache.len() > 256 {
                         cache.clear();
                     }
-                    cache.insert(pattern, re.clone());
+                    cache.insert(pattern.to_string(), re.clone());
                     re
                 }
             }
         };
-        Ok(re.find(&text).map(|m| m.as_str().to_string()))
+        Ok(re.find(text).map(|m| m.as_str().to_string()))
     }
 
-    fn log(&mut self, level: LogLevel, message: String) {
+    pub(super) fn channel_log(&mut self, level: tracing::Level, message: &str) {
+        use tracing::Level;
         let (plugin, job, device) = (&self.plugin, &self.job, &self.device);
-        match level {
-            LogLevel::Trace => tracing::trace!(plugin, job, device, "{message}"),
-            LogLevel::Debug => tracing::debug!(plugin, job, device, "{message}"),
-            LogLevel::Info => tracing::info!(plugin, job, device, "{message}"),
-            LogLevel::Warn => tracing::warn!(plugin, job, device, "{message}"),
-            LogLevel::Error => tracing::error!(plugin, job, device, "{message}"),
+        if level == Level::ERROR {
+            tracing::error!(plugin, job, device, "{message}")
+        } else if level == Level::WARN {
+            tracing::warn!(plugin, job, device, "{message}")
+        } else if level == Level::INFO {
+            tracing::info!(plugin, job, device, "{message}")
+        } else if level == Level::DEBUG {
+            tracing::debug!(plugin, job, device, "{message}")
+        } else {
+            tracing::trace!(plugin, job, device, "{message}")
         }
     }
 }

@@ -2,6 +2,7 @@
 //! of the WIT `channel` interface, and calling driver operations under a deadline
 //! and a memory cap; parser components (the `parser` world) the same way.
 
+mod bindings;
 mod engine;
 mod host;
 mod live;
@@ -9,29 +10,19 @@ mod parser;
 mod registry;
 mod transport;
 
+pub use bindings::{
+    CommandOptions, ConfigOptions, ConfigReply, Contract, DriverError, PluginMeta, SessionOptions,
+    SessionState,
+};
 pub use engine::{CallContext, CallError, SandboxLimits};
 pub use live::{LivePlugins, watch_folder};
 pub use parser::{ParseError, ParserPlugin};
 pub use registry::{DriverPlugin, LoadProblem, Plugins, check_file, folder_signature};
 pub use transport::{Transport, TransportReadError};
 
-/// The contract version this host implements (`wit/netpulse-plugin.wit`).
-pub const WIT_VERSION: &str = "0.1.0";
-
-/// Bindings generated from the WIT package.
-pub mod bindings {
-    wasmtime::component::bindgen!({ path: "../wit", world: "driver" });
-}
-
-/// Bindings for the parser world.
-mod parser_bindings {
-    wasmtime::component::bindgen!({ path: "../wit", world: "parser" });
-}
-
-pub use bindings::exports::netpulse::plugin::driver_api::{
-    CommandOptions, ConfigOptions, ConfigReply, SessionOptions, SessionState,
-};
-pub use bindings::netpulse::plugin::types::{DriverError, PluginMeta};
+/// The current contract version (`wit/netpulse-plugin.wit`); plugins built for
+/// the older ones in `wit/since_v*/` load too (see [`Contract`]).
+pub use bindings::latest::VERSION as WIT_VERSION;
 
 /// The sandbox limits from settings.
 pub fn sandbox_limits(s: &crate::config::Settings) -> SandboxLimits {
@@ -46,30 +37,4 @@ pub fn sandbox_limits(s: &crate::config::Settings) -> SandboxLimits {
 pub fn load_configured(s: &crate::config::Settings) -> anyhow::Result<(Plugins, Vec<LoadProblem>)> {
     let cache = s.plugins.cache_dir.clone().unwrap_or_else(|| crate::config::data_dir().join("cache"));
     Plugins::load(crate::builtin::BUILTIN_PLUGINS, s.plugins_dir.as_deref(), sandbox_limits(s), Some(&cache))
-}
-
-/// Whether a plugin built for WIT `version` can run on this host (semver: same
-/// major, and for 0.x the same minor).
-pub fn wit_compatible(version: &str) -> bool {
-    let parse = |v: &str| -> Option<(u64, u64)> {
-        let mut it = v.trim().split('.');
-        Some((it.next()?.parse().ok()?, it.next()?.parse().ok()?))
-    };
-    match (parse(version), parse(WIT_VERSION)) {
-        (Some((0, a)), Some((0, b))) => a == b,
-        (Some((a, _)), Some((b, _))) => a == b,
-        _ => false,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn wit_compatibility_follows_semver() {
-        assert!(super::wit_compatible("0.1.0"));
-        assert!(super::wit_compatible("0.1.7"));
-        assert!(!super::wit_compatible("0.2.0"));
-        assert!(!super::wit_compatible("1.0.0"));
-        assert!(!super::wit_compatible("garbage"));
-    }
 }

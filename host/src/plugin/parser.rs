@@ -7,12 +7,12 @@ use std::sync::Mutex;
 use wasmtime::component::Linker;
 use wasmtime::{Engine, Store};
 
+use super::PluginMeta;
+use super::bindings::{Contract, Parser, ParserPre, check_claim};
 use super::engine::{self, CallContext, CallError, SandboxLimits, describe_failure, new_store};
 use super::host::PluginCtx;
-use super::parser_bindings::{Parser, ParserPre};
-use super::{PluginMeta, WIT_VERSION, wit_compatible};
 
-pub use super::parser_bindings::exports::netpulse::plugin::parser_api::ParseError;
+pub use super::bindings::ParseError;
 
 /// Idle instances kept per parser plugin.
 const IDLE_INSTANCES: usize = 8;
@@ -22,7 +22,9 @@ pub struct ParserPlugin {
     pub meta: PluginMeta,
     /// Where it came from: `builtin:<name>` or a path.
     pub file: String,
-    pre: ParserPre<PluginCtx>,
+    /// The contract version it was built against and runs as.
+    pub contract: Contract,
+    pre: ParserPre,
     engine: Engine,
     limits: SandboxLimits,
     idle: Mutex<Vec<(Store<PluginCtx>, Parser)>>,
@@ -58,8 +60,7 @@ impl ParserPlugin {
             }
         };
         engine::arm_deadline(&mut store, self.limits);
-        let r =
-            parser.netpulse_plugin_parser_api().call_parse(&mut store, templates, platform, command, output);
+        let r = parser.parse(&mut store, templates, platform, command, output);
         match r {
             Ok(v) => {
                 let mut idle = self.idle.lock().expect("parser pool");
@@ -74,41 +75,30 @@ impl ParserPlugin {
     }
 }
 
-/// Make a parser plugin from a component that exports the parser world.
+/// Make a parser plugin from a component that exports the parser world of `contract`.
 pub(super) fn instantiate(
     engine: &Engine,
     linker: &Linker<PluginCtx>,
     component: &wasmtime::component::Component,
+    contract: Contract,
     file: &str,
     limits: SandboxLimits,
 ) -> Result<ParserPlugin, String> {
-    let pre = linker
-        .instantiate_pre(component)
-        .and_then(ParserPre::new)
-        .map_err(|e| format!("is not a NetPulse parser for netpulse:plugin@{WIT_VERSION}: {e:#}"))?;
+    let pre = ParserPre::new(contract, linker, component)
+        .map_err(|e| format!("is not a NetPulse parser for netpulse:plugin@{}: {e:#}", contract.version()))?;
     let mut store = new_store(engine, limits, file, None, &CallContext::default(), Default::default());
     let meta = pre
         .instantiate(&mut store)
-        .and_then(|p| p.netpulse_plugin_parser_api().call_metadata(&mut store))
+        .and_then(|p| p.metadata(&mut store))
         .map_err(|e| describe_failure(file, limits, &e).to_string())?;
-    if !wit_compatible(&meta.wit_version) {
-        return Err(format!(
-            "plugin {} says it was built for netpulse:plugin@{}, but this host provides {WIT_VERSION}",
-            meta.name, meta.wit_version
-        ));
-    }
-    let meta = PluginMeta {
-        name: meta.name,
-        version: meta.version,
-        wit_version: meta.wit_version,
-        platforms: meta.platforms,
-    };
+    check_claim(&meta, contract)?;
     if meta.platforms.is_empty() {
         return Err(format!("parser {} declares no parser name", meta.name));
     }
     Ok(ParserPlugin {
         meta,
         file: file.to_string(),
+        contract,
         pre,
         engine: engine.clone(),
         limits,

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use wasmtime::component::Component;
 use wasmtime::{Engine, Store};
 
-use super::bindings::{Driver, DriverPre};
+use super::bindings::{Contract, Driver, DriverPre, check_claim, contract_of};
 use super::engine::{
     CallContext, CallError, EngineKind, Engines, SandboxLimits, describe_failure, kind_of, new_store,
 };
@@ -19,7 +19,6 @@ use super::parser::ParserPlugin;
 use super::transport::Transport;
 use super::{
     CommandOptions, ConfigOptions, ConfigReply, DriverError, PluginMeta, SessionOptions, SessionState,
-    WIT_VERSION, wit_compatible,
 };
 
 /// A file that could not be used as a plugin, and why.
@@ -34,7 +33,9 @@ pub struct DriverPlugin {
     pub meta: PluginMeta,
     /// Where it came from: `builtin:<name>` or a path.
     pub file: String,
-    pre: DriverPre<PluginCtx>,
+    /// The contract version it was built against and runs as.
+    pub contract: Contract,
+    pre: DriverPre,
     engine: Engine,
     limits: SandboxLimits,
     patterns: super::host::PatternCache,
@@ -77,7 +78,7 @@ impl DriverPlugin {
         ctx: &CallContext,
         options: &SessionOptions,
     ) -> (T, DriverResult<SessionState>) {
-        self.call(t, ctx, |d, s| d.netpulse_plugin_driver_api().call_prepare_session(s, options))
+        self.call(t, ctx, |d, s| d.prepare_session(s, options))
     }
 
     pub fn send_command<T: Transport>(
@@ -88,7 +89,7 @@ impl DriverPlugin {
         command: &str,
         options: &CommandOptions,
     ) -> (T, DriverResult<String>) {
-        self.call(t, ctx, |d, s| d.netpulse_plugin_driver_api().call_send_command(s, state, command, options))
+        self.call(t, ctx, |d, s| d.send_command(s, state, command, options))
     }
 
     pub fn send_config<T: Transport>(
@@ -99,7 +100,7 @@ impl DriverPlugin {
         lines: &[String],
         options: &ConfigOptions,
     ) -> (T, DriverResult<ConfigReply>) {
-        self.call(t, ctx, |d, s| d.netpulse_plugin_driver_api().call_send_config(s, state, lines, options))
+        self.call(t, ctx, |d, s| d.send_config(s, state, lines, options))
     }
 
     pub fn probe<T: Transport>(
@@ -109,11 +110,11 @@ impl DriverPlugin {
         state: &SessionState,
         timeout_ms: u32,
     ) -> (T, DriverResult<()>) {
-        self.call(t, ctx, |d, s| d.netpulse_plugin_driver_api().call_probe(s, state, timeout_ms))
+        self.call(t, ctx, |d, s| d.probe(s, state, timeout_ms))
     }
 
     pub fn close<T: Transport>(&self, t: T, ctx: &CallContext, state: &SessionState) -> T {
-        self.call(t, ctx, |d, s| d.netpulse_plugin_driver_api().call_close(s, state)).0
+        self.call(t, ctx, |d, s| d.close(s, state)).0
     }
 }
 
@@ -195,9 +196,10 @@ impl Plugins {
                     }
                     tracing::info!(
                         file = p.file,
-                        "parser {} {} serves {}",
+                        "parser {} {} (netpulse:plugin@{}) serves {}",
                         p.meta.name,
                         p.meta.version,
+                        p.contract.version(),
                         p.meta.platforms.join(", ")
                     );
                     parsers.push(p);
@@ -233,9 +235,10 @@ impl Plugins {
             }
             tracing::info!(
                 file = plugin.file,
-                "plugin {} {} serves {}",
+                "plugin {} {} (netpulse:plugin@{}) serves {}",
                 plugin.meta.name,
                 plugin.meta.version,
+                plugin.contract.version(),
                 plugin.meta.platforms.join(", ")
             );
             drivers.push(plugin);
@@ -352,7 +355,8 @@ fn wasm_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     Ok(files)
 }
 
-/// Link a component of either world, read its metadata and check its WIT version.
+/// Link a component of either world to the contract version it was built
+/// against, read its metadata and check the version it claims.
 fn load_one(
     engine: &Engine,
     linker: &wasmtime::component::Linker<PluginCtx>,
@@ -360,48 +364,32 @@ fn load_one(
     file: &str,
     limits: SandboxLimits,
 ) -> Result<Loaded, String> {
-    let built_for = component
-        .component_type()
-        .imports(engine)
-        .chain(component.component_type().exports(engine))
-        .find_map(|(name, _)| {
-            name.strip_prefix("netpulse:plugin/").and_then(|r| r.split_once('@')).map(|(_, v)| v.to_string())
-        });
-    if let Some(v) = &built_for
-        && !wit_compatible(v)
-    {
-        return Err(format!(
-            "built for netpulse:plugin@{v}, but this host provides netpulse:plugin@{WIT_VERSION}; rebuild the plugin against wit/ of this release"
-        ));
-    }
+    // A component naming no `netpulse:plugin` version is not a plugin: linking
+    // it against the current contract says what it lacks.
+    let contract = contract_of(engine, component)?.unwrap_or(Contract::LATEST);
     let is_parser = component
         .component_type()
         .exports(engine)
         .any(|(name, _)| name.starts_with("netpulse:plugin/parser-api"));
     if is_parser {
-        return super::parser::instantiate(engine, linker, component, file, limits).map(Loaded::Parser);
+        return super::parser::instantiate(engine, linker, component, contract, file, limits)
+            .map(Loaded::Parser);
     }
-    let pre = linker
-        .instantiate_pre(component)
-        .and_then(DriverPre::new)
-        .map_err(|e| format!("is not a NetPulse driver for netpulse:plugin@{WIT_VERSION}: {e:#}"))?;
+    let pre = DriverPre::new(contract, linker, component)
+        .map_err(|e| format!("is not a NetPulse driver for netpulse:plugin@{}: {e:#}", contract.version()))?;
     let mut store = new_store(engine, limits, file, None, &CallContext::default(), Default::default());
     let meta = pre
         .instantiate(&mut store)
-        .and_then(|d| d.netpulse_plugin_driver_api().call_metadata(&mut store))
+        .and_then(|d| d.metadata(&mut store))
         .map_err(|e| describe_failure(file, limits, &e).to_string())?;
-    if !wit_compatible(&meta.wit_version) {
-        return Err(format!(
-            "plugin {} says it was built for netpulse:plugin@{}, but this host provides {WIT_VERSION}",
-            meta.name, meta.wit_version
-        ));
-    }
+    check_claim(&meta, contract)?;
     if meta.platforms.is_empty() {
         return Err(format!("plugin {} declares no device_type", meta.name));
     }
     Ok(Loaded::Driver(DriverPlugin {
         meta,
         file: file.to_string(),
+        contract,
         pre,
         engine: engine.clone(),
         limits,

@@ -1,5 +1,7 @@
-//! The driver author's kit: bindings for the `netpulse:plugin` WIT package (driver
-//! world) and the text and session helpers every vendor driver needs.
+//! The driver author's kit: bindings for the current `netpulse:plugin` WIT package
+//! (`wit/netpulse-plugin.wit`, driver world) and the text and session helpers every
+//! vendor driver needs. A driver built with it runs on hosts of this contract
+//! version or later (hosts keep the older versions in `wit/since_v*/`).
 //!
 //! A driver crate implements [`Guest`] and calls `netpulse_driver_kit::export!(MyDriver);`.
 
@@ -18,8 +20,9 @@ pub use netpulse::plugin::types::{DriverError, PluginMeta};
 
 pub mod cli;
 
-/// The WIT package version this kit was built from.
-pub const WIT_VERSION: &str = "0.1.0";
+/// The WIT package version this kit was built from (`package netpulse:plugin@...`
+/// in `wit/netpulse-plugin.wit`; a unit test checks they agree).
+pub const WIT_VERSION: &str = "0.2.0";
 
 /// Write `line` followed by a newline.
 pub fn send_line(line: &str) -> Result<(), DriverError> {
@@ -149,6 +152,30 @@ pub fn extra_str(extra: &[(String, String)], key: &str) -> Option<String> {
     })
 }
 
+impl CommandOptions {
+    /// A boolean vendor option of this command's `driver_args` (see [`extra_bool`]).
+    pub fn extra_bool(&self, key: &str) -> bool {
+        extra_bool(&self.extra, key)
+    }
+
+    /// A string vendor option of this command's `driver_args` (see [`extra_str`]).
+    pub fn extra_str(&self, key: &str) -> Option<String> {
+        extra_str(&self.extra, key)
+    }
+}
+
+impl ConfigOptions {
+    /// A boolean vendor option of this change's `driver_args` (see [`extra_bool`]).
+    pub fn extra_bool(&self, key: &str) -> bool {
+        extra_bool(&self.extra, key)
+    }
+
+    /// A string vendor option of this change's `driver_args` (see [`extra_str`]).
+    pub fn extra_str(&self, key: &str) -> Option<String> {
+        extra_str(&self.extra, key)
+    }
+}
+
 /// Log through the host.
 pub fn log(level: LogLevel, message: &str) {
     channel::log(level, message);
@@ -172,6 +199,29 @@ mod tests {
     fn strip_echo_removes_command_line_only() {
         assert_eq!(strip_echo("show ver\nout\n", "show ver"), "out\n");
         assert_eq!(strip_echo("out\n", "show ver"), "out\n");
+    }
+
+    #[test]
+    fn wit_version_is_the_wit_package_version() {
+        let wit = include_str!("../../../wit/netpulse-plugin.wit");
+        assert!(
+            wit.contains(&format!("\npackage netpulse:plugin@{WIT_VERSION};\n")),
+            "WIT_VERSION {WIT_VERSION}"
+        );
+    }
+
+    #[test]
+    fn command_options_read_vendor_args() {
+        let o = CommandOptions {
+            read_timeout_ms: 1000,
+            expect_string: None,
+            strip_prompt: true,
+            strip_command: true,
+            extra: vec![("confirm".into(), "true".into()), ("mode".into(), "\"shell\"".into())],
+        };
+        assert!(o.extra_bool("confirm") && !o.extra_bool("mode") && !o.extra_bool("absent"));
+        assert_eq!(o.extra_str("mode").as_deref(), Some("shell"));
+        assert_eq!(o.extra_str("absent"), None);
     }
 
     #[test]

@@ -14,7 +14,7 @@ impl Guest for Upper {
         PluginMeta {
             name: "upper".into(),
             version: env!("CARGO_PKG_VERSION").into(),
-            wit_version: "0.1.0".into(),
+            wit_version: "0.2.0".into(),
             platforms: vec!["upper".into()],
         }
     }
