@@ -1,9 +1,10 @@
 //! The plugin platform: loading problems are reported and skipped, misbehaving
-//! plugins fail only their job, hot reload takes effect for the next job.
+//! plugins fail only their job, hot reload takes effect for the next job, plugins
+//! built for an older contract version keep working.
 
 use std::time::{Duration, Instant};
 
-use netpulse::plugin::{Plugins, SandboxLimits};
+use netpulse::plugin::{Contract, Plugins, SandboxLimits, WIT_VERSION};
 use netpulse_e2e::{TestSystem, built_plugin, exec_body, ios_fleet, temp_dir};
 use serde_json::{Value, json};
 
@@ -27,8 +28,10 @@ fn bad_files_are_reported_and_skipped_and_the_rest_load() {
     };
     let dup = about("b-misbehave-again.wasm");
     assert!(dup.reason.contains("a-misbehave.wasm") && dup.reason.contains("misbehave"), "{dup:?}");
+    // Built for netpulse:plugin@0.3.0: refused, naming its version and the host's.
     let future = about("future.wasm");
-    assert!(future.reason.contains("0.2.0") && future.reason.contains("0.1.0"), "{future:?}");
+    assert!(future.reason.contains("@0.3.0") && future.reason.contains("@0.2.0"), "{future:?}");
+    assert!(future.reason.contains("0.1.0") && future.reason.contains("rebuild"), "{future:?}");
     let garbage = about("garbage.wasm");
     assert!(garbage.reason.contains("not a usable WebAssembly component"), "{garbage:?}");
     assert_eq!(problems.len(), 3, "{problems:?}");
@@ -196,6 +199,67 @@ async fn a_parser_dropped_into_the_folder_is_served_by_the_api_and_used_by_jobs(
     let job = sys.wait_ended(&id, WAIT).await;
     assert_eq!(job["status"], "finished", "{job}");
     assert!(job["result"]["retval"].to_string().contains("\"text\""), "{job}");
+    sys.stop().await;
+    std::fs::remove_dir_all(dir).ok();
+}
+
+/// The released `cisco_ios` driver as built against `netpulse:plugin@0.1.0` (see
+/// `tests/e2e/fixtures/README.md`).
+const IOS_WIT_0_1: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/cisco_ios-wit-0.1.0.wasm");
+
+#[test]
+fn a_driver_built_for_wit_0_1_loads_as_such_beside_current_ones() {
+    let dir = temp_dir("plugins-wit-0.1");
+    std::fs::copy(IOS_WIT_0_1, dir.join("cisco_ios-wit-0.1.0.wasm")).unwrap();
+    let (plugins, problems) =
+        Plugins::load(netpulse::builtin::BUILTIN_PLUGINS, Some(&dir), SandboxLimits::default(), None)
+            .unwrap();
+    assert!(problems.is_empty(), "{problems:?}");
+    let old = plugins.driver_for("cisco_ios").unwrap();
+    assert!(
+        old.file.ends_with("cisco_ios-wit-0.1.0.wasm"),
+        "the folder plugin replaces the built-in: {}",
+        old.file
+    );
+    assert_eq!(old.contract, Contract::V0_1);
+    assert_eq!(old.contract.version().to_string(), "0.1.0");
+    assert_eq!(old.meta.wit_version, "0.1.0");
+    assert_eq!(old.meta.platforms, ["cisco_ios", "cisco_xe"]);
+    // The built-ins are of the current contract.
+    let nxos = plugins.driver_for("cisco_nxos").unwrap();
+    assert_eq!((nxos.contract, nxos.contract.version()), (Contract::LATEST, WIT_VERSION));
+    assert_eq!(nxos.meta.wit_version, WIT_VERSION.to_string());
+    // And `plugin check` accepts it.
+    let meta =
+        netpulse::plugin::check_file(std::path::Path::new(IOS_WIT_0_1), SandboxLimits::default()).unwrap();
+    assert_eq!((meta.name.as_str(), meta.wit_version.as_str()), ("cisco_ios", "0.1.0"));
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_driver_built_for_wit_0_1_runs_commands_and_config() {
+    let dir = temp_dir("plugins-wit-0.1-run");
+    std::fs::copy(IOS_WIT_0_1, dir.join("cisco_ios-wit-0.1.0.wasm")).unwrap();
+    let fleet = ios_fleet(1, |_| {}).await;
+    let dev = &fleet.devices()[0];
+    let sys = TestSystem::start_with(|s| s.plugins_dir = Some(dir.clone())).await;
+    // A vendor driver_arg goes into command-options.extra of 0.2; 0.1 has none, it
+    // is left out and the command runs as before.
+    let body = exec_body(dev, json!({"command": "show version", "driver_args": {"confirm": true}}));
+    let job = sys.wait_ended(&sys.submit(&body).await, WAIT).await;
+    assert_eq!(job["status"], "finished", "{job}");
+    let out = job["result"]["retval"].as_str().unwrap();
+    assert!(out.contains("Cisco") && !out.starts_with("show version"), "{out}");
+    // Configuration (config-options and config-reply through the 0.1 shapes).
+    let body = exec_body(dev, json!({"config": ["interface Loopback9", "description np-wit-0.1"]}));
+    let job = sys.wait_ended(&sys.submit(&body).await, WAIT).await;
+    assert_eq!(job["status"], "finished", "{job}");
+    assert!(dev.running_config().contains(" description np-wit-0.1"), "{}", dev.running_config());
+    // A device error still comes back as the 0.1 driver reported it.
+    let job = sys
+        .wait_ended(&sys.submit(&exec_body(dev, json!({"command": "show bogus thing"}))).await, WAIT)
+        .await;
+    assert_eq!(job["result"]["error"]["type"], "CommandRejected", "{job}");
     sys.stop().await;
     std::fs::remove_dir_all(dir).ok();
 }
