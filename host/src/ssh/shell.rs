@@ -1,5 +1,6 @@
 //! `SshShell`: connect, authenticate with a password, open a `vt100` PTY shell,
-//! write text and read until a regex matches.
+//! write text and read until a regex matches. What the device sends passes the
+//! terminal filter (`terminal.rs`) first: patterns never see escape sequences.
 
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, Mutex};
@@ -9,6 +10,8 @@ use regex::bytes::{Regex, RegexBuilder};
 use russh::client::{self, Handle, Msg};
 use russh::keys::PublicKeyOrCertificate;
 use russh::{Channel, ChannelMsg, Disconnect};
+
+use super::terminal::Vt100Filter;
 
 /// How to reach and log in to a device.
 #[derive(Clone, Debug)]
@@ -64,9 +67,10 @@ impl client::Handler for AcceptAnyKey {
 pub struct SshShell {
     handle: Handle<AcceptAnyKey>,
     channel: Channel<Msg>,
+    /// Received text not read yet, after the terminal filter.
     buf: Vec<u8>,
+    filter: Vt100Filter,
     closed: bool,
-    addr: String,
 }
 
 /// The PTY size NetPulse asks for: wide lines, no wrapping.
@@ -114,12 +118,7 @@ impl SshShell {
             .await
             .map_err(|_| SshError::Timeout { addr: addr.clone(), secs })?
             .map_err(|e| SshError::Session { addr: addr.clone(), reason: describe(&e) })?;
-        Ok(SshShell { handle, channel, buf: Vec::new(), closed: false, addr })
-    }
-
-    /// `host:port` of the device.
-    pub fn addr(&self) -> &str {
-        &self.addr
+        Ok(SshShell { handle, channel, buf: Vec::new(), filter: Vt100Filter::new(), closed: false })
     }
 
     /// False once the device closed the session or the connection broke.
@@ -185,8 +184,9 @@ impl SshShell {
 
     fn absorb(&mut self, msg: Option<ChannelMsg>) {
         match msg {
-            Some(ChannelMsg::Data { data }) => self.buf.extend_from_slice(&data),
-            Some(ChannelMsg::ExtendedData { data, .. }) => self.buf.extend_from_slice(&data),
+            Some(ChannelMsg::Data { data }) | Some(ChannelMsg::ExtendedData { data, .. }) => {
+                self.filter.feed(&data, &mut self.buf)
+            }
             Some(ChannelMsg::Eof) | Some(ChannelMsg::Close) | None => self.closed = true,
             Some(_) => {}
         }
