@@ -12,7 +12,8 @@ impl CliDriver for CiscoIos {
     const VERSION: &'static str = env!("CARGO_PKG_VERSION");
     const PLATFORMS: &'static [&'static str] = &["cisco_ios", "cisco_xe"];
     const DIALECT: Dialect = Dialect {
-        prompt: r"^[A-Za-z0-9][\w.\-/:]*(?:\([\w.\-]+\))?[>#][ \t]*$",
+        prompt: r"[A-Za-z0-9][\w.\-/:]*(?:\([\w.\-]+\))?[>#]",
+        config_prompt: Some(r"[A-Za-z0-9][\w.\-/:]*\(conf[^)\r\n]*\)#"),
         pager: Some(r"--More--"),
         questions: &[],
         errors: &[
@@ -29,6 +30,7 @@ impl CliDriver for CiscoIos {
         config_enter: &["configure terminal"],
         config_exit: &["end"],
         save: &["write memory"],
+        context_lines: &[],
     };
 }
 

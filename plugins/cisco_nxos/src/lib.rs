@@ -1,5 +1,6 @@
-//! NetPulse driver for Cisco NX-OS: lands in privileged mode, colours its prompt
-//! with ANSI escapes (stripped), `copy running-config startup-config` to save.
+//! NetPulse driver for Cisco NX-OS: usually lands in privileged mode (`#`); a session
+//! that starts at `>` enters `enable` with the secret. Its colour escapes are removed
+//! by the host. `copy running-config startup-config` to save.
 
 use netpulse_driver_kit::cli::{CliDriver, Dialect};
 
@@ -10,15 +11,17 @@ impl CliDriver for CiscoNxos {
     const VERSION: &'static str = env!("CARGO_PKG_VERSION");
     const PLATFORMS: &'static [&'static str] = &["cisco_nxos"];
     const DIALECT: Dialect = Dialect {
-        prompt: r"^(?:\x1b\[[0-9;?]*[A-Za-z])*[A-Za-z0-9][\w.\-/:]*(?:\([\w.\-]+\))?#(?:\x1b\[[0-9;?]*[A-Za-z]|[ \t])*$",
+        prompt: r"[A-Za-z0-9][\w.\-/:]*(?:\([\w.\-]+\))?[>#]",
+        config_prompt: Some(r"[A-Za-z0-9][\w.\-/:]*\(conf[^)\r\n]*\)#"),
         pager: Some(r"--More--"),
         questions: &[],
         errors: &["% Invalid", "% Incomplete", "% Ambiguous", "% Permission denied", "ERROR:"],
         setup: &["terminal length 0", "terminal width 511"],
-        enable: None,
+        enable: Some(("enable", ">")),
         config_enter: &["configure terminal"],
         config_exit: &["end"],
         save: &["copy running-config startup-config"],
+        context_lines: &[],
     };
 }
 

@@ -13,7 +13,8 @@ impl CliDriver for CiscoXr {
     const VERSION: &'static str = env!("CARGO_PKG_VERSION");
     const PLATFORMS: &'static [&'static str] = &["cisco_xr"];
     const DIALECT: Dialect = Dialect {
-        prompt: r"^(?:RP/\d+/[\w]+/CPU\d+:)?[A-Za-z0-9][\w.\-]*(?:\([\w.\-/]+\))?#[ \t]*$",
+        prompt: r"(?:RP/\d+/\w+/CPU\d+:)?[A-Za-z0-9][\w.\-]*(?:\([\w.\-/]+\))?[>#]",
+        config_prompt: Some(r"(?:RP/\d+/\w+/CPU\d+:)?[A-Za-z0-9][\w.\-]*\(conf[^)\r\n]*\)#"),
         pager: Some(r"--More--"),
         questions: &[(r"Uncommitted changes found, commit them[^\n]*\?\s*\[cancel\]:\s*$", "no")],
         errors: &[
@@ -24,10 +25,11 @@ impl CliDriver for CiscoXr {
             "% Unknown",
         ],
         setup: &["terminal length 0", "terminal width 512"],
-        enable: None,
+        enable: Some(("enable", ">")),
         config_enter: &["configure terminal"],
         config_exit: &["end"],
         save: &[],
+        context_lines: &[],
     };
 
     fn finish_config(_d: &Dialect, tr: &mut Transcript, options: &ConfigOptions) -> Result<(), DriverError> {

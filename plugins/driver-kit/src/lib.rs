@@ -30,20 +30,27 @@ pub fn send_line(line: &str) -> Result<(), DriverError> {
 }
 
 /// Read until `pattern` matches, mapping channel errors to driver errors.
-/// `what` names what we waited for, for the error message.
+/// `what` names what we waited for, for the error message, which shows the tail
+/// of what the device sent as it came (escaped), not a cleaned version of it.
 pub fn read_until(pattern: &str, timeout_ms: u32, what: &str) -> Result<ReadMatch, DriverError> {
     channel::read_until(pattern, timeout_ms).map_err(|e| match e {
         ReadError::Timeout(seen) => DriverError::Timeout(format!(
-            "no {what} within {:.1} s; last output: {:?}",
+            "no {what} within {:.1} s; the device's last output: {}",
             f64::from(timeout_ms) / 1000.0,
-            tail(&clean(&seen), 200)
+            escape_raw(&seen, 200)
         )),
         ReadError::Closed(seen) => DriverError::Connection(format!(
-            "the device closed the session while we waited for {what}; last output: {:?}",
-            tail(&clean(&seen), 200)
+            "the device closed the session while we waited for {what}; its last output: {}",
+            escape_raw(&seen, 200)
         )),
         ReadError::BadPattern(msg) => DriverError::Protocol(format!("bad pattern for {what}: {msg}")),
     })
+}
+
+/// The last `n` characters of `raw` as a quoted, escaped string (`"\r\n"`,
+/// `"\u{1b}"`), or `nothing` when it is empty.
+pub fn escape_raw(raw: &str, n: usize) -> String {
+    if raw.is_empty() { "nothing".to_string() } else { format!("{:?}", tail(raw, n)) }
 }
 
 /// Normalise device text as a terminal would show it: CRLF to LF, ANSI escape
@@ -125,13 +132,14 @@ pub fn escape_regex(s: &str) -> String {
     out
 }
 
-/// Find the first line of `output` that starts (after blanks) with one of `markers`;
+/// Find the first line of `output` that starts (after blanks) with one of `markers`,
+/// compared without case (platforms vary: `unknown command` / `Unknown command`);
 /// returns that line and everything after it, trimmed.
 pub fn find_error<'a>(output: &'a str, markers: &[&str]) -> Option<&'a str> {
     let mut offset = 0;
     for line in output.split_inclusive('\n') {
         let t = line.trim_start();
-        if markers.iter().any(|m| t.starts_with(m)) {
+        if markers.iter().any(|m| t.get(..m.len()).is_some_and(|head| head.eq_ignore_ascii_case(m))) {
             return Some(output[offset + (line.len() - t.len())..].trim_end());
         }
         offset += line.len();
@@ -228,5 +236,13 @@ mod tests {
     fn find_error_returns_from_marker() {
         let out = "   ^\n% Invalid input detected at '^' marker.\n";
         assert_eq!(find_error(out, &["% Invalid"]), Some("% Invalid input detected at '^' marker."));
+        assert_eq!(find_error("x\nUnknown command.\n", &["unknown command"]), Some("Unknown command."));
+        assert_eq!(find_error("é\n", &["e"]), None);
+    }
+
+    #[test]
+    fn escape_raw_shows_control_characters() {
+        assert_eq!(escape_raw("", 10), "nothing");
+        assert_eq!(escape_raw("ab\x1b[?2004h$ ", 10), "\"\\u{1b}[?2004h$ \"");
     }
 }

@@ -10,7 +10,8 @@ impl CliDriver for HuaweiVrp {
     const VERSION: &'static str = env!("CARGO_PKG_VERSION");
     const PLATFORMS: &'static [&'static str] = &["huawei_vrp", "huawei"];
     const DIALECT: Dialect = Dialect {
-        prompt: r"^(?:<[\w.\-]+>|\[[~*]*[\w.\-/:]+\])[ \t]*$",
+        prompt: r"(?:<[~*]*[\w.\-/:]+>|\[[~*]*[\w.\-/:]+\])",
+        config_prompt: Some(r"\[[~*]*[\w.\-/:]+\]"),
         pager: Some(r"-{2,4} ?More ?-{2,4}"),
         questions: &[(r"\[Y/N\]:?[ \t]*$", "y")],
         errors: &["Error:"],
@@ -19,6 +20,7 @@ impl CliDriver for HuaweiVrp {
         config_enter: &["system-view"],
         config_exit: &["return"],
         save: &["save"],
+        context_lines: &[],
     };
 }
 

@@ -1,6 +1,7 @@
-//! NetPulse driver for Juniper Junos: `user@host>` / `user@host#` prompts with
-//! `[edit]` lines, CLI screen settings, `configure` ... `commit` (or `commit check`
-//! when `driver_args.dry_run`), `exit configuration-mode`.
+//! NetPulse driver for Juniper Junos: `user@host>` / `user@host#` prompts (the
+//! `[edit]` and `{master:0}` context lines before them are removed from output),
+//! CLI screen settings, `configure` ... `commit` (or `commit check` when
+//! `driver_args.dry_run`), `exit configuration-mode`.
 
 use netpulse_driver_kit::cli::{CliDriver, Dialect, Transcript, rejected};
 use netpulse_driver_kit::{ConfigOptions, DriverError, extra_bool, extra_str};
@@ -12,7 +13,8 @@ impl CliDriver for JuniperJunos {
     const VERSION: &'static str = env!("CARGO_PKG_VERSION");
     const PLATFORMS: &'static [&'static str] = &["juniper_junos", "juniper"];
     const DIALECT: Dialect = Dialect {
-        prompt: r"^[\w.\-]+@[\w.\-]+[>#%][ \t]*$",
+        prompt: r"[\w.\-]+@[\w.\-]+[>#%]",
+        config_prompt: Some(r"[\w.\-]+@[\w.\-]+#"),
         pager: Some(r"---\(more[^)]*\)---"),
         questions: &[(r"Exit with uncommitted changes\? \[yes,no\][^\n]*$", "yes")],
         errors: &[
@@ -28,6 +30,10 @@ impl CliDriver for JuniperJunos {
         config_enter: &["configure"],
         config_exit: &["exit configuration-mode"],
         save: &[],
+        context_lines: &[
+            r"\[edit(?: [^\]]*)?\]",
+            r"\{(?:master|backup|primary|secondary|linecard|line)(?::[^}]*)?\}",
+        ],
     };
 
     fn finish_config(_d: &Dialect, tr: &mut Transcript, options: &ConfigOptions) -> Result<(), DriverError> {

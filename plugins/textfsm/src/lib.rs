@@ -78,7 +78,7 @@ impl Guest for Parser {
         PluginMeta {
             name: "textfsm".into(),
             version: env!("CARGO_PKG_VERSION").into(),
-            wit_version: "0.1.0".into(),
+            wit_version: "0.2.0".into(),
             platforms: vec!["textfsm".into()],
         }
     }
