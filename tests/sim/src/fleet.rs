@@ -14,14 +14,16 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::platform::{Catalog, DeviceModel};
-use crate::{Faults, Platform, SimConfig, server};
+use crate::{Faults, Platform, Quirks, SimConfig, server};
 
 /// Login and behaviour settings shared by every device of a fleet.
 pub(crate) struct Settings {
     pub username: String,
     pub password: String,
+    pub secret: String,
     pub latency: Duration,
     pub faults: Faults,
+    pub quirks: Arc<Quirks>,
 }
 
 /// One device's shared state.
@@ -33,6 +35,14 @@ pub(crate) struct DeviceInner {
     pub logins: AtomicU64,
     pub commands: AtomicU64,
     pub settings: Arc<Settings>,
+}
+
+impl DeviceInner {
+    /// A new CLI session of this device, with the fleet's realism options on it.
+    pub(crate) fn shell(&self) -> Box<dyn crate::platform::Shell> {
+        let s = &self.settings;
+        crate::quirks::QuirkShell::wrap(self.model.clone().new_shell(), &s.quirks, self.platform, &s.secret)
+    }
 }
 
 /// A running set of simulated devices. Dropping it (or [`Fleet::shutdown`]) closes the
@@ -67,8 +77,10 @@ impl Fleet {
         let settings = Arc::new(Settings {
             username: cfg.username.clone(),
             password: cfg.password.clone(),
+            secret: cfg.secret.clone(),
             latency: cfg.latency,
             faults: cfg.faults.clone(),
+            quirks: Arc::new(cfg.quirks.clone()),
         });
         let (stop, stopped) = watch::channel(());
         let mut fleet =

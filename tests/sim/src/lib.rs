@@ -33,6 +33,7 @@ mod corpus;
 mod fleet;
 mod parser;
 mod platform;
+mod quirks;
 mod server;
 mod terminal;
 
@@ -42,6 +43,7 @@ use std::time::Duration;
 
 pub use fleet::{Device, Fleet};
 pub use platform::Platform;
+pub use quirks::{Quirks, ShellKind, StrayPager};
 
 /// Faults a device injects on demand. `Default` injects none.
 ///
@@ -84,6 +86,8 @@ pub struct SimConfig {
     pub latency: Duration,
     /// Faults to inject.
     pub faults: Faults,
+    /// Habits of real devices to imitate (escapes, banners, refusals, ...).
+    pub quirks: Quirks,
 }
 
 impl Default for SimConfig {
@@ -100,6 +104,7 @@ impl Default for SimConfig {
             corpus: None,
             latency: Duration::ZERO,
             faults: Faults::default(),
+            quirks: Quirks::default(),
         }
     }
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::Parser;
-use netpulse_sim::{Faults, Fleet, Platform, SimConfig};
+use netpulse_sim::{Faults, Fleet, Platform, Quirks, SimConfig};
 
 /// Corpus used when neither --corpus nor NETPULSE_CORPUS is given, if it exists.
 const DEFAULT_CORPUS: &str = "../shared/corpus/ntc-templates";
@@ -67,6 +67,37 @@ struct Cli {
     /// Stop answering each connection from its command N+1 on.
     #[arg(long, value_name = "N")]
     hang_after: Option<u32>,
+    /// Realism: `ESC[?2004h` before prompts, `ESC[?2004l` after Enter (bash 5.1+).
+    #[arg(long)]
+    bracketed_paste: bool,
+    /// Realism: prompts in colour, redrawn with `\r ESC[K`.
+    #[arg(long)]
+    ansi_prompt: bool,
+    /// Realism: a banner and `Last login:` line with prompt-like text.
+    #[arg(long)]
+    banner_prompts: bool,
+    /// Realism: sessions start at `>`; `enable` with the secret gives `#`.
+    #[arg(long)]
+    start_unprivileged: bool,
+    /// Realism: refuse this line with the platform's invalid-input error (repeatable),
+    /// e.g. "terminal width 32767".
+    #[arg(long, value_name = "LINE")]
+    refuse_setup: Vec<String>,
+    /// Realism: entering configuration mode answers a lock message.
+    #[arg(long)]
+    refuse_config_mode: bool,
+    /// Realism (Junos): `{master:0}` context lines before prompts.
+    #[arg(long)]
+    context_lines: bool,
+    /// Realism (linux): the account's shell: bash, dash or zsh.
+    #[arg(long, default_value = "bash")]
+    shell: netpulse_sim::ShellKind,
+    /// Realism: page long outputs although paging is off: more, dashes or any-key.
+    #[arg(long, value_name = "PAGER")]
+    stray_pager: Option<netpulse_sim::StrayPager>,
+    /// Realism: COMMAND=QUESTION: the command asks the question first (repeatable).
+    #[arg(long, value_name = "COMMAND=QUESTION", value_parser = Quirks::parse_ask)]
+    ask: Vec<(String, String)>,
 }
 
 impl Cli {
@@ -95,6 +126,18 @@ impl Cli {
                 refuse_login: self.refuse_login,
                 drop_after_commands: self.drop_after,
                 hang_after_commands: self.hang_after,
+            },
+            quirks: Quirks {
+                bracketed_paste: self.bracketed_paste,
+                ansi_prompt: self.ansi_prompt,
+                banner_prompts: self.banner_prompts,
+                start_unprivileged: self.start_unprivileged,
+                refuse_setup: self.refuse_setup,
+                refuse_config_mode: self.refuse_config_mode,
+                context_lines: self.context_lines,
+                shell: self.shell,
+                stray_pager: self.stray_pager,
+                ask: self.ask,
             },
         })
     }

@@ -218,7 +218,7 @@ async fn run_channel(device: Arc<DeviceInner>, mut channel: Channel<Msg>, handle
         }
         match msg {
             ChannelMsg::RequestShell { .. } if terminal.is_none() => {
-                let t = Terminal::new(device.model.clone().new_shell());
+                let t = Terminal::new(device.shell());
                 if send(&channel, t.greeting()).await.is_err() {
                     return;
                 }
@@ -236,7 +236,7 @@ async fn run_channel(device: Arc<DeviceInner>, mut channel: Channel<Msg>, handle
                 if !latency.is_zero() {
                     tokio::time::sleep(latency).await;
                 }
-                let mut t = Terminal::new(device.model.clone().new_shell());
+                let mut t = Terminal::new(device.shell());
                 let out = t.execute_once(String::from_utf8_lossy(&command).trim());
                 let _ = send(&channel, out).await;
                 let _ = channel.exit_status(0).await;

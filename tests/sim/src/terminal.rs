@@ -26,12 +26,14 @@ pub(crate) struct Line {
     pub secret: bool,
     /// Ctrl-Z rather than Enter ended it.
     pub ctrl_z: bool,
+    /// Ctrl-C abandoned it.
+    pub ctrl_c: bool,
 }
 
 impl Line {
     /// True for lines that count as commands: not secrets, not blank.
     pub fn is_command(&self) -> bool {
-        !self.secret && (self.ctrl_z || !self.text.trim().is_empty())
+        !self.secret && !self.ctrl_c && (self.ctrl_z || !self.text.trim().is_empty())
     }
 }
 
@@ -74,7 +76,7 @@ impl Terminal {
 
     /// The banner and first prompt.
     pub fn greeting(&self) -> Vec<u8> {
-        let mut out = Vec::new();
+        let mut out = self.shell.raw_banner().into_bytes();
         push_crlf(&mut out, &self.shell.greeting());
         out.extend_from_slice(b"\r\n");
         out.extend_from_slice(self.shell.prompt().as_bytes());
@@ -110,12 +112,29 @@ impl Terminal {
                     self.skip_lf = b == b'\r';
                     out.extend_from_slice(b"\r\n");
                     let text = String::from_utf8_lossy(&std::mem::take(&mut self.line)).into();
-                    return Step::Line(Line { echo: out, text, secret: !echo, ctrl_z: false });
+                    return Step::Line(Line { echo: out, text, secret: !echo, ctrl_z: false, ctrl_c: false });
                 }
                 0x1a => {
                     out.extend_from_slice(b"^Z\r\n");
                     self.line.clear();
-                    return Step::Line(Line { echo: out, text: String::new(), secret: !echo, ctrl_z: true });
+                    return Step::Line(Line {
+                        echo: out,
+                        text: String::new(),
+                        secret: !echo,
+                        ctrl_z: true,
+                        ctrl_c: false,
+                    });
+                }
+                0x03 => {
+                    out.extend_from_slice(b"^C\r\n");
+                    self.line.clear();
+                    return Step::Line(Line {
+                        echo: out,
+                        text: String::new(),
+                        secret: !echo,
+                        ctrl_z: false,
+                        ctrl_c: true,
+                    });
                 }
                 0x08 | 0x7f => {
                     if self.line.pop().is_some() && echo {
@@ -146,8 +165,14 @@ impl Terminal {
     /// Runs a line returned by [`Terminal::step`]; returns the bytes to send (answer, then
     /// the prompt or the first page and `--More--`).
     pub fn execute(&mut self, line: &Line) -> Vec<u8> {
-        let reply = if line.ctrl_z { self.shell.ctrl_z() } else { self.shell.execute(&line.text) };
-        let mut out = Vec::new();
+        let reply = if line.ctrl_c {
+            self.shell.ctrl_c()
+        } else if line.ctrl_z {
+            self.shell.ctrl_z()
+        } else {
+            self.shell.execute(&line.text)
+        };
+        let mut out = self.shell.after_enter().into_bytes();
         let mut lines: VecDeque<String> = if reply.text.is_empty() {
             VecDeque::new()
         } else {

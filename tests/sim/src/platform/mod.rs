@@ -178,6 +178,18 @@ pub(crate) trait Shell: Send {
     fn execute(&mut self, line: &str) -> Reply;
     /// Runs the line typed as Ctrl-Z (config mode: like `end`).
     fn ctrl_z(&mut self) -> Reply;
+    /// Ctrl-C: abandons the line (and any question being asked).
+    fn ctrl_c(&mut self) -> Reply {
+        Reply::empty()
+    }
+    /// Bytes sent as they are before the greeting (a banner with its own line endings).
+    fn raw_banner(&self) -> String {
+        String::new()
+    }
+    /// Bytes sent right after Enter, before the answer (bash's `ESC[?2004l\r`).
+    fn after_enter(&self) -> String {
+        String::new()
+    }
     /// False while the input is a secret (e.g. the `enable` password): no echo.
     fn echo(&self) -> bool;
     /// Screen length for paging, including the pager line; 0 = paging off.
