@@ -271,3 +271,21 @@ impl Drop for PrivateRedis {
         let _ = self.child.wait();
     }
 }
+
+/// A device's canned output as a driver returns it: Junos context lines
+/// (`{master:0}`, `[edit]`) at its end removed, as netmiko removes them.
+pub fn as_driver_gives(platform: &str, text: &str) -> String {
+    let mut lines: Vec<&str> = text.lines().collect();
+    if platform == "juniper_junos" {
+        while let Some(last) = lines.last().map(|l| l.trim()) {
+            let context = (last.starts_with('{') && last.ends_with('}'))
+                || (last.starts_with("[edit") && last.ends_with(']'))
+                || last.is_empty();
+            if !context {
+                break;
+            }
+            lines.pop();
+        }
+    }
+    lines.join("\n")
+}

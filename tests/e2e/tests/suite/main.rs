@@ -2,8 +2,10 @@
 //! Needs Redis on 127.0.0.1:6379 (or `NETPULSE_TEST_REDIS_URL`).
 
 mod management;
+mod openssh;
 mod platforms;
 mod plugins;
+mod realism;
 mod runtime;
 mod spine;
 mod textfsm;

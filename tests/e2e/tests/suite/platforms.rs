@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use netpulse_e2e::{TestSystem, device_body as body, ios_fleet};
+use netpulse_e2e::{TestSystem, as_driver_gives, device_body as body, ios_fleet};
 use netpulse_sim::{Fleet, Platform};
 use serde_json::{Value, json};
 
@@ -132,7 +132,8 @@ async fn every_driver_runs_shows_pages_configures_and_detects_errors() {
         // Show command, output as the device printed it.
         let job = run(&sys, body(dev, p, json!({"command": case.show}))).await;
         assert_eq!(job["status"], "finished", "{p}: {job}");
-        let expected = dev.canned_output(case.show).unwrap_or_else(|| panic!("{p}: no canned {}", case.show));
+        let canned = dev.canned_output(case.show).unwrap_or_else(|| panic!("{p}: no canned {}", case.show));
+        let expected = as_driver_gives(p, &canned);
         assert_eq!(norm(job["result"]["retval"].as_str().unwrap()), norm(&expected), "{p}: {}", case.show);
 
         // Paging: turn it back on in the session and read a long output through the pager.
@@ -244,7 +245,8 @@ async fn a_mixed_fleet_of_100_devices_all_answer() {
     for (id, dev, show) in jobs {
         let job = sys.wait_ended(&id, WAIT).await;
         assert_eq!(job["status"], "finished", "{}: {job}", dev.platform());
-        assert_eq!(norm(job["result"]["retval"].as_str().unwrap()), norm(&dev.canned_output(show).unwrap()));
+        let expected = as_driver_gives(&dev.platform().to_string(), &dev.canned_output(show).unwrap());
+        assert_eq!(norm(job["result"]["retval"].as_str().unwrap()), norm(&expected));
     }
     sys.stop().await;
 }
