@@ -28,15 +28,16 @@ pub enum ParseFailure {
 
 /// Parse `output` with `templates` through `parser` (blocking: call it off the
 /// async threads). Returns the records as the component wrote them (checked to be
-/// JSON, never rebuilt as values: a job stores them as they are), with each
-/// record's keys lower-cased when asked.
+/// JSON, never rebuilt as values: a job stores them as they are). `ntc` (a
+/// template resolved through the CliTable index) applies ntc-templates'
+/// conventions: see [`ntc_convention`].
 pub fn parse_records(
     parser: &ParserPlugin,
     templates: &[&NamedTemplate],
     platform: &str,
     command: &str,
     output: &str,
-    lower_keys: bool,
+    ntc: bool,
 ) -> Result<Box<RawValue>, ParseFailure> {
     let texts: Vec<String> = templates.iter().map(|t| t.text.clone()).collect();
     let json = match parser.parse(&texts, platform, command, output) {
@@ -52,25 +53,93 @@ pub fn parse_records(
         ParseFailure::Plugin(format!("parser {} returned invalid JSON: {e}", parser.meta.name))
     };
     let records = RawValue::from_string(json).map_err(invalid)?;
-    if lower_keys { lower_record_keys(records).map_err(invalid) } else { Ok(records) }
+    if ntc { ntc_convention(records).map_err(invalid) } else { Ok(records) }
 }
 
-/// Lower-case the keys of each record (each object directly inside the top-level
-/// array), as ntc-templates returns them. Objects deeper down (from a List
-/// value's named groups) keep their keys. `json` is valid JSON.
-fn lower_record_keys(json: Box<RawValue>) -> Result<Box<RawValue>, serde_json::Error> {
+/// What `ntc_templates.parse_output` returns for the same records: the keys of
+/// each record (each object directly inside the top-level array) lower-cased,
+/// and every List item a string, as CliTable's table rows hold them (Python's
+/// `str()`: an unmatched optional group is `"None"`, a named-group item the
+/// Python repr of its dict). Objects deeper down keep their keys. `json` is
+/// valid JSON.
+fn ntc_convention(json: Box<RawValue>) -> Result<Box<RawValue>, serde_json::Error> {
     let mut text = String::from(Box::<str>::from(json));
-    if lower_ascii_keys(&mut text) {
+    // Only List items can be null or objects (the fast path keeps the text).
+    let plain_items = !text.contains("null") && !text.contains(":[{");
+    if plain_items && lower_ascii_keys(&mut text) {
         return RawValue::from_string(text);
     }
-    // A key with an escape or a non-ASCII letter: lower-cased as Python does it.
+    // A key with an escape or a non-ASCII letter is lower-cased as Python does it.
     let mut records: Value = serde_json::from_str(&text)?;
     for record in records.as_array_mut().into_iter().flatten() {
         if let Value::Object(m) = record {
-            *m = std::mem::take(m).into_iter().map(|(k, v)| (k.to_lowercase(), v)).collect();
+            *m = std::mem::take(m)
+                .into_iter()
+                .map(|(k, mut v)| {
+                    for item in v.as_array_mut().into_iter().flatten() {
+                        if !item.is_string() {
+                            *item = Value::String(python_str(item));
+                        }
+                    }
+                    (k.to_lowercase(), v)
+                })
+                .collect();
         }
     }
     serde_json::value::to_raw_value(&records)
+}
+
+/// Python's `str()` of a parsed value: `None`, a string as is, a dict as its repr.
+fn python_str(v: &Value) -> String {
+    match v {
+        Value::Null => "None".into(),
+        Value::String(s) => s.clone(),
+        Value::Bool(b) => if *b { "True" } else { "False" }.into(),
+        Value::Number(n) => n.to_string(),
+        Value::Array(items) => {
+            let inner: Vec<String> = items.iter().map(python_repr).collect();
+            format!("[{}]", inner.join(", "))
+        }
+        Value::Object(m) => {
+            let inner: Vec<String> =
+                m.iter().map(|(k, v)| format!("{}: {}", python_str_repr(k), python_repr(v))).collect();
+            format!("{{{}}}", inner.join(", "))
+        }
+    }
+}
+
+/// Python's `repr()` of a parsed value.
+fn python_repr(v: &Value) -> String {
+    match v {
+        Value::String(s) => python_str_repr(s),
+        other => python_str(other),
+    }
+}
+
+/// Python's `repr()` of a string: single quotes unless it holds one and no double
+/// quote; backslash, the quote and control characters escaped.
+fn python_str_repr(s: &str) -> String {
+    let quote = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push(quote);
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c == quote => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if (c as u32) < 0x20 || (0x7f..0xa0).contains(&(c as u32)) => {
+                out.push_str(&format!("\\x{:02x}", c as u32))
+            }
+            c => out.push(c),
+        }
+    }
+    out.push(quote);
+    out
 }
 
 /// Lower-case the record keys of `json` (valid JSON) in place, in one pass over
@@ -130,7 +199,7 @@ fn lower_ascii_keys(json: &mut str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::lower_record_keys;
+    use super::ntc_convention as lower_record_keys;
     use serde_json::value::RawValue;
     use serde_json::{Value, json};
 
@@ -141,10 +210,23 @@ mod tests {
 
     #[test]
     fn record_keys_are_lowered_and_the_rest_kept() {
-        let text = r#"[{"Name":"Gi0/1","LIST":[{"Inner":1}, null, true, 2.5, "X"]}, {"A": {"B": "{\"Q\": [\"R\"]}"}}, [{"C": 1}], "D"]"#;
+        let text =
+            r#"[{"Name":"Gi0/1","LIST":["X", ""]}, {"A": {"B": "{\"Q\": [\"R\"]}"}}, [{"C": 1}], "D"]"#;
         assert_eq!(
             lowered(text),
-            json!([{"name": "Gi0/1", "list": [{"Inner": 1}, null, true, 2.5, "X"]}, {"a": {"B": "{\"Q\": [\"R\"]}"}}, [{"C": 1}], "D"])
+            json!([{"name": "Gi0/1", "list": ["X", ""]}, {"a": {"B": "{\"Q\": [\"R\"]}"}}, [{"C": 1}], "D"])
+        );
+    }
+
+    #[test]
+    fn list_items_are_the_strings_clitable_gives() {
+        let text = r#"[{"NEXTHOP":["10.0.0.1", null],"GROUPS":[{"Ip":"1.1.1.1","If":null},{"Ip":"it's","If":"a\tb\\"}]}]"#;
+        assert_eq!(
+            lowered(text),
+            json!([{
+                "nexthop": ["10.0.0.1", "None"],
+                "groups": ["{'Ip': '1.1.1.1', 'If': None}", "{'Ip': \"it's\", 'If': 'a\\tb\\\\'}"]
+            }])
         );
     }
 
