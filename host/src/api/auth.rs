@@ -1,11 +1,33 @@
 //! API key check: header `X-API-KEY` (any case), query parameter `X-API-KEY`, or
 //! cookie `X-API-KEY`; compared in constant time against every configured key.
+//! [`require_key`] is the middleware in front of every route (and of the 404
+//! answer, so unknown paths tell nothing to a client without a key).
 
-use hyper::HeaderMap;
-use hyper::header::COOKIE;
+use std::sync::Arc;
+
+use axum::extract::{Request, State};
+use axum::http::HeaderMap;
+use axum::http::header::COOKIE;
+use axum::middleware::Next;
+use axum::response::Response;
 use subtle::ConstantTimeEq;
 
+use super::ApiState;
 use super::error::ApiError;
+
+/// Middleware: refuse the request unless it carries a configured key.
+pub async fn require_key(
+    State(state): State<Arc<ApiState>>,
+    req: Request,
+    next: Next,
+) -> Result<Response, ApiError> {
+    let query: Vec<(String, String)> = form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes())
+        .into_owned()
+        .filter(|(k, _)| k.eq_ignore_ascii_case(NAME))
+        .collect();
+    check(&state.settings.api_keys, req.headers(), &query)?;
+    Ok(next.run(req).await)
+}
 
 const NAME: &str = "x-api-key";
 
@@ -47,7 +69,7 @@ pub fn check(keys: &[String], headers: &HeaderMap, query: &[(String, String)]) -
 #[cfg(test)]
 mod tests {
     use super::*;
-    use hyper::header::HeaderValue;
+    use axum::http::header::HeaderValue;
 
     #[test]
     fn key_accepted_from_header_query_and_cookie() {

@@ -1,22 +1,18 @@
 //! The response envelope: `{"code": 200, "message": "success", "data": ...}` for
 //! success, `{"code": -1, "message": ..., "data": ...}` for errors.
 
-use bytes::Bytes;
-use http_body_util::Full;
-use hyper::{Response, StatusCode, header};
+use axum::body::Body;
+use axum::http::{StatusCode, header};
+use axum::response::Response;
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use super::error::ApiError;
-
-pub type Body = Full<Bytes>;
-
-fn respond(status: StatusCode, body: &impl Serialize) -> Response<Body> {
+fn respond(status: StatusCode, body: &impl Serialize) -> Response {
     let bytes = serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec());
     Response::builder()
         .status(status)
         .header(header::CONTENT_TYPE, "application/json")
-        .body(Full::new(Bytes::from(bytes)))
+        .body(Body::from(bytes))
         .expect("static response parts are valid")
 }
 
@@ -29,16 +25,11 @@ struct Envelope<'a, T> {
 
 /// A success envelope with `data`, written straight from it (a job's records are
 /// copied as the JSON text they are stored as).
-pub fn ok<T: Serialize>(status: StatusCode, data: &T) -> Response<Body> {
+pub fn ok<T: Serialize>(status: StatusCode, data: &T) -> Response {
     respond(status, &Envelope { code: 200, message: "success", data })
 }
 
-/// An error envelope.
-pub fn error(e: &ApiError) -> Response<Body> {
-    respond(e.status(), &json!({"code": -1, "message": e.to_string(), "data": e.data()}))
-}
-
-/// An envelope with an explicit status, code and data (health when unhealthy).
-pub fn custom(status: StatusCode, code: i64, message: &str, data: Value) -> Response<Body> {
-    respond(status, &json!({"code": code, "message": message, "data": data}))
+/// An error envelope (`ApiError::into_response` is its one caller for API errors).
+pub fn error(status: StatusCode, message: &str, data: &Value) -> Response {
+    respond(status, &Envelope { code: -1, message, data })
 }

@@ -1,6 +1,7 @@
 //! API errors and the one place they become HTTP statuses and envelopes.
 
-use hyper::StatusCode;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
 use crate::queue::StoreError;
@@ -32,6 +33,9 @@ pub enum ApiError {
     /// Redis is unreachable (503).
     #[error("{0}")]
     Unavailable(String),
+    /// `GET /health` found the system unhealthy (503); `data` is the health report.
+    #[error("{message}")]
+    Unhealthy { message: String, data: Value },
     /// Our fault (500).
     #[error("{0}")]
     Internal(String),
@@ -50,16 +54,25 @@ impl ApiError {
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Unavailable(_) | ApiError::Unhealthy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     pub fn data(&self) -> Value {
         match self {
-            ApiError::Unprocessable { data: Some(d), .. } => d.clone(),
+            ApiError::Unprocessable { data: Some(d), .. } | ApiError::Unhealthy { data: d, .. } => d.clone(),
             _ => Value::Null,
         }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if self.status().is_server_error() && !matches!(self, ApiError::Unhealthy { .. }) {
+            tracing::warn!("{self}");
+        }
+        super::envelope::error(self.status(), &self.to_string(), &self.data())
     }
 }
 

@@ -1,10 +1,12 @@
-//! The REST API: a hyper server, routing, authentication, the response envelope,
-//! and request validation. Handlers talk to the job store; the template endpoints
-//! also run the parser components (never drivers or device sessions).
+//! The REST API: axum routes on a hyper server, the key check, the response
+//! envelope, typed extractors and request validation. Handlers talk to the job
+//! store; the template endpoints also run the parser components (never drivers or
+//! device sessions). Connections are capped and must send their headers in time.
 
 pub mod auth;
 pub mod envelope;
 pub mod error;
+pub mod extract;
 pub mod request;
 mod routes;
 
@@ -12,23 +14,32 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
-use http_body_util::{BodyExt, Limited};
-use hyper::body::Incoming;
+use axum::Router;
+use axum::http::{StatusCode, header};
+use axum::response::Response;
 use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper::{Method, Request, Response};
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpListener;
-use tokio::sync::watch;
+use tokio::sync::{Semaphore, watch};
+use tower::ServiceExt;
+use tower_http::normalize_path::NormalizePath;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
 
 use crate::config::Settings;
 use crate::queue::JobStore;
-use envelope::Body;
 use error::ApiError;
 
-/// Largest request body accepted.
-const MAX_BODY: usize = 16 << 20;
+/// How long a client may take to send a request's headers.
+const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// Connections served at once; past it new ones are answered 503 and closed.
+const MAX_CONNECTIONS: usize = 10_000;
+/// The longest a request may run (a device test waits for its device at most
+/// `connection_args.timeout` plus the read timeout; it has its own limit).
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(3600 + 600);
 
 /// What handlers share.
 pub struct ApiState {
@@ -74,78 +85,60 @@ impl ApiState {
     }
 }
 
-/// A parsed request, as handlers see it.
-pub struct Req {
-    pub method: Method,
-    pub path: String,
-    pub query: Vec<(String, String)>,
-    pub body: Bytes,
+/// The whole HTTP application: routes, the key check, request ids, tracing, a
+/// time limit, and envelopes for the errors the HTTP layers answer themselves.
+pub fn app(state: Arc<ApiState>) -> NormalizePath<Router> {
+    let router = routes::routes()
+        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::require_key))
+        .layer(axum::middleware::map_response(envelope_bare_errors))
+        .layer(TimeoutLayer::with_status_code(StatusCode::GATEWAY_TIMEOUT, REQUEST_TIMEOUT))
+        .layer(TraceLayer::new_for_http())
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .with_state(state);
+    // Outside the router, so `/job/` finds `/job`.
+    NormalizePath::trim_trailing_slash(router)
 }
 
-impl Req {
-    /// The value of query parameter `name` (last one wins); empty values count as absent.
-    pub fn param(&self, name: &str) -> Option<&str> {
-        self.query.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).filter(|v| !v.is_empty())
+/// An error that a layer answered with an empty body gets the envelope too.
+async fn envelope_bare_errors(response: Response) -> Response {
+    let status = response.status();
+    if status.as_u16() < 400 || response.headers().contains_key(header::CONTENT_TYPE) {
+        return response;
     }
-
-    /// Reject query parameters other than `allowed` (and the API key).
-    pub fn only_params(&self, allowed: &[&str]) -> Result<(), ApiError> {
-        for (k, _) in &self.query {
-            if !allowed.contains(&k.as_str()) && !k.eq_ignore_ascii_case("x-api-key") {
-                return Err(ApiError::BadRequest(format!(
-                    "unknown query parameter {k:?}; valid parameters: {}",
-                    allowed.join(", ")
-                )));
-            }
+    let message = status.canonical_reason().unwrap_or("error").to_string();
+    let mut r = envelope::error(status, &message, &serde_json::Value::Null);
+    for (name, value) in response.headers() {
+        if name != header::CONTENT_LENGTH {
+            r.headers_mut().insert(name.clone(), value.clone());
         }
-        Ok(())
     }
+    r
 }
 
-async fn handle(state: Arc<ApiState>, req: Request<Incoming>) -> Response<Body> {
-    let started = Instant::now();
-    let (parts, body) = req.into_parts();
-    let query: Vec<(String, String)> = parts
-        .uri
-        .query()
-        .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
-        .unwrap_or_default();
-    let result = async {
-        auth::check(&state.settings.api_keys, &parts.headers, &query)?;
-        let body = Limited::new(body, MAX_BODY)
-            .collect()
-            .await
-            .map_err(|e| ApiError::BadRequest(format!("cannot read the request body: {e}")))?
-            .to_bytes();
-        let req = Req { method: parts.method.clone(), path: parts.uri.path().to_string(), query, body };
-        routes::route(&state, req).await
-    }
-    .await;
-    let response = match result {
-        Ok(r) => r,
-        Err(e) => {
-            if e.status().is_server_error() {
-                tracing::warn!(method = %parts.method, path = parts.uri.path(), "{e}");
-            }
-            envelope::error(&e)
-        }
-    };
-    tracing::debug!(
-        method = %parts.method,
-        path = parts.uri.path(),
-        status = response.status().as_u16(),
-        us = started.elapsed().as_micros() as u64,
-        "request"
-    );
-    response
+/// What a client past the connection cap gets before its connection is closed.
+fn over_capacity() -> Vec<u8> {
+    let body = serde_json::json!({
+        "code": -1,
+        "message": format!("the server is at its limit of {MAX_CONNECTIONS} connections; try again shortly"),
+        "data": null,
+    })
+    .to_string();
+    format!(
+        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\nretry-after: 1\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
 }
 
 /// Serve the API on `listener` until `shutdown` turns true; in-flight requests
 /// get a few seconds to finish.
 pub async fn serve(listener: TcpListener, state: Arc<ApiState>, mut shutdown: watch::Receiver<bool>) {
+    let app = app(state);
+    let permits = Arc::new(Semaphore::new(MAX_CONNECTIONS));
     let mut conns = tokio::task::JoinSet::new();
     loop {
-        let (stream, _) = tokio::select! {
+        let (mut stream, _) = tokio::select! {
             r = listener.accept() => match r {
                 Ok(s) => s,
                 Err(e) => {
@@ -157,14 +150,23 @@ pub async fn serve(listener: TcpListener, state: Arc<ApiState>, mut shutdown: wa
             _ = shutdown.changed() => break,
         };
         let _ = stream.set_nodelay(true);
-        let state = state.clone();
+        let Ok(permit) = permits.clone().try_acquire_owned() else {
+            tokio::spawn(async move {
+                let _ =
+                    tokio::time::timeout(Duration::from_secs(1), stream.write_all(&over_capacity())).await;
+            });
+            continue;
+        };
+        let service = TowerToHyperService::new(
+            app.clone().map_request(|r: hyper::Request<hyper::body::Incoming>| r.map(axum::body::Body::new)),
+        );
         let mut stop = shutdown.clone();
         conns.spawn(async move {
-            let service = service_fn(move |req| {
-                let state = state.clone();
-                async move { Ok::<_, std::convert::Infallible>(handle(state, req).await) }
-            });
-            let conn = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+            let _permit = permit;
+            let conn = http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(HEADER_READ_TIMEOUT)
+                .serve_connection(TokioIo::new(stream), service);
             tokio::pin!(conn);
             tokio::select! {
                 _ = conn.as_mut() => {}

@@ -2,15 +2,19 @@
 //! pipelined) and `POST /device/test` (a synchronous connection test, run by a node).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use hyper::{Response, StatusCode};
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
 use serde_json::{Value, json};
 
-use crate::api::envelope::{self, Body};
+use crate::api::ApiState;
+use crate::api::envelope;
 use crate::api::error::ApiError;
+use crate::api::extract::{NoParams, Params, RawBody};
 use crate::api::request::{self, Kind};
-use crate::api::{ApiState, Req};
 use crate::queue::{JobSpec, now_rfc3339};
 
 /// Why no node can run jobs for this device type, or `None` when one can.
@@ -31,11 +35,14 @@ fn unknown_device_type(drivers: &HashMap<String, String>, spec: &JobSpec) -> Opt
     ))
 }
 
-pub async fn exec(state: &ApiState, req: &Req) -> Result<Response<Body>, ApiError> {
-    req.only_params(&[])?;
+pub async fn exec(
+    State(state): State<Arc<ApiState>>,
+    _: Params<NoParams>,
+    RawBody(body): RawBody,
+) -> Result<Response, ApiError> {
     let parsers = state.parser_names();
     let tools = request::Tools { templates: &state.templates, parsers: &parsers };
-    let (spec, credentials) = request::parse_exec(&req.body, &state.settings.jobs, &tools)?;
+    let (spec, credentials) = request::parse_exec(&body, &state.settings.jobs, &tools)?;
     let drivers = state.drivers().await?;
     if let Some(message) = unknown_device_type(&drivers, &spec) {
         return Err(ApiError::Unprocessable {
@@ -47,11 +54,14 @@ pub async fn exec(state: &ApiState, req: &Req) -> Result<Response<Body>, ApiErro
     Ok(envelope::ok(StatusCode::CREATED, &json!({"id": id, "status": "queued", "queue": queue})))
 }
 
-pub async fn bulk(state: &ApiState, req: &Req) -> Result<Response<Body>, ApiError> {
-    req.only_params(&[])?;
+pub async fn bulk(
+    State(state): State<Arc<ApiState>>,
+    _: Params<NoParams>,
+    RawBody(body): RawBody,
+) -> Result<Response, ApiError> {
     let parsers = state.parser_names();
     let tools = request::Tools { templates: &state.templates, parsers: &parsers };
-    let items = request::parse_bulk(&req.body, &state.settings.jobs, &tools)?;
+    let items = request::parse_bulk(&body, &state.settings.jobs, &tools)?;
     let drivers = state.drivers().await?;
     let mut accepted = Vec::new();
     let mut failed = Vec::new();
@@ -73,9 +83,12 @@ pub async fn bulk(state: &ApiState, req: &Req) -> Result<Response<Body>, ApiErro
     Ok(envelope::ok(StatusCode::CREATED, &json!({"succeeded": succeeded, "failed": failed})))
 }
 
-pub async fn test(state: &ApiState, req: &Req) -> Result<Response<Body>, ApiError> {
-    req.only_params(&[])?;
-    let body = request::json_body(&req.body)?;
+pub async fn test(
+    State(state): State<Arc<ApiState>>,
+    _: Params<NoParams>,
+    RawBody(body): RawBody,
+) -> Result<Response, ApiError> {
+    let body = request::json_body(&body)?;
     let tools = request::Tools { templates: &state.templates, parsers: &[] };
     let (spec, credentials) = request::from_value(body, &state.settings.jobs, Kind::Test, &tools)?;
     let drivers = state.drivers().await?;

@@ -2,21 +2,25 @@
 
 use std::collections::BTreeMap;
 
-use hyper::{Response, StatusCode};
-use redis::AsyncCommands;
-use serde_json::{Value, json};
+use std::sync::Arc;
 
-use crate::api::envelope::{self, Body};
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use redis::AsyncCommands;
+use serde_json::json;
+
+use crate::api::ApiState;
+use crate::api::envelope;
 use crate::api::error::ApiError;
-use crate::api::{ApiState, Req};
+use crate::api::extract::{NoParams, Params};
 use crate::queue::registry::WorkerStatus;
 
 fn info_field<'a>(info: &'a str, name: &str) -> Option<&'a str> {
     info.lines().find_map(|l| l.strip_prefix(name)?.strip_prefix(':')).map(str::trim)
 }
 
-pub async fn get(state: &ApiState, req: &Req) -> Result<Response<Body>, ApiError> {
-    req.only_params(&[])?;
+pub async fn get(State(state): State<Arc<ApiState>>, _: Params<NoParams>) -> Result<Response, ApiError> {
     let api = json!({
         "status": "healthy",
         "version": env!("CARGO_PKG_VERSION"),
@@ -29,12 +33,7 @@ pub async fn get(state: &ApiState, req: &Req) -> Result<Response<Body>, ApiError
                 "status": "unhealthy",
                 "components": {"api": api, "redis": {"status": "unhealthy", "error": e.to_string()}},
             });
-            return Ok(envelope::custom(
-                StatusCode::SERVICE_UNAVAILABLE,
-                -1,
-                &format!("unhealthy: {e}"),
-                data,
-            ));
+            return Err(ApiError::Unhealthy { message: format!("unhealthy: {e}"), data });
         }
     };
     let mut conn = state.store.conn();
@@ -92,6 +91,5 @@ pub async fn get(state: &ApiState, req: &Req) -> Result<Response<Body>, ApiError
             },
         }
     });
-    let _: &Value = &data;
     Ok(envelope::ok(StatusCode::OK, &data))
 }

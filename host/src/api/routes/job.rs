@@ -1,19 +1,53 @@
 //! `GET /job` (query) and `DELETE /job` (cancel queued jobs).
 
-use hyper::{Response, StatusCode};
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde::Deserialize;
 use serde_json::json;
 
-use crate::api::envelope::{self, Body};
+use crate::api::ApiState;
+use crate::api::envelope;
 use crate::api::error::ApiError;
-use crate::api::{ApiState, Req};
+use crate::api::extract::{Params, QueryParams};
 use crate::queue::store::CancelOutcome;
 use crate::queue::{JobFilter, JobStatus};
 
 const DEFAULT_LIMIT: usize = 100;
 const MAX_LIMIT: usize = 1000;
 
-fn number(req: &Req, name: &str, default: usize, max: usize) -> Result<usize, ApiError> {
-    match req.param(name) {
+/// `GET /job`: one job by `id`, or a filtered page of jobs.
+#[derive(Deserialize)]
+pub struct JobQuery {
+    id: Option<String>,
+    queue: Option<String>,
+    status: Option<String>,
+    node: Option<String>,
+    host: Option<String>,
+    limit: Option<String>,
+    offset: Option<String>,
+}
+
+impl QueryParams for JobQuery {
+    const NAMES: &'static [&'static str] = &["id", "queue", "status", "node", "host", "limit", "offset"];
+}
+
+/// `DELETE /job`: cancel one job by `id`, or the queued jobs of a queue or host.
+#[derive(Deserialize)]
+pub struct CancelQuery {
+    id: Option<String>,
+    queue: Option<String>,
+    host: Option<String>,
+}
+
+impl QueryParams for CancelQuery {
+    const NAMES: &'static [&'static str] = &["id", "queue", "host"];
+}
+
+fn number(value: Option<&str>, name: &str, default: usize, max: usize) -> Result<usize, ApiError> {
+    match value {
         None => Ok(default),
         Some(v) => v.parse::<usize>().ok().filter(|n| *n <= max).ok_or_else(|| {
             ApiError::BadRequest(format!("`{name}` must be a whole number from 0 to {max}, got {v:?}"))
@@ -21,31 +55,30 @@ fn number(req: &Req, name: &str, default: usize, max: usize) -> Result<usize, Ap
     }
 }
 
-pub async fn get(state: &ApiState, req: &Req) -> Result<Response<Body>, ApiError> {
-    req.only_params(&["id", "queue", "status", "node", "host", "limit", "offset"])?;
-    if let Some(id) = req.param("id") {
+pub async fn get(
+    State(state): State<Arc<ApiState>>,
+    Params(q): Params<JobQuery>,
+) -> Result<Response, ApiError> {
+    if let Some(id) = q.id.as_deref() {
         let job = state.store.get(id).await?.ok_or_else(|| {
             ApiError::NotFound(format!("no job with id {id:?} (it never existed or its record has expired)"))
         })?;
         return Ok(envelope::ok(StatusCode::OK, &[job]));
     }
     let status =
-        req.param("status").map(|s| s.parse::<JobStatus>().map_err(ApiError::BadRequest)).transpose()?;
-    let filter = JobFilter {
-        queue: req.param("queue").map(str::to_string),
-        status,
-        node: req.param("node").map(str::to_string),
-        host: req.param("host").map(str::to_string),
-    };
-    let limit = number(req, "limit", DEFAULT_LIMIT, MAX_LIMIT)?.max(1);
-    let offset = number(req, "offset", 0, usize::MAX)?;
+        q.status.as_deref().map(|s| s.parse::<JobStatus>().map_err(ApiError::BadRequest)).transpose()?;
+    let limit = number(q.limit.as_deref(), "limit", DEFAULT_LIMIT, MAX_LIMIT)?.max(1);
+    let offset = number(q.offset.as_deref(), "offset", 0, usize::MAX)?;
+    let filter = JobFilter { queue: q.queue, status, node: q.node, host: q.host };
     let jobs = state.store.list(&filter, limit, offset).await?;
     Ok(envelope::ok(StatusCode::OK, &jobs))
 }
 
-pub async fn delete(state: &ApiState, req: &Req) -> Result<Response<Body>, ApiError> {
-    req.only_params(&["id", "queue", "host"])?;
-    if let Some(id) = req.param("id") {
+pub async fn delete(
+    State(state): State<Arc<ApiState>>,
+    Params(q): Params<CancelQuery>,
+) -> Result<Response, ApiError> {
+    if let Some(id) = q.id.as_deref() {
         return match state.store.cancel(id).await? {
             CancelOutcome::Cancelled => {
                 Ok(envelope::ok(StatusCode::OK, &json!({"cancelled_count": 1, "cancelled_jobs": [id]})))
@@ -58,8 +91,7 @@ pub async fn delete(state: &ApiState, req: &Req) -> Result<Response<Body>, ApiEr
             ))),
         };
     }
-    let queue = req.param("queue");
-    let host = req.param("host");
+    let (queue, host) = (q.queue.as_deref(), q.host.as_deref());
     if queue.is_none() && host.is_none() {
         return Err(ApiError::BadRequest("give `id`, `queue` or `host` to say which jobs to cancel".into()));
     }

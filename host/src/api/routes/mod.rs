@@ -1,4 +1,5 @@
-//! Routing: method and path to handler.
+//! The routes: method and path to handler, and the answers for paths and methods
+//! that have none.
 
 mod device;
 mod health;
@@ -6,35 +7,36 @@ mod job;
 mod template;
 mod worker;
 
-use hyper::{Method, Response};
+use std::sync::Arc;
 
-use super::envelope::Body;
+use axum::Router;
+use axum::http::{Method, Uri};
+use axum::routing::{get, post};
+
+use super::ApiState;
 use super::error::ApiError;
-use super::{ApiState, Req};
 
-pub async fn route(state: &ApiState, req: Req) -> Result<Response<Body>, ApiError> {
-    let path = req.path.trim_end_matches('/');
-    match (&req.method, path) {
-        (&Method::POST, "/device/exec") => device::exec(state, &req).await,
-        (&Method::POST, "/device/bulk") => device::bulk(state, &req).await,
-        (&Method::POST, "/device/test") => device::test(state, &req).await,
-        (&Method::GET, "/job") => job::get(state, &req).await,
-        (&Method::DELETE, "/job") => job::delete(state, &req).await,
-        (&Method::GET, "/worker") => worker::get(state, &req).await,
-        (&Method::DELETE, "/worker") => worker::delete(state, &req).await,
-        (&Method::GET, "/health") => health::get(state, &req).await,
-        (&Method::POST, "/template/parse") => template::parse(state, &req, None).await,
-        (&Method::POST, "/template/render") => template::render(state, &req, None).await,
-        (&Method::POST, p) if p.starts_with("/template/parse/") => {
-            template::parse(state, &req, Some(&p["/template/parse/".len()..])).await
-        }
-        (&Method::POST, p) if p.starts_with("/template/render/") => {
-            template::render(state, &req, Some(&p["/template/render/".len()..])).await
-        }
-        (_, "/device/exec" | "/device/bulk" | "/device/test" | "/job" | "/worker" | "/health")
-        | (_, "/template/parse" | "/template/render") => {
-            Err(ApiError::MethodNotAllowed(format!("{} is not allowed on {path}", req.method)))
-        }
-        _ => Err(ApiError::NotFound(format!("no such endpoint: {} {path}", req.method))),
-    }
+/// Every endpoint.
+pub fn routes() -> Router<Arc<ApiState>> {
+    Router::new()
+        .route("/device/exec", post(device::exec))
+        .route("/device/bulk", post(device::bulk))
+        .route("/device/test", post(device::test))
+        .route("/job", get(job::get).delete(job::delete))
+        .route("/worker", get(worker::get).delete(worker::delete))
+        .route("/health", get(health::get))
+        .route("/template/parse", post(template::parse))
+        .route("/template/parse/{name}", post(template::parse_with))
+        .route("/template/render", post(template::render))
+        .route("/template/render/{name}", post(template::render_with))
+        .method_not_allowed_fallback(method_not_allowed)
+        .fallback(not_found)
+}
+
+async fn not_found(method: Method, uri: Uri) -> ApiError {
+    ApiError::NotFound(format!("no such endpoint: {method} {}", uri.path()))
+}
+
+async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
+    ApiError::MethodNotAllowed(format!("{method} is not allowed on {}", uri.path()))
 }

@@ -2,13 +2,19 @@
 //! ntc-templates one for a platform and command) and `POST
 //! /template/render[/{name}]` (render Jinja2). Both run here, synchronously.
 
-use hyper::{Response, StatusCode};
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use bytes::Bytes;
 use serde_json::{Map, Value, json};
 
-use crate::api::envelope::{self, Body};
+use crate::api::ApiState;
+use crate::api::envelope;
 use crate::api::error::ApiError;
+use crate::api::extract::{NoParams, Params, RawBody};
 use crate::api::request::json_body;
-use crate::api::{ApiState, Req};
 use crate::template::{self, LookupError, NamedTemplate, ParseFailure};
 
 fn field<'a>(body: &'a Map<String, Value>, name: &str) -> Result<Option<&'a str>, ApiError> {
@@ -23,9 +29,27 @@ fn template_of(state: &ApiState, v: &str) -> Result<NamedTemplate, ApiError> {
     state.templates.text_or_file(v).map_err(|e| ApiError::unprocessable(format!("`template`: {e}")))
 }
 
-pub async fn parse(state: &ApiState, req: &Req, name: Option<&str>) -> Result<Response<Body>, ApiError> {
-    req.only_params(&[])?;
-    let body = json_body(&req.body)?;
+/// `POST /template/parse`: with the `textfsm` parser.
+pub async fn parse(
+    State(state): State<Arc<ApiState>>,
+    _: Params<NoParams>,
+    RawBody(body): RawBody,
+) -> Result<Response, ApiError> {
+    parse_by(&state, None, &body).await
+}
+
+/// `POST /template/parse/{name}`: with the parser `name`.
+pub async fn parse_with(
+    State(state): State<Arc<ApiState>>,
+    Path(name): Path<String>,
+    _: Params<NoParams>,
+    RawBody(body): RawBody,
+) -> Result<Response, ApiError> {
+    parse_by(&state, Some(&name), &body).await
+}
+
+async fn parse_by(state: &ApiState, name: Option<&str>, body: &Bytes) -> Result<Response, ApiError> {
+    let body = json_body(body)?;
     let body = body.as_object().expect("json_body returns objects");
     let name = name.unwrap_or("textfsm");
     let parser = state.plugins.get().parser(name).ok_or_else(|| {
@@ -68,12 +92,30 @@ pub async fn parse(state: &ApiState, req: &Req, name: Option<&str>) -> Result<Re
     }
 }
 
-pub async fn render(state: &ApiState, req: &Req, name: Option<&str>) -> Result<Response<Body>, ApiError> {
-    req.only_params(&[])?;
+/// `POST /template/render`: Jinja2.
+pub async fn render(
+    State(state): State<Arc<ApiState>>,
+    _: Params<NoParams>,
+    RawBody(body): RawBody,
+) -> Result<Response, ApiError> {
+    render_by(&state, None, &body).await
+}
+
+/// `POST /template/render/{name}`: the renderer `name` (only `jinja2`).
+pub async fn render_with(
+    State(state): State<Arc<ApiState>>,
+    Path(name): Path<String>,
+    _: Params<NoParams>,
+    RawBody(body): RawBody,
+) -> Result<Response, ApiError> {
+    render_by(&state, Some(&name), &body).await
+}
+
+async fn render_by(state: &ApiState, name: Option<&str>, body: &Bytes) -> Result<Response, ApiError> {
     if let Some(n) = name.filter(|n| *n != "jinja2") {
         return Err(ApiError::NotFound(format!("no renderer named {n:?}; available: jinja2")));
     }
-    let body = json_body(&req.body)?;
+    let body = json_body(body)?;
     let body = body.as_object().expect("json_body returns objects");
     let t = field(body, "template")?.ok_or_else(|| {
         ApiError::unprocessable("`template` is required: Jinja2 text or a file name in the templates folder")

@@ -1,25 +1,55 @@
 //! `GET /worker` (every FIFO and pinned worker of every node) and `DELETE /worker`
 //! (stop workers now, wherever they run).
 
-use hyper::{Response, StatusCode};
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::api::envelope::{self, Body};
+use crate::api::ApiState;
+use crate::api::envelope;
 use crate::api::error::ApiError;
-use crate::api::{ApiState, Req};
+use crate::api::extract::{Params, QueryParams};
 use crate::queue::job::{ErrorKind, JobError, pinned_queue_name};
 use crate::queue::registry::{ControlMessage, WorkerInfo};
 
+/// Which workers: by `name` (`DELETE` only), `queue`, or `node` and `host`.
+#[derive(Deserialize)]
+pub struct WorkerQuery {
+    name: Option<String>,
+    queue: Option<String>,
+    node: Option<String>,
+    host: Option<String>,
+}
+
+/// `GET /worker` takes the filters but not `name`.
+#[derive(Deserialize)]
+pub struct ListQuery {
+    #[serde(flatten)]
+    filter: WorkerQuery,
+}
+
+impl QueryParams for ListQuery {
+    const NAMES: &'static [&'static str] = &["queue", "node", "host"];
+}
+
+impl QueryParams for WorkerQuery {
+    const NAMES: &'static [&'static str] = &["name", "queue", "node", "host"];
+}
+
 /// Workers matching the request's filters: `queue` wins over `node` and `host`.
-async fn select(state: &ApiState, req: &Req) -> Result<Vec<WorkerInfo>, ApiError> {
+async fn select(state: &ApiState, q: &WorkerQuery) -> Result<Vec<WorkerInfo>, ApiError> {
     let mut workers = state.store.workers().await?;
-    if let Some(q) = req.param("queue") {
-        workers.retain(|w| w.queues.iter().any(|x| x == q));
+    if let Some(queue) = q.queue.as_deref() {
+        workers.retain(|w| w.queues.iter().any(|x| x == queue));
     } else {
-        if let Some(n) = req.param("node") {
+        if let Some(n) = q.node.as_deref() {
             workers.retain(|w| w.node == n);
         }
-        if let Some(h) = req.param("host") {
+        if let Some(h) = q.host.as_deref() {
             let exact = pinned_queue_name(h, 22);
             let with_port = format!("{exact}:");
             workers.retain(|w| w.queues.iter().any(|q| *q == exact || q.starts_with(&with_port)));
@@ -28,9 +58,11 @@ async fn select(state: &ApiState, req: &Req) -> Result<Vec<WorkerInfo>, ApiError
     Ok(workers)
 }
 
-pub async fn get(state: &ApiState, req: &Req) -> Result<Response<Body>, ApiError> {
-    req.only_params(&["queue", "node", "host"])?;
-    Ok(envelope::ok(StatusCode::OK, &select(state, req).await?))
+pub async fn get(
+    State(state): State<Arc<ApiState>>,
+    Params(q): Params<ListQuery>,
+) -> Result<Response, ApiError> {
+    Ok(envelope::ok(StatusCode::OK, &select(&state, &q.filter).await?))
 }
 
 /// Stop one worker: fail its running job as `WorkerTerminated`, tell its node.
@@ -49,9 +81,12 @@ async fn stop(state: &ApiState, w: &WorkerInfo) -> Result<Value, ApiError> {
     Ok(json!({"worker": w.name, "status": "stopped", "interrupted_jobs": interrupted}))
 }
 
-pub async fn delete(state: &ApiState, req: &Req) -> Result<Response<Body>, ApiError> {
-    req.only_params(&["name", "queue", "node", "host"])?;
-    if let Some(name) = req.param("name") {
+pub async fn delete(
+    State(state): State<Arc<ApiState>>,
+    Params(q): Params<WorkerQuery>,
+) -> Result<Response, ApiError> {
+    let state = &*state;
+    if let Some(name) = q.name.as_deref() {
         let all = state.store.workers().await?;
         let w = all
             .iter()
@@ -59,13 +94,13 @@ pub async fn delete(state: &ApiState, req: &Req) -> Result<Response<Body>, ApiEr
             .ok_or_else(|| ApiError::NotFound(format!("no worker named {name:?}; GET /worker lists them")))?;
         return Ok(envelope::ok(StatusCode::OK, &stop(state, w).await?));
     }
-    if req.param("queue").is_none() && req.param("node").is_none() && req.param("host").is_none() {
+    if q.queue.is_none() && q.node.is_none() && q.host.is_none() {
         return Err(ApiError::BadRequest(
             "give `name`, `queue`, `node` or `host` to say which workers to stop".into(),
         ));
     }
     let mut stopped = Vec::new();
-    for w in select(state, req).await? {
+    for w in select(state, &q).await? {
         stopped.push(stop(state, &w).await?);
     }
     Ok(envelope::ok(StatusCode::OK, &stopped))
