@@ -12,10 +12,24 @@ pub(crate) struct Word<'a> {
 
 /// Splits a line into whitespace-separated words, remembering each word's column.
 pub(crate) fn words(line: &str) -> Vec<Word<'_>> {
+    split(line, false)
+}
+
+/// Like [`words`], but a double-quoted string is one word (quotes kept), as in Junos
+/// configuration lines.
+pub(crate) fn quoted_words(line: &str) -> Vec<Word<'_>> {
+    split(line, true)
+}
+
+fn split(line: &str, quotes: bool) -> Vec<Word<'_>> {
     let mut out = Vec::new();
     let mut start: Option<(usize, usize)> = None; // (byte offset, column)
+    let mut quoted = false;
     for (column, (offset, ch)) in line.char_indices().enumerate() {
-        if ch.is_whitespace() {
+        if quotes && ch == '"' {
+            quoted = !quoted;
+        }
+        if ch.is_whitespace() && !quoted {
             if let Some((s, c)) = start.take() {
                 out.push(Word { text: &line[s..offset], column: c });
             }
@@ -58,6 +72,18 @@ pub(crate) enum ParseError {
 pub(crate) struct Parsed<'t, 'l, A> {
     pub action: &'t A,
     pub args: Vec<Word<'l>>,
+}
+
+impl<A> Parsed<'_, '_, A> {
+    /// The first word after the keywords as a number (0 when there is none).
+    pub fn number(&self) -> usize {
+        self.args.first().and_then(|w| w.text.parse().ok()).unwrap_or_default()
+    }
+
+    /// The words after the keywords, as text.
+    pub fn arg_texts(&self) -> Vec<&str> {
+        self.args.iter().map(|w| w.text).collect()
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -126,7 +152,18 @@ impl<A> CommandTree<A> {
         node.action = Some((action, args));
     }
 
+    /// Adds (or replaces) every command of `commands`: (keywords, action, arguments).
+    pub fn insert_all(&mut self, commands: &[(&str, A, Args)])
+    where
+        A: Clone,
+    {
+        for (keywords, action, args) in commands {
+            self.insert(keywords, action.clone(), *args);
+        }
+    }
+
     /// True when `keywords` is exactly a command of this tree.
+    #[cfg(test)]
     pub fn contains(&self, keywords: &str) -> bool {
         let mut node = &self.root;
         for word in keywords.split_whitespace() {
@@ -233,6 +270,14 @@ mod tests {
     fn splits_words_with_columns() {
         let w = words("  sh  ver ");
         assert_eq!(w, vec![Word { text: "sh", column: 2 }, Word { text: "ver", column: 6 }]);
+    }
+
+    #[test]
+    fn quoted_words_stay_together() {
+        let w = quoted_words("set description \"to the core\" x");
+        let texts: Vec<&str> = w.iter().map(|w| w.text).collect();
+        assert_eq!(texts, vec!["set", "description", "\"to the core\"", "x"]);
+        assert_eq!(w[3].column, 30);
     }
 
     #[test]

@@ -383,18 +383,6 @@ mod tests {
         fn execute(&mut self, line: &str) -> Reply {
             Reply::text(format!("ran {line}"))
         }
-        fn ctrl_z(&mut self) -> Reply {
-            Reply::empty()
-        }
-        fn echo(&self) -> bool {
-            true
-        }
-        fn page_length(&self) -> usize {
-            0
-        }
-        fn more_prompt(&self) -> &'static str {
-            " --More-- "
-        }
     }
 
     fn shell(q: Quirks, platform: Platform) -> Box<dyn Shell> {

@@ -299,9 +299,6 @@ mod tests {
         fn page_length(&self) -> usize {
             self.length
         }
-        fn more_prompt(&self) -> &'static str {
-            " --More-- "
-        }
     }
 
     fn terminal(length: usize) -> Terminal {

@@ -187,6 +187,13 @@ pub(crate) struct Dialect {
     pub negate: &'static [&'static str],
     /// Control words, valid in every configuration mode (`end`, `exit`, `do`, `commit`, ...).
     pub control: &'static [&'static str],
+    /// The control word that ends configuration mode (`end`, VRP `return`).
+    pub end: &'static str,
+    /// The control word that leaves a sub-mode, or configuration mode from the top (`exit`,
+    /// VRP `quit`).
+    pub exit: &'static str,
+    /// Rewrites a statement into the form the configuration stores.
+    pub canonical: fn(&mut Statement),
 }
 
 /// Why a configuration line was refused.
@@ -298,7 +305,48 @@ pub(crate) fn interpret(dialect: &Dialect, sub: Option<usize>, words: &[Word<'_>
     }
     let all: Vec<&str> = std::iter::once(keyword).chain(rest.iter().map(|w| w.text)).collect();
     let opens = if negate || !(global || sub.is_none()) { None } else { dialect.opens(&all) };
-    ConfigLine::Statement(Statement { negate, keyword, text: all.join(" "), global, opens })
+    let mut statement = Statement { negate, keyword, text: all.join(" "), global, opens };
+    (dialect.canonical)(&mut statement);
+    ConfigLine::Statement(statement)
+}
+
+/// What a line typed in configuration mode comes to, once what every block CLI does alike
+/// is done (see [`configure`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Configured {
+    /// Nothing to print: an empty line, a statement applied, a mode left.
+    Done,
+    Refused(ConfigError),
+    /// Another control word, for the session; the line's other words start at index 1.
+    Control(&'static str),
+}
+
+/// Runs `words` typed in configuration mode at `config` (`None`: not in configuration mode).
+/// A statement moves the cursor and its change goes to `apply`; the dialect's `end` leaves
+/// configuration mode (`config` becomes `None`), its `exit` the sub-mode or, from the top,
+/// configuration mode.
+pub(crate) fn configure(
+    dialect: &Dialect,
+    config: &mut Option<Cursor>,
+    words: &[Word<'_>],
+    apply: impl FnOnce(Change),
+) -> Configured {
+    let Some(cursor) = config.as_mut() else {
+        return Configured::Done;
+    };
+    match interpret(dialect, cursor.mode(), words) {
+        ConfigLine::Empty => {}
+        ConfigLine::Error(e) => return Configured::Refused(e),
+        ConfigLine::Control(word) if word == dialect.end => *config = None,
+        ConfigLine::Control(word) if word == dialect.exit => {
+            if cursor.sub.take().is_none() {
+                *config = None;
+            }
+        }
+        ConfigLine::Control(word) => return Configured::Control(word),
+        ConfigLine::Statement(statement) => apply(cursor.step(&statement)),
+    }
+    Configured::Done
 }
 
 /// Where a configuration session is: global mode or a sub-mode opened by a block line.
@@ -363,6 +411,9 @@ mod tests {
         bare: &["shutdown"],
         negate: &["no", "default"],
         control: &["do", "end", "exit"],
+        end: "end",
+        exit: "exit",
+        canonical: |_| {},
     };
 
     fn line(sub: Option<usize>, text: &str) -> ConfigLine {

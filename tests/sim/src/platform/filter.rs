@@ -1,8 +1,11 @@
 //! Output filters after a `|`: the single IOS-style [`Filter`] (`| include X`) and the
 //! multi-stage [`Pipeline`] of the other platforms (`| include X | exclude Y`, Junos
-//! `| match X | count`, `| no-more`), each platform naming its stages with a [`PipeSyntax`].
+//! `| match X | count`, `| no-more`), each platform naming its stages with a [`PipeSyntax`];
+//! and a command line resolved with its pipeline: in a session ([`resolve`]) and for
+//! `canned_output` ([`piped_output`]).
 
-use crate::parser::{Match, ParseError, Word, match_keyword};
+use crate::parser::{CommandTree, Match, ParseError, Parsed, Word, match_keyword, words};
+use crate::platform::Reply;
 
 /// Splits words at a `|` word: the command and the output filter (starting at the `|`).
 pub(crate) fn split_pipe<'a, 'l>(all: &'a [Word<'l>]) -> (&'a [Word<'l>], Option<&'a [Word<'l>]>) {
@@ -10,6 +13,65 @@ pub(crate) fn split_pipe<'a, 'l>(all: &'a [Word<'l>]) -> (&'a [Word<'l>], Option
         Some(i) => (&all[..i], Some(&all[i..])),
         None => (all, None),
     }
+}
+
+/// Why a command line with a [`Pipeline`] did not parse.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum PipedError {
+    /// The line starts with its `|`.
+    NoCommand,
+    /// The words before the `|`.
+    Command(ParseError),
+    /// The pipeline.
+    Pipe(ParseError),
+}
+
+/// Resolves the words of a line in `tree`, and the pipeline after them in `syntax`.
+pub(crate) fn parse_piped<'t, 'l, A>(
+    tree: &'t CommandTree<A>,
+    all: &[Word<'l>],
+    syntax: &PipeSyntax,
+) -> Result<(Parsed<'t, 'l, A>, Pipeline), PipedError> {
+    let (command, pipe) = split_pipe(all);
+    let parsed = match tree.parse_words(command) {
+        Ok(parsed) => parsed,
+        Err(ParseError::Empty) if pipe.is_some() => return Err(PipedError::NoCommand),
+        Err(e) => return Err(PipedError::Command(e)),
+    };
+    let pipeline = Pipeline::parse(pipe, syntax).map_err(PipedError::Pipe)?;
+    Ok((parsed, pipeline))
+}
+
+/// Resolves an exec line (`all`, its words) in `tree` with its pipeline in `syntax`. An
+/// action that is an output (`output` gives its text from the action and the words after
+/// its keywords) is answered through the pipeline: `Err` with that reply, as with the reply
+/// `refused` words for a line that did not parse; any other action is handed back.
+pub(crate) fn resolve<'t, 'l, A>(
+    tree: &'t CommandTree<A>,
+    syntax: &PipeSyntax,
+    all: &[Word<'l>],
+    output: impl FnOnce(&A, &[&str]) -> Option<String>,
+    refused: impl FnOnce(PipedError) -> Reply,
+) -> Result<Parsed<'t, 'l, A>, Reply> {
+    let (parsed, pipeline) = parse_piped(tree, all, syntax).map_err(refused)?;
+    match output(parsed.action, &parsed.arg_texts()) {
+        Some(text) => Err(pipeline.reply(&text, syntax)),
+        None => Ok(parsed),
+    }
+}
+
+/// What a show-like `command` prints in privileged mode: resolved in `tree`, its action and
+/// argument words given to `output` (`None`: not an output), then piped in `syntax`.
+pub(crate) fn piped_output<A>(
+    tree: &CommandTree<A>,
+    syntax: &PipeSyntax,
+    command: &str,
+    output: impl FnOnce(&A, &[&str]) -> Option<String>,
+) -> Option<String> {
+    let all = words(command);
+    let (parsed, pipeline) = parse_piped(tree, &all, syntax).ok()?;
+    let text = output(parsed.action, &parsed.arg_texts())?;
+    Some(pipeline.apply(&text, syntax))
 }
 
 /// True when `line` matches `pattern`: literal text, optionally anchored with `^` and `$`
@@ -176,6 +238,11 @@ impl Pipeline {
         Ok(pipeline)
     }
 
+    /// The reply that prints `text` through the pipeline (unpaged after `no-more`).
+    pub fn reply(&self, text: &str, syntax: &PipeSyntax) -> Reply {
+        Reply { no_more: self.no_more, ..Reply::text(self.apply(text, syntax)) }
+    }
+
     /// Runs every stage over `text`.
     pub fn apply(&self, text: &str, syntax: &PipeSyntax) -> String {
         let mut text = text.to_string();
@@ -217,7 +284,6 @@ impl Pipeline {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parser::words;
 
     const SYNTAX: PipeSyntax = PipeSyntax {
         stages: &[

@@ -1,19 +1,26 @@
 //! Platforms the simulator can imitate, and the two traits each platform implements:
 //! [`DeviceModel`] (per-device state shared by its sessions) and [`Shell`] (one interactive
 //! CLI session). Adding a platform = a new module here plus its arms in [`Platform`].
-//! Helpers shared by several platforms: [`filter`] (output pipes), [`blocks`] (Cisco-style
-//! block configurations) and [`outputs`] (canned outputs).
+//! Helpers shared by several platforms: [`device`] (a device's catalog and shared state),
+//! [`outputs`] (canned outputs and the exec command trees made from them), [`filter`] (output
+//! pipes), [`caret`] (errors marked under the typed line), [`exec`] and [`blocks`] (exec mode
+//! and block configurations of the Cisco-style CLIs) and, for unit tests, [`testing`].
 
 mod arista_eos;
 mod blocks;
+mod caret;
 mod cisco_ios;
 mod cisco_nxos;
 mod cisco_xr;
+mod device;
+mod exec;
 pub(crate) mod filter;
 mod huawei_vrp;
 mod juniper_junos;
 mod linux;
 mod outputs;
+#[cfg(test)]
+mod testing;
 
 use std::fmt;
 use std::str::FromStr;
@@ -176,8 +183,10 @@ pub(crate) trait Shell: Send {
     fn prompt(&self) -> String;
     /// Runs one complete input line (without its line ending).
     fn execute(&mut self, line: &str) -> Reply;
-    /// Runs the line typed as Ctrl-Z (config mode: like `end`).
-    fn ctrl_z(&mut self) -> Reply;
+    /// Runs the line typed as Ctrl-Z (config mode: like `end`). Default: nothing happens.
+    fn ctrl_z(&mut self) -> Reply {
+        Reply::empty()
+    }
     /// Ctrl-C: abandons the line (and any question being asked).
     fn ctrl_c(&mut self) -> Reply {
         Reply::empty()
@@ -190,12 +199,18 @@ pub(crate) trait Shell: Send {
     fn after_enter(&self) -> String {
         String::new()
     }
-    /// False while the input is a secret (e.g. the `enable` password): no echo.
-    fn echo(&self) -> bool;
-    /// Screen length for paging, including the pager line; 0 = paging off.
-    fn page_length(&self) -> usize;
-    /// The pager prompt, e.g. ` --More-- `.
-    fn more_prompt(&self) -> &'static str;
+    /// False while the input is a secret (e.g. the `enable` password): no echo. Default: true.
+    fn echo(&self) -> bool {
+        true
+    }
+    /// Screen length for paging, including the pager line; 0 = paging off (the default).
+    fn page_length(&self) -> usize {
+        0
+    }
+    /// The pager prompt. Default: Cisco's ` --More-- `.
+    fn more_prompt(&self) -> &'static str {
+        " --More-- "
+    }
 }
 
 #[cfg(test)]

@@ -1,11 +1,13 @@
-//! The canned outputs of a platform other than IOS: its built-in texts (where `{hostname}`
-//! stands for the device's current hostname), overlaid by the corpus files of the platform's
-//! ntc-templates folder when a corpus is given and the corpus has that folder.
+//! The canned outputs of a platform: its built-in texts (where `{hostname}` stands for the
+//! device's current hostname), overlaid by the corpus files of the platform's ntc-templates
+//! folder when a corpus is given and the corpus has that folder; and the exec command trees
+//! made of them.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::corpus;
+use crate::parser::{Args, CommandTree};
 
 /// Command → text, with whether `{hostname}` is substituted (built-ins only).
 #[derive(Debug, Clone, Default)]
@@ -14,6 +16,11 @@ pub(crate) struct Outputs {
 }
 
 impl Outputs {
+    /// The built-in outputs only, for a platform the corpus has no folder for.
+    pub fn builtin(builtin: &[(&str, &str)]) -> Outputs {
+        Outputs { map: builtin.iter().map(|(c, t)| (c.to_string(), (t.to_string(), true))).collect() }
+    }
+
     /// Loads `builtin` then, if `corpus` is given, `<corpus>/tests/<platform_dir>/` (an error
     /// if that folder is missing). `rename` maps a corpus command to the name it is served as.
     pub fn load(
@@ -22,14 +29,42 @@ impl Outputs {
         platform_dir: &str,
         rename: fn(String) -> String,
     ) -> anyhow::Result<Outputs> {
-        let mut map: BTreeMap<String, (String, bool)> =
-            builtin.iter().map(|(c, t)| (c.to_string(), (t.to_string(), true))).collect();
+        let mut outputs = Outputs::builtin(builtin);
         if let Some(root) = corpus {
             for (command, text) in corpus::load(root, platform_dir)? {
-                map.insert(rename(command), (text, false));
+                outputs.map.insert(rename(command), (text, false));
             }
         }
-        Ok(Outputs { map })
+        Ok(outputs)
+    }
+
+    /// Adds every canned command that `keep` accepts to `tree`, its action `canned(command)`;
+    /// the commands in `with_arguments` take any words after their keywords.
+    pub fn insert_into<A>(
+        &self,
+        tree: &mut CommandTree<A>,
+        canned: fn(String) -> A,
+        with_arguments: &[&str],
+        keep: impl Fn(&str) -> bool,
+    ) {
+        for command in self.commands().filter(|c| keep(c)) {
+            let args = if with_arguments.contains(&command) { Args::Words { min: 0 } } else { Args::None };
+            tree.insert(command, canned(command.to_string()), args);
+        }
+    }
+
+    /// A command tree of every canned command (see [`Outputs::insert_into`]), then the
+    /// `fixed` commands, which replace canned ones of the same keywords.
+    pub fn tree<A: Clone>(
+        &self,
+        canned: fn(String) -> A,
+        with_arguments: &[&str],
+        fixed: &[(&str, A, Args)],
+    ) -> CommandTree<A> {
+        let mut tree = CommandTree::default();
+        self.insert_into(&mut tree, canned, with_arguments, |_| true);
+        tree.insert_all(fixed);
+        tree
     }
 
     /// The commands, sorted.
@@ -43,11 +78,6 @@ impl Outputs {
             if *substitute { text.replace("{hostname}", hostname) } else { text.clone() }
         })
     }
-}
-
-/// The caret line under `column` (counted from the start of the prompt line).
-pub(crate) fn caret(column: usize) -> String {
-    format!("{}^", " ".repeat(column))
 }
 
 #[cfg(test)]
@@ -73,6 +103,5 @@ mod tests {
             outputs.commands().collect::<Vec<_>>(),
             vec!["SHOW VERSION", "show clock", "show version"]
         );
-        assert_eq!(caret(3), "   ^");
     }
 }

@@ -117,6 +117,9 @@ pub(super) static DIALECT: Dialect = Dialect {
     bare: &["shutdown", "switchport"],
     negate: &["default", "no"],
     control: &["copy", "do", "end", "exit", "show", "write"],
+    end: "end",
+    exit: "exit",
+    canonical: |_| {},
 };
 
 const INTERFACE: &[&str] = &[

@@ -5,33 +5,16 @@ mod builtin;
 mod config;
 mod shell;
 
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 
 use crate::SimConfig;
-use crate::parser::{Args, CommandTree, words};
+use crate::parser::Args;
 use crate::platform::blocks::Blocks;
-use crate::platform::filter::{PipeSyntax, Pipeline, Stage, split_pipe};
+use crate::platform::device::{Device, Saved};
+use crate::platform::exec::{Exec, Modes};
+use crate::platform::filter::{PipeSyntax, Stage, piped_output};
 use crate::platform::outputs::Outputs;
 use crate::platform::{Catalog, DeviceModel, Shell};
-
-/// What an exec command does.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Exec {
-    /// Prints the canned output of this command.
-    Canned(String),
-    ShowRunning,
-    ShowStartup,
-    ShowPrivilege,
-    Enable,
-    Disable,
-    Exit,
-    TerminalLength,
-    TerminalWidth,
-    /// Other `terminal` settings: accepted, no effect.
-    TerminalOther,
-    Configure,
-    WriteMemory,
-}
 
 /// Canned commands that take free arguments after their keywords.
 const ARGUMENT_COMMANDS: &[&str] = &["dir", "ping", "traceroute"];
@@ -57,8 +40,7 @@ const PIPES: PipeSyntax = PipeSyntax {
 /// Fleet-wide EOS data.
 pub(crate) struct EosCatalog {
     outputs: Outputs,
-    user: CommandTree<Exec>,
-    privileged: CommandTree<Exec>,
+    modes: Modes,
     username: String,
     secret: String,
 }
@@ -66,17 +48,9 @@ pub(crate) struct EosCatalog {
 impl EosCatalog {
     pub fn load(cfg: &SimConfig) -> anyhow::Result<EosCatalog> {
         let outputs = Outputs::load(builtin::OUTPUTS, cfg.corpus.as_deref(), "arista_eos", |c| c)?;
-        let mut user = CommandTree::default();
-        let mut privileged = CommandTree::default();
-        for command in outputs.commands() {
-            let args = if ARGUMENT_COMMANDS.contains(&command) { Args::Words { min: 0 } } else { Args::None };
-            let action = Exec::Canned(command.to_string());
-            if !privileged_only(command) {
-                user.insert(command, action.clone(), args);
-            }
-            privileged.insert(command, action, args);
-        }
-        let common: &[(&str, Exec, Args)] = &[
+        let mut modes = Modes::default();
+        modes.add_canned(&outputs, ARGUMENT_COMMANDS, privileged_only);
+        modes.add_both(&[
             ("show privilege", Exec::ShowPrivilege, Args::None),
             ("enable", Exec::Enable, Args::Words { min: 0 }),
             ("exit", Exec::Exit, Args::None),
@@ -86,8 +60,8 @@ impl EosCatalog {
             ("terminal monitor", Exec::TerminalOther, Args::None),
             ("terminal dont-ask", Exec::TerminalOther, Args::None),
             ("terminal no", Exec::TerminalOther, Args::Words { min: 1 }),
-        ];
-        let privileged_extra: &[(&str, Exec, Args)] = &[
+        ]);
+        modes.add_privileged(&[
             ("show running-config", Exec::ShowRunning, Args::None),
             ("show startup-config", Exec::ShowStartup, Args::None),
             ("disable", Exec::Disable, Args::None),
@@ -96,58 +70,22 @@ impl EosCatalog {
             ("write", Exec::WriteMemory, Args::None),
             ("write memory", Exec::WriteMemory, Args::None),
             ("copy running-config startup-config", Exec::WriteMemory, Args::None),
-        ];
-        for (keywords, action, args) in common {
-            user.insert(keywords, action.clone(), *args);
-            privileged.insert(keywords, action.clone(), *args);
-        }
-        for (keywords, action, args) in privileged_extra {
-            privileged.insert(keywords, action.clone(), *args);
-        }
-        Ok(EosCatalog {
-            outputs,
-            user,
-            privileged,
-            username: cfg.username.clone(),
-            secret: cfg.secret.clone(),
-        })
-    }
-
-    fn tree(&self, privileged: bool) -> &CommandTree<Exec> {
-        if privileged { &self.privileged } else { &self.user }
+        ]);
+        Ok(EosCatalog { outputs, modes, username: cfg.username.clone(), secret: cfg.secret.clone() })
     }
 }
 
 impl Catalog for EosCatalog {
     fn new_device(self: Arc<Self>, _index: usize, name: &str) -> Arc<dyn DeviceModel> {
-        let running = config::initial(name, &self.username);
-        Arc::new(EosDevice {
-            catalog: self,
-            state: Mutex::new(EosState { startup: running.clone(), running }),
-        })
+        let config = config::initial(name, &self.username);
+        Arc::new(Device::new(self, Saved::new(config)))
     }
 }
 
 /// One EOS device: configuration shared by all its sessions.
-pub(crate) struct EosDevice {
-    catalog: Arc<EosCatalog>,
-    state: Mutex<EosState>,
-}
-
-struct EosState {
-    running: Blocks,
-    startup: Blocks,
-}
+type EosDevice = Device<EosCatalog, Saved<Blocks>>;
 
 impl EosDevice {
-    fn state(&self) -> MutexGuard<'_, EosState> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    fn hostname(&self) -> String {
-        self.state().running.hostname.clone()
-    }
-
     /// The output of a show-like action, `None` for actions that are not outputs.
     fn output(&self, action: &Exec, privileged: bool) -> Option<String> {
         Some(match action {
@@ -166,12 +104,7 @@ impl DeviceModel for EosDevice {
     }
 
     fn canned_output(&self, command: &str) -> Option<String> {
-        let all = words(command);
-        let (command_words, pipe) = split_pipe(&all);
-        let parsed = self.catalog.tree(true).parse_words(command_words).ok()?;
-        let text = self.output(parsed.action, true)?;
-        let pipeline = Pipeline::parse(pipe, &PIPES).ok()?;
-        Some(pipeline.apply(&text, &PIPES))
+        piped_output(self.catalog.modes.tree(true), &PIPES, command, |action, _| self.output(action, true))
     }
 
     fn new_shell(self: Arc<Self>) -> Box<dyn Shell> {
@@ -181,12 +114,12 @@ impl DeviceModel for EosDevice {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::platform::Platform;
+    use crate::platform::testing::shell;
 
     #[test]
     fn canned_output_resolves_abbreviations_and_pipes() {
-        let catalog = Arc::new(EosCatalog::load(&SimConfig::default()).unwrap());
-        let d = catalog.new_device(0, "eos1");
+        let (d, _) = shell(Platform::AristaEos);
         let version = d.canned_output("show version").unwrap();
         assert!(version.starts_with("Arista vEOS-lab\n"), "{version}");
         assert_eq!(d.canned_output("sh ver"), Some(version));

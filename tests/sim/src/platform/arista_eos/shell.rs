@@ -5,10 +5,11 @@
 use std::sync::Arc;
 
 use super::config::DIALECT;
-use super::{EosDevice, Exec, PIPES};
+use super::{EosDevice, PIPES};
 use crate::parser::{ParseError, Word, words};
-use crate::platform::blocks::{ConfigError, ConfigLine, Cursor, interpret};
-use crate::platform::filter::{Pipeline, split_pipe};
+use crate::platform::blocks::{ConfigError, Configured, Cursor, configure};
+use crate::platform::exec::{Exec, Screen, run_exec};
+use crate::platform::filter::{PipedError, split_pipe};
 use crate::platform::{Reply, Shell};
 
 const INVALID: &str = "% Invalid input";
@@ -18,20 +19,15 @@ const AMBIGUOUS: &str = "% Ambiguous command";
 const ACCESS_DENIED: &str = "% Access denied";
 const COPY_DONE: &str = "Copy completed successfully.";
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Mode {
-    User,
-    Privileged,
-    Config(Cursor),
-}
-
 pub(super) struct EosShell {
     device: Arc<EosDevice>,
-    mode: Mode,
+    /// At `#` (`enable` done), not `>`.
+    privileged: bool,
+    /// The position in configuration mode, `None` outside it.
+    config: Option<Cursor>,
     /// `enable` asked for the secret.
     secret_pending: bool,
-    length: usize,
-    width: usize,
+    screen: Screen,
 }
 
 fn parse_error(error: ParseError) -> Reply {
@@ -45,52 +41,41 @@ fn parse_error(error: ParseError) -> Reply {
 
 impl EosShell {
     pub fn new(device: Arc<EosDevice>) -> EosShell {
-        EosShell { device, mode: Mode::User, secret_pending: false, length: 24, width: 80 }
-    }
-
-    fn privileged(&self) -> bool {
-        self.mode != Mode::User
+        EosShell { device, privileged: false, config: None, secret_pending: false, screen: Screen::default() }
     }
 
     /// An exec command (also `do ...` and `show ...` in configuration mode).
     fn exec(&mut self, all: &[Word<'_>]) -> Reply {
-        let privileged = self.privileged();
+        let privileged = self.privileged;
         let catalog = &self.device.catalog;
-        let (command, pipe) = split_pipe(all);
-        let parsed = match catalog.tree(privileged).parse_words(command) {
-            Ok(parsed) => parsed,
-            Err(ParseError::Empty) if pipe.is_some() => return Reply::text(INVALID),
+        let refuse = |error| match error {
+            PipedError::NoCommand => Reply::text(INVALID),
             // a command privileged mode has
-            Err(_) if !privileged && catalog.tree(true).parse_words(command).is_ok() => {
-                return Reply::text(PRIVILEGED_REQUIRED);
+            PipedError::Command(_)
+                if !privileged && catalog.modes.tree(true).parse_words(split_pipe(all).0).is_ok() =>
+            {
+                Reply::text(PRIVILEGED_REQUIRED)
             }
-            Err(e) => return parse_error(e),
+            PipedError::Command(e) | PipedError::Pipe(e) => parse_error(e),
         };
-        let pipeline = match Pipeline::parse(pipe, &PIPES) {
-            Ok(p) => p,
-            Err(e) => return parse_error(e),
-        };
-        let action = parsed.action.clone();
-        if let Some(text) = self.device.output(&action, privileged) {
-            return Reply { no_more: pipeline.no_more, ..Reply::text(pipeline.apply(&text, &PIPES)) };
-        }
-        let number = || parsed.args.first().and_then(|w| w.text.parse::<usize>().ok()).unwrap_or_default();
+        let output = |action: &Exec, _: &[&str]| self.device.output(action, privileged);
+        let action =
+            match run_exec(catalog.modes.tree(privileged), &PIPES, all, &mut self.screen, output, refuse) {
+                Ok(action) => action,
+                Err(reply) => return reply,
+            };
         match action {
             Exec::Enable if !privileged => {
                 if self.device.catalog.secret.is_empty() {
-                    self.mode = Mode::Privileged;
+                    self.privileged = true;
                 } else {
                     self.secret_pending = true;
                 }
             }
-            Exec::Disable => self.mode = Mode::User,
-            Exec::Exit => return Reply::close(""),
-            Exec::TerminalLength => self.length = number(),
-            Exec::TerminalWidth => self.width = number(),
-            Exec::Configure => self.mode = Mode::Config(Cursor::default()),
+            Exec::Disable => (self.privileged, self.config) = (false, None),
+            Exec::Configure => self.config = Some(Cursor::default()),
             Exec::WriteMemory => {
-                let mut state = self.device.state();
-                state.startup = state.running.clone();
+                self.device.state().save();
                 return Reply::text(COPY_DONE);
             }
             _ => {}
@@ -100,36 +85,14 @@ impl EosShell {
 
     /// A configuration-mode line.
     fn config(&mut self, all: &[Word<'_>]) -> Reply {
-        let Mode::Config(cursor) = &mut self.mode else {
-            return Reply::empty();
-        };
-        match interpret(&DIALECT, cursor.mode(), all) {
-            ConfigLine::Empty => Reply::empty(),
-            ConfigLine::Error(ConfigError::Invalid { .. }) => Reply::text(INVALID),
-            ConfigLine::Error(ConfigError::Ambiguous { .. }) => Reply::text(AMBIGUOUS),
-            ConfigLine::Error(ConfigError::Incomplete) => Reply::text(INCOMPLETE),
-            ConfigLine::Control("end") => {
-                self.mode = Mode::Privileged;
-                Reply::empty()
-            }
-            ConfigLine::Control("exit") => {
-                if cursor.sub.take().is_none() {
-                    self.mode = Mode::Privileged;
-                }
-                Reply::empty()
-            }
-            ConfigLine::Control("do") => {
-                if all.len() < 2 {
-                    return Reply::text(INCOMPLETE);
-                }
-                self.exec(&all[1..])
-            }
-            ConfigLine::Control(_) => self.exec(all),
-            ConfigLine::Statement(statement) => {
-                let change = cursor.step(&statement);
-                self.device.state().running.apply(&change);
-                Reply::empty()
-            }
+        match configure(&DIALECT, &mut self.config, all, |change| self.device.apply(&change)) {
+            Configured::Done => Reply::empty(),
+            Configured::Refused(ConfigError::Invalid { .. }) => Reply::text(INVALID),
+            Configured::Refused(ConfigError::Ambiguous { .. }) => Reply::text(AMBIGUOUS),
+            Configured::Refused(ConfigError::Incomplete) => Reply::text(INCOMPLETE),
+            Configured::Control("do") if all.len() < 2 => Reply::text(INCOMPLETE),
+            Configured::Control("do") => self.exec(&all[1..]),
+            Configured::Control(_) => self.exec(all),
         }
     }
 }
@@ -147,36 +110,29 @@ impl Shell for EosShell {
             return "Password: ".into();
         }
         let host = self.device.hostname();
-        match &self.mode {
-            Mode::User => format!("{host}>"),
-            Mode::Privileged => format!("{host}#"),
-            Mode::Config(Cursor { sub: None }) => format!("{host}(config)#"),
-            Mode::Config(Cursor { sub: Some((mode, line)) }) => {
-                format!("{host}({})#", DIALECT.tag(*mode, line))
-            }
+        match &self.config {
+            None if self.privileged => format!("{host}#"),
+            None => format!("{host}>"),
+            Some(Cursor { sub: None }) => format!("{host}(config)#"),
+            Some(Cursor { sub: Some((mode, line)) }) => format!("{host}({})#", DIALECT.tag(*mode, line)),
         }
     }
 
     fn execute(&mut self, line: &str) -> Reply {
         if std::mem::take(&mut self.secret_pending) {
             if line == self.device.catalog.secret {
-                self.mode = Mode::Privileged;
+                self.privileged = true;
                 return Reply::empty();
             }
             return Reply::text(ACCESS_DENIED);
         }
         let all = words(line);
-        match self.mode {
-            Mode::Config(_) => self.config(&all),
-            _ => self.exec(&all),
-        }
+        if self.config.is_some() { self.config(&all) } else { self.exec(&all) }
     }
 
     fn ctrl_z(&mut self) -> Reply {
         self.secret_pending = false;
-        if matches!(self.mode, Mode::Config(_)) {
-            self.mode = Mode::Privileged;
-        }
+        self.config = None;
         Reply::empty()
     }
 
@@ -185,11 +141,7 @@ impl Shell for EosShell {
     }
 
     fn page_length(&self) -> usize {
-        self.length
-    }
-
-    fn more_prompt(&self) -> &'static str {
-        " --More-- "
+        self.screen.length
     }
 }
 
@@ -197,24 +149,16 @@ impl Shell for EosShell {
 mod tests {
     use super::*;
     use crate::SimConfig;
-    use crate::platform::arista_eos::EosCatalog;
-    use crate::platform::{Catalog, DeviceModel};
+    use crate::platform::testing::{run, shell_with};
+    use crate::platform::{DeviceModel, Platform};
 
-    fn shell_with(secret: &str) -> (Arc<dyn DeviceModel>, Box<dyn Shell>) {
-        let cfg = SimConfig { secret: secret.into(), ..SimConfig::default() };
-        let catalog = Arc::new(EosCatalog::load(&cfg).unwrap());
-        let device = catalog.new_device(0, "eos1");
-        let shell = device.clone().new_shell();
-        (device, shell)
-    }
-
-    fn run(shell: &mut Box<dyn Shell>, line: &str) -> String {
-        shell.execute(line).text
+    fn eos_with(secret: &str) -> (Arc<dyn DeviceModel>, Box<dyn Shell>) {
+        shell_with(Platform::AristaEos, &SimConfig { secret: secret.into(), ..SimConfig::default() })
     }
 
     #[test]
     fn enable_with_secret_or_without() {
-        let (_, mut s) = shell_with("enable");
+        let (_, mut s) = eos_with("enable");
         assert_eq!(s.prompt(), "eos1>");
         assert_eq!(run(&mut s, "show running-config"), PRIVILEGED_REQUIRED);
         assert_eq!(run(&mut s, "conf t"), PRIVILEGED_REQUIRED);
@@ -229,14 +173,14 @@ mod tests {
         assert_eq!(run(&mut s, "disable"), "");
         assert_eq!(s.prompt(), "eos1>");
 
-        let (_, mut s) = shell_with("");
+        let (_, mut s) = eos_with("");
         assert_eq!(run(&mut s, "enable"), "");
         assert_eq!(s.prompt(), "eos1#");
     }
 
     #[test]
     fn errors_paging_and_terminal() {
-        let (device, mut s) = shell_with("");
+        let (device, mut s) = eos_with("");
         assert_eq!(run(&mut s, "show versoin"), INVALID);
         assert_eq!(run(&mut s, "show"), INCOMPLETE);
         assert_eq!(run(&mut s, "sh i"), AMBIGUOUS);
@@ -252,7 +196,7 @@ mod tests {
 
     #[test]
     fn config_mode_edits_running_config() {
-        let (device, mut s) = shell_with("");
+        let (device, mut s) = eos_with("");
         run(&mut s, "enable");
         assert_eq!(run(&mut s, "configure terminal"), "");
         assert_eq!(s.prompt(), "eos1(config)#");

@@ -5,37 +5,17 @@ mod builtin;
 mod config;
 mod shell;
 
-use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 
 use crate::SimConfig;
-use crate::corpus;
-use crate::parser::{Args, CommandTree, words};
+use crate::parser::{Args, words};
+use crate::platform::device::{Device, Saved, State};
+use crate::platform::exec::{Exec, Modes};
 use crate::platform::filter::{Filter, split_pipe};
+use crate::platform::outputs::Outputs;
 use crate::platform::{Catalog, DeviceModel, Shell};
 
 use config::Config;
-
-/// What an exec-mode command does.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Exec {
-    /// Prints the canned output of this command.
-    Canned(String),
-    ShowRunning,
-    ShowStartup,
-    ShowPrivilege,
-    Enable,
-    Disable,
-    Exit,
-    TerminalLength,
-    TerminalWidth,
-    /// Other `terminal` settings: accepted, no effect.
-    TerminalOther,
-    Configure,
-    WriteMemory,
-    /// Fixed text (commands the simulator only pretends to run).
-    Text(&'static str),
-}
 
 /// Canned commands that take free arguments after their keywords.
 const ARGUMENT_COMMANDS: &[&str] = &["ping", "traceroute", "dir", "show running-config interface"];
@@ -47,46 +27,28 @@ fn privileged_only(command: &str) -> bool {
         || command.starts_with("dir")
 }
 
+/// IOS has only `show interfaces ...`; a few corpus folders use the singular, which would
+/// make `sh int` ambiguous.
+fn rename(command: String) -> String {
+    match command.strip_prefix("show interface ") {
+        Some(rest) => format!("show interfaces {rest}"),
+        None => command,
+    }
+}
+
 /// Fleet-wide IOS data.
 pub(crate) struct IosCatalog {
-    /// Command → (text, whether `{hostname}` is substituted).
-    outputs: BTreeMap<String, (String, bool)>,
-    user: CommandTree<Exec>,
-    privileged: CommandTree<Exec>,
+    outputs: Outputs,
+    modes: Modes,
     username: String,
     secret: String,
 }
 
 impl IosCatalog {
     pub fn load(cfg: &SimConfig) -> anyhow::Result<IosCatalog> {
-        let mut outputs: BTreeMap<String, (String, bool)> =
-            builtin::OUTPUTS.iter().map(|(c, t)| (c.to_string(), (t.to_string(), true))).collect();
-        if let Some(root) = &cfg.corpus {
-            for (command, text) in corpus::load(root, "cisco_ios")? {
-                // IOS has only `show interfaces ...`; a few corpus folders use the singular,
-                // which would make `sh int` ambiguous.
-                let command = match command.strip_prefix("show interface ") {
-                    Some(rest) => format!("show interfaces {rest}"),
-                    None => command,
-                };
-                outputs.insert(command, (text, false));
-            }
-        }
-        let mut user = CommandTree::default();
-        let mut privileged = CommandTree::default();
-        for command in outputs.keys() {
-            let args = if ARGUMENT_COMMANDS.contains(&command.as_str()) {
-                Args::Words { min: 0 }
-            } else {
-                Args::None
-            };
-            let action = Exec::Canned(command.clone());
-            if !privileged_only(command) {
-                user.insert(command, action.clone(), args);
-            }
-            privileged.insert(command, action, args);
-        }
-        let common: &[(&str, Exec, Args)] = &[
+        let outputs = Outputs::load(builtin::OUTPUTS, cfg.corpus.as_deref(), "cisco_ios", rename)?;
+        let mut modes = Modes::default();
+        modes.add_both(&[
             ("show privilege", Exec::ShowPrivilege, Args::None),
             ("enable", Exec::Enable, Args::Words { min: 0 }),
             ("exit", Exec::Exit, Args::None),
@@ -98,8 +60,10 @@ impl IosCatalog {
             ("ssh", Exec::Text("% Connection refused by remote host"), Args::Words { min: 1 }),
             ("telnet", Exec::Text("% Connection refused by remote host"), Args::Words { min: 1 }),
             ("systat", Exec::Text(SYSTAT), Args::None),
-        ];
-        let privileged_extra: &[(&str, Exec, Args)] = &[
+        ]);
+        // Canned commands win over the ones above.
+        modes.add_canned(&outputs, ARGUMENT_COMMANDS, privileged_only);
+        modes.add_privileged(&[
             ("show running-config", Exec::ShowRunning, Args::None),
             ("show startup-config", Exec::ShowStartup, Args::None),
             ("write terminal", Exec::ShowRunning, Args::None),
@@ -110,37 +74,8 @@ impl IosCatalog {
             ("write", Exec::WriteMemory, Args::None),
             ("write memory", Exec::WriteMemory, Args::None),
             ("copy running-config startup-config", Exec::WriteMemory, Args::None),
-        ];
-        for (keywords, action, args) in common {
-            if !user.contains(keywords) {
-                user.insert(keywords, action.clone(), *args);
-            }
-            if !privileged.contains(keywords) {
-                privileged.insert(keywords, action.clone(), *args);
-            }
-        }
-        for (keywords, action, args) in privileged_extra {
-            privileged.insert(keywords, action.clone(), *args);
-        }
-        Ok(IosCatalog {
-            outputs,
-            user,
-            privileged,
-            username: cfg.username.clone(),
-            secret: cfg.secret.clone(),
-        })
-    }
-
-    fn tree(&self, privileged: bool) -> &CommandTree<Exec> {
-        if privileged { &self.privileged } else { &self.user }
-    }
-
-    fn canned(&self, command: &str, hostname: &str) -> String {
-        match self.outputs.get(command) {
-            Some((text, true)) => text.replace("{hostname}", hostname),
-            Some((text, false)) => text.clone(),
-            None => String::new(),
-        }
+        ]);
+        Ok(IosCatalog { outputs, modes, username: cfg.username.clone(), secret: cfg.secret.clone() })
     }
 }
 
@@ -151,39 +86,24 @@ const SYSTAT: &str = "    Line       User       Host(s)              Idle       
 impl Catalog for IosCatalog {
     fn new_device(self: Arc<Self>, _index: usize, name: &str) -> Arc<dyn DeviceModel> {
         let config = Config::initial(name, &self.username);
-        Arc::new(IosDevice {
-            catalog: self,
-            state: Mutex::new(IosState { running: config.clone(), startup: config }),
-        })
+        Arc::new(Device::new(self, Saved::new(config)))
     }
 }
 
 /// One IOS device: configuration shared by all its sessions.
-pub(crate) struct IosDevice {
-    catalog: Arc<IosCatalog>,
-    state: Mutex<IosState>,
-}
+type IosDevice = Device<IosCatalog, Saved<Config>>;
 
-struct IosState {
-    running: Config,
-    startup: Config,
+impl State for Saved<Config> {
+    fn hostname(&self) -> String {
+        self.running.hostname.clone()
+    }
 }
 
 impl IosDevice {
-    fn state(&self) -> MutexGuard<'_, IosState> {
-        // A panic while holding the lock cannot leave the config half-written in a way that
-        // matters for a simulator: keep going with whatever is there.
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    fn hostname(&self) -> String {
-        self.state().running.hostname.clone()
-    }
-
     /// The output of a show-like action, `None` for actions that are not outputs.
     fn output(&self, action: &Exec, privileged: bool) -> Option<String> {
         Some(match action {
-            Exec::Canned(command) => self.catalog.canned(command, &self.hostname()),
+            Exec::Canned(command) => self.catalog.outputs.get(command, &self.hostname()).unwrap_or_default(),
             Exec::ShowRunning => self.state().running.running_text(),
             Exec::ShowStartup => self.state().startup.startup_text(),
             Exec::ShowPrivilege => {
@@ -203,7 +123,7 @@ impl DeviceModel for IosDevice {
     fn canned_output(&self, command: &str) -> Option<String> {
         let all = words(command);
         let (command_words, filter) = split_pipe(&all);
-        let parsed = self.catalog.tree(true).parse_words(command_words).ok()?;
+        let parsed = self.catalog.modes.tree(true).parse_words(command_words).ok()?;
         if !parsed.args.is_empty() && !matches!(parsed.action, Exec::Canned(_)) {
             return None;
         }
@@ -222,19 +142,12 @@ impl DeviceModel for IosDevice {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn device() -> Arc<IosDevice> {
-        let catalog = Arc::new(IosCatalog::load(&SimConfig::default()).unwrap());
-        let config = Config::initial("R1", "admin");
-        Arc::new(IosDevice {
-            catalog,
-            state: Mutex::new(IosState { running: config.clone(), startup: config }),
-        })
-    }
+    use crate::platform::Platform;
+    use crate::platform::testing::shell;
 
     #[test]
     fn canned_output_resolves_abbreviations_and_filters() {
-        let d = device();
+        let (d, _) = shell(Platform::CiscoIos);
         let version = d.canned_output("show version").unwrap();
         assert!(version.contains("R1 uptime is"), "{version}");
         assert!(version.lines().count() > 30);
@@ -271,12 +184,12 @@ mod tests {
         let catalog = IosCatalog::load(&cfg);
         std::fs::remove_dir_all(&root).unwrap();
         let catalog = catalog.unwrap();
-        assert_eq!(catalog.canned("show version", "R1"), "Cisco IOS from corpus");
-        let p = catalog.user.parse("ping 10.0.0.1").unwrap();
+        assert_eq!(catalog.outputs.get("show version", "R1").unwrap(), "Cisco IOS from corpus");
+        let p = catalog.modes.tree(false).parse("ping 10.0.0.1").unwrap();
         assert_eq!(*p.action, Exec::Canned("ping".into()));
-        let p = catalog.user.parse("sh mac-address").unwrap();
+        let p = catalog.modes.tree(false).parse("sh mac-address").unwrap();
         assert_eq!(*p.action, Exec::Canned("show mac-address-table".into()));
         // built-ins the corpus lacks stay available
-        assert!(catalog.user.parse("show clock").is_ok());
+        assert!(catalog.modes.tree(false).parse("show clock").is_ok());
     }
 }

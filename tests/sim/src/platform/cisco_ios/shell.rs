@@ -3,9 +3,10 @@
 
 use std::sync::Arc;
 
+use super::IosDevice;
 use super::config::{BARE_KEYWORDS, GLOBAL_KEYWORDS, SubMode};
-use super::{Exec, IosDevice};
 use crate::parser::{Match, ParseError, Word, match_keyword, words};
+use crate::platform::exec::{Exec, Screen};
 use crate::platform::filter::{Filter, split_pipe};
 use crate::platform::{Reply, Shell};
 
@@ -39,13 +40,12 @@ pub(super) struct IosShell {
     device: Arc<IosDevice>,
     mode: Mode,
     pending: Pending,
-    length: usize,
-    width: usize,
+    screen: Screen,
 }
 
 impl IosShell {
     pub fn new(device: Arc<IosDevice>) -> IosShell {
-        IosShell { device, mode: Mode::User, pending: Pending::None, length: 24, width: 80 }
+        IosShell { device, mode: Mode::User, pending: Pending::None, screen: Screen::default() }
     }
 
     fn privileged(&self) -> bool {
@@ -71,7 +71,7 @@ impl IosShell {
         let privileged = self.privileged();
         let catalog = &self.device.catalog;
         let (command, filter) = split_pipe(all);
-        let parsed = match catalog.tree(privileged).parse_words(command) {
+        let parsed = match catalog.modes.tree(privileged).parse_words(command) {
             Ok(parsed) => parsed,
             Err(ParseError::Invalid { index: 0, .. })
                 if all.len() == 1 && matches!(self.mode, Mode::User | Mode::Privileged) =>
@@ -87,29 +87,24 @@ impl IosShell {
             Ok(f) => f,
             Err(e) => return self.parse_error(e, line, prompt_len),
         };
-        let action = parsed.action.clone();
-        if let Some(text) = self.device.output(&action, privileged) {
+        if let Some(text) = self.device.output(parsed.action, privileged) {
             return Reply::text(match filter {
                 Some(f) => f.apply(&text),
                 None => text,
             });
         }
-        let number = || parsed.args.first().and_then(|w| w.text.parse::<usize>().ok()).unwrap_or_default();
-        match action {
+        if let Some(reply) = self.screen.run(parsed.action, parsed.number()) {
+            return reply;
+        }
+        match parsed.action {
             Exec::Enable if !privileged => self.pending = Pending::Secret,
             Exec::Disable => self.mode = Mode::User,
-            Exec::Exit => {
-                return Reply::close("");
-            }
-            Exec::TerminalLength => self.length = number(),
-            Exec::TerminalWidth => self.width = number(),
             Exec::Configure => {
                 self.mode = Mode::Config;
                 return Reply::text(CONFIG_BANNER);
             }
             Exec::WriteMemory => {
-                let mut state = self.device.state();
-                state.startup = state.running.clone();
+                self.device.state().save();
                 return Reply::text("Building configuration...\n[OK]");
             }
             _ => {}
@@ -314,31 +309,15 @@ impl Shell for IosShell {
     }
 
     fn page_length(&self) -> usize {
-        self.length
-    }
-
-    fn more_prompt(&self) -> &'static str {
-        " --More-- "
+        self.screen.length
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::SimConfig;
-    use crate::platform::Catalog;
-    use crate::platform::cisco_ios::IosCatalog;
-
-    fn shell() -> (Arc<dyn crate::platform::DeviceModel>, Box<dyn Shell>) {
-        let catalog = Arc::new(IosCatalog::load(&SimConfig::default()).unwrap());
-        let device = catalog.new_device(0, "R1");
-        let shell = device.clone().new_shell();
-        (device, shell)
-    }
-
-    fn run(shell: &mut Box<dyn Shell>, line: &str) -> String {
-        shell.execute(line).text
-    }
+    use crate::platform::Platform;
+    use crate::platform::testing::{run, shell};
 
     fn enable(shell: &mut Box<dyn Shell>) {
         assert_eq!(run(shell, "enable"), "");
@@ -350,7 +329,7 @@ mod tests {
 
     #[test]
     fn enable_with_good_and_bad_secret() {
-        let (_, mut s) = shell();
+        let (_, mut s) = shell(Platform::CiscoIos);
         assert_eq!(s.prompt(), "R1>");
         assert!(s.echo());
         run(&mut s, "en");
@@ -364,7 +343,7 @@ mod tests {
 
     #[test]
     fn error_messages() {
-        let (_, mut s) = shell();
+        let (_, mut s) = shell(Platform::CiscoIos);
         assert_eq!(run(&mut s, "show"), "% Incomplete command.\n");
         assert_eq!(run(&mut s, "s"), "% Ambiguous command:  \"s\"");
         assert_eq!(run(&mut s, "foo"), UNKNOWN);
@@ -388,7 +367,7 @@ mod tests {
 
     #[test]
     fn config_mode_edits_running_config() {
-        let (device, mut s) = shell();
+        let (device, mut s) = shell(Platform::CiscoIos);
         enable(&mut s);
         assert_eq!(run(&mut s, "conf t"), CONFIG_BANNER);
         assert_eq!(s.prompt(), "R1(config)#");
@@ -445,7 +424,7 @@ mod tests {
 
     #[test]
     fn no_removes_and_ctrl_z_ends() {
-        let (device, mut s) = shell();
+        let (device, mut s) = shell(Platform::CiscoIos);
         enable(&mut s);
         run(&mut s, "configure terminal");
         run(&mut s, "ntp server 10.0.0.1");
@@ -465,7 +444,7 @@ mod tests {
 
     #[test]
     fn banners_single_and_multi_line() {
-        let (device, mut s) = shell();
+        let (device, mut s) = shell(Platform::CiscoIos);
         enable(&mut s);
         run(&mut s, "conf t");
         assert_eq!(run(&mut s, "banner login #Authorised only#"), "");
@@ -481,9 +460,9 @@ mod tests {
 
     #[test]
     fn exit_closes_and_write_memory_saves() {
-        let (_, mut s) = shell();
+        let (_, mut s) = shell(Platform::CiscoIos);
         assert!(s.execute("exit").close);
-        let (_, mut s) = shell();
+        let (_, mut s) = shell(Platform::CiscoIos);
         enable(&mut s);
         assert_eq!(run(&mut s, "copy running-config startup-config"), "Building configuration...\n[OK]");
         assert_eq!(run(&mut s, "write memory"), "Building configuration...\n[OK]");

@@ -90,6 +90,9 @@ pub(super) static DIALECT: Dialect = Dialect {
     bare: &["log-adjacency-changes", "log-neighbor-changes", "shutdown", "switchport"],
     negate: &["default", "no"],
     control: &["copy", "do", "end", "exit", "show"],
+    end: "end",
+    exit: "exit",
+    canonical: |_| {},
 };
 
 const INTERFACE: &[&str] = &[

@@ -5,30 +5,16 @@ mod builtin;
 mod config;
 mod shell;
 
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 
 use crate::SimConfig;
-use crate::parser::{Args, CommandTree, words};
+use crate::parser::{Args, CommandTree};
 use crate::platform::blocks::Blocks;
-use crate::platform::filter::{PipeSyntax, Pipeline, Stage, split_pipe};
+use crate::platform::device::{Device, Saved};
+use crate::platform::exec::Exec;
+use crate::platform::filter::{PipeSyntax, Stage, piped_output};
 use crate::platform::outputs::Outputs;
 use crate::platform::{Catalog, DeviceModel, Shell};
-
-/// What an exec command does.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Exec {
-    /// Prints the canned output of this command.
-    Canned(String),
-    ShowRunning,
-    ShowStartup,
-    Exit,
-    TerminalLength,
-    TerminalWidth,
-    /// Other `terminal` settings: accepted, no effect.
-    TerminalOther,
-    Configure,
-    CopyRunStart,
-}
 
 /// Canned commands that take free arguments after their keywords.
 const ARGUMENT_COMMANDS: &[&str] = &["dir", "ping", "traceroute"];
@@ -59,62 +45,39 @@ pub(crate) struct NxosCatalog {
 impl NxosCatalog {
     pub fn load(cfg: &SimConfig) -> anyhow::Result<NxosCatalog> {
         let outputs = Outputs::load(builtin::OUTPUTS, cfg.corpus.as_deref(), "cisco_nxos", |c| c)?;
-        let mut tree = CommandTree::default();
-        for command in outputs.commands() {
-            let args = if ARGUMENT_COMMANDS.contains(&command) { Args::Words { min: 0 } } else { Args::None };
-            tree.insert(command, Exec::Canned(command.to_string()), args);
-        }
-        let fixed: &[(&str, Exec, Args)] = &[
-            ("show running-config", Exec::ShowRunning, Args::None),
-            ("show startup-config", Exec::ShowStartup, Args::None),
-            ("exit", Exec::Exit, Args::None),
-            ("logout", Exec::Exit, Args::None),
-            ("terminal length", Exec::TerminalLength, Args::Number { max: 511 }),
-            ("terminal width", Exec::TerminalWidth, Args::Number { max: 511 }),
-            ("terminal monitor", Exec::TerminalOther, Args::None),
-            ("terminal session-timeout", Exec::TerminalOther, Args::Number { max: 525600 }),
-            ("terminal no", Exec::TerminalOther, Args::Words { min: 1 }),
-            ("configure", Exec::Configure, Args::None),
-            ("configure terminal", Exec::Configure, Args::None),
-            ("copy running-config startup-config", Exec::CopyRunStart, Args::None),
-        ];
-        for (keywords, action, args) in fixed {
-            tree.insert(keywords, action.clone(), *args);
-        }
+        let tree = outputs.tree(
+            Exec::Canned,
+            ARGUMENT_COMMANDS,
+            &[
+                ("show running-config", Exec::ShowRunning, Args::None),
+                ("show startup-config", Exec::ShowStartup, Args::None),
+                ("exit", Exec::Exit, Args::None),
+                ("logout", Exec::Exit, Args::None),
+                ("terminal length", Exec::TerminalLength, Args::Number { max: 511 }),
+                ("terminal width", Exec::TerminalWidth, Args::Number { max: 511 }),
+                ("terminal monitor", Exec::TerminalOther, Args::None),
+                ("terminal session-timeout", Exec::TerminalOther, Args::Number { max: 525600 }),
+                ("terminal no", Exec::TerminalOther, Args::Words { min: 1 }),
+                ("configure", Exec::Configure, Args::None),
+                ("configure terminal", Exec::Configure, Args::None),
+                ("copy running-config startup-config", Exec::WriteMemory, Args::None),
+            ],
+        );
         Ok(NxosCatalog { outputs, tree, username: cfg.username.clone() })
     }
 }
 
 impl Catalog for NxosCatalog {
     fn new_device(self: Arc<Self>, _index: usize, name: &str) -> Arc<dyn DeviceModel> {
-        let running = config::initial(name, &self.username);
-        Arc::new(NxosDevice {
-            catalog: self,
-            state: Mutex::new(NxosState { startup: running.clone(), running }),
-        })
+        let config = config::initial(name, &self.username);
+        Arc::new(Device::new(self, Saved::new(config)))
     }
 }
 
 /// One NX-OS device: configuration shared by all its sessions.
-pub(crate) struct NxosDevice {
-    catalog: Arc<NxosCatalog>,
-    state: Mutex<NxosState>,
-}
-
-struct NxosState {
-    running: Blocks,
-    startup: Blocks,
-}
+type NxosDevice = Device<NxosCatalog, Saved<Blocks>>;
 
 impl NxosDevice {
-    fn state(&self) -> MutexGuard<'_, NxosState> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    fn hostname(&self) -> String {
-        self.state().running.hostname.clone()
-    }
-
     /// The output of a show-like action, `None` for actions that are not outputs.
     fn output(&self, action: &Exec) -> Option<String> {
         Some(match action {
@@ -132,12 +95,7 @@ impl DeviceModel for NxosDevice {
     }
 
     fn canned_output(&self, command: &str) -> Option<String> {
-        let all = words(command);
-        let (command_words, pipe) = split_pipe(&all);
-        let parsed = self.catalog.tree.parse_words(command_words).ok()?;
-        let text = self.output(parsed.action)?;
-        let pipeline = Pipeline::parse(pipe, &PIPES).ok()?;
-        Some(pipeline.apply(&text, &PIPES))
+        piped_output(&self.catalog.tree, &PIPES, command, |action, _| self.output(action))
     }
 
     fn new_shell(self: Arc<Self>) -> Box<dyn Shell> {
@@ -147,15 +105,12 @@ impl DeviceModel for NxosDevice {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
-    fn device() -> Arc<dyn DeviceModel> {
-        Arc::new(NxosCatalog::load(&SimConfig::default()).unwrap()).new_device(0, "nxos1")
-    }
+    use crate::platform::Platform;
+    use crate::platform::testing::shell;
 
     #[test]
     fn canned_output_resolves_abbreviations_and_pipes() {
-        let d = device();
+        let (d, _) = shell(Platform::CiscoNxos);
         let version = d.canned_output("show version").unwrap();
         assert!(version.contains("Device name: nxos1"), "{version}");
         assert!(version.lines().count() > 30);

@@ -5,16 +5,17 @@
 use std::sync::Arc;
 
 use super::config::DIALECT;
-use super::{Exec, NxosDevice, PIPES};
-use crate::parser::{ParseError, Word, words};
-use crate::platform::blocks::{ConfigError, ConfigLine, Cursor, interpret};
-use crate::platform::filter::{Pipeline, split_pipe};
-use crate::platform::outputs::caret;
+use super::{NxosDevice, PIPES};
+use crate::parser::{Word, words};
+use crate::platform::blocks::{Configured, Cursor, configure};
+use crate::platform::caret::CaretErrors;
+use crate::platform::exec::{Exec, Screen, run_exec};
 use crate::platform::{Reply, Shell};
 
 const INVALID: &str = "% Invalid command at '^' marker.";
 const INCOMPLETE: &str = "% Incomplete command at '^' marker.";
 const AMBIGUOUS: &str = "% Ambiguous command at '^' marker.";
+const ERRORS: CaretErrors = CaretErrors { invalid: INVALID, incomplete: INCOMPLETE, ambiguous: AMBIGUOUS };
 const CONFIG_BANNER: &str = "Enter configuration commands, one per line. End with CNTL/Z.";
 const COPY_DONE: &str = "[########################################] 100%\nCopy complete.";
 /// Sent before the prompt after the greeting and after every answer that printed something.
@@ -24,20 +25,14 @@ pub(super) struct NxosShell {
     device: Arc<NxosDevice>,
     /// `None` in exec mode, the position in configuration mode otherwise.
     config: Option<Cursor>,
-    length: usize,
-    width: usize,
+    screen: Screen,
     /// The next prompt is preceded by [`COLOUR_RESET`].
     colour: bool,
 }
 
-/// `text` as an error: the caret line under `column`, then `message`.
-fn marked(column: usize, message: &str) -> Reply {
-    Reply::text(format!("{}\n{message}", caret(column)))
-}
-
 impl NxosShell {
     pub fn new(device: Arc<NxosDevice>) -> NxosShell {
-        NxosShell { device, config: None, length: 24, width: 80, colour: true }
+        NxosShell { device, config: None, screen: Screen::default(), colour: true }
     }
 
     /// The prompt without the colour reset.
@@ -50,89 +45,33 @@ impl NxosShell {
         }
     }
 
-    /// The error for a line that did not parse; `command` are the words before any `|`.
-    fn parse_error(&self, error: ParseError, line: &str, command: &[Word<'_>], prompt_len: usize) -> Reply {
-        let end = prompt_len + line.trim_end().chars().count() + 1;
-        match error {
-            ParseError::Empty => Reply::empty(),
-            ParseError::Invalid { column, .. } => marked(prompt_len + column, INVALID),
-            ParseError::Incomplete => marked(end, INCOMPLETE),
-            ParseError::Ambiguous => {
-                let column = self.device.catalog.tree.ambiguity(command).map(|(i, _)| command[i].column);
-                marked(column.map_or(end, |c| prompt_len + c), AMBIGUOUS)
-            }
-        }
-    }
-
     /// An exec command (also `do ...` and `show ...` in configuration mode).
     fn exec(&mut self, line: &str, all: &[Word<'_>], prompt_len: usize) -> Reply {
-        let (command, pipe) = split_pipe(all);
-        let parsed = match self.device.catalog.tree.parse_words(command) {
-            Ok(parsed) => parsed,
-            Err(ParseError::Empty) if pipe.is_some() => return marked(prompt_len + all[0].column, INVALID),
-            Err(e) => return self.parse_error(e, line, command, prompt_len),
-        };
-        let pipeline = match Pipeline::parse(pipe, &PIPES) {
-            Ok(p) => p,
-            Err(e) => return self.parse_error(e, line, &[], prompt_len),
-        };
-        let action = parsed.action.clone();
-        if let Some(text) = self.device.output(&action) {
-            return Reply { no_more: pipeline.no_more, ..Reply::text(pipeline.apply(&text, &PIPES)) };
-        }
-        let number = || parsed.args.first().and_then(|w| w.text.parse::<usize>().ok()).unwrap_or_default();
-        match action {
-            Exec::Exit => return Reply::close(""),
-            Exec::TerminalLength => self.length = number(),
-            Exec::TerminalWidth => self.width = number(),
-            Exec::Configure => {
+        let tree = &self.device.catalog.tree;
+        let refused = |e| ERRORS.refused(e, line, tree, all, prompt_len);
+        let output = |action: &Exec, _: &[&str]| self.device.output(action);
+        match run_exec(tree, &PIPES, all, &mut self.screen, output, refused) {
+            Ok(Exec::Configure) => {
                 self.config = Some(Cursor::default());
-                return Reply::text(CONFIG_BANNER);
+                Reply::text(CONFIG_BANNER)
             }
-            Exec::CopyRunStart => {
-                let mut state = self.device.state();
-                state.startup = state.running.clone();
-                return Reply::text(COPY_DONE);
+            Ok(Exec::WriteMemory) => {
+                self.device.state().save();
+                Reply::text(COPY_DONE)
             }
-            _ => {}
+            Ok(_) => Reply::empty(),
+            Err(reply) => reply,
         }
-        Reply::empty()
     }
 
     /// A configuration-mode line.
     fn config(&mut self, line: &str, all: &[Word<'_>], prompt_len: usize) -> Reply {
-        let Some(cursor) = self.config.as_mut() else {
-            return Reply::empty();
-        };
-        match interpret(&DIALECT, cursor.mode(), all) {
-            ConfigLine::Empty => Reply::empty(),
-            ConfigLine::Error(ConfigError::Invalid { column }) => marked(prompt_len + column, INVALID),
-            ConfigLine::Error(ConfigError::Ambiguous { column }) => marked(prompt_len + column, AMBIGUOUS),
-            ConfigLine::Error(ConfigError::Incomplete) => {
-                marked(prompt_len + line.trim_end().chars().count() + 1, INCOMPLETE)
-            }
-            ConfigLine::Control("end") => {
-                self.config = None;
-                Reply::empty()
-            }
-            ConfigLine::Control("exit") => {
-                if cursor.sub.take().is_none() {
-                    self.config = None;
-                }
-                Reply::empty()
-            }
-            ConfigLine::Control("do") => {
-                if all.len() < 2 {
-                    return marked(prompt_len + line.trim_end().chars().count() + 1, INCOMPLETE);
-                }
-                self.exec(line, &all[1..], prompt_len)
-            }
-            ConfigLine::Control(_) => self.exec(line, all, prompt_len),
-            ConfigLine::Statement(statement) => {
-                let change = cursor.step(&statement);
-                self.device.state().running.apply(&change);
-                Reply::empty()
-            }
+        match configure(&DIALECT, &mut self.config, all, |change| self.device.apply(&change)) {
+            Configured::Done => Reply::empty(),
+            Configured::Refused(e) => ERRORS.config(e, line, prompt_len),
+            Configured::Control("do") if all.len() < 2 => ERRORS.incomplete(line, prompt_len),
+            Configured::Control("do") => self.exec(line, &all[1..], prompt_len),
+            Configured::Control(_) => self.exec(line, all, prompt_len),
         }
     }
 }
@@ -169,44 +108,20 @@ impl Shell for NxosShell {
         Reply::empty()
     }
 
-    fn echo(&self) -> bool {
-        true
-    }
-
     fn page_length(&self) -> usize {
-        self.length
-    }
-
-    fn more_prompt(&self) -> &'static str {
-        " --More-- "
+        self.screen.length
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::SimConfig;
-    use crate::platform::cisco_nxos::NxosCatalog;
-    use crate::platform::{Catalog, DeviceModel};
-
-    fn shell() -> (Arc<dyn DeviceModel>, Box<dyn Shell>) {
-        let catalog = Arc::new(NxosCatalog::load(&SimConfig::default()).unwrap());
-        let device = catalog.new_device(0, "nxos1");
-        let shell = device.clone().new_shell();
-        (device, shell)
-    }
-
-    fn run(shell: &mut Box<dyn Shell>, line: &str) -> String {
-        shell.execute(line).text
-    }
-
-    fn err(column: usize, message: &str) -> String {
-        format!("{}^\n{message}", " ".repeat(column))
-    }
+    use crate::platform::Platform;
+    use crate::platform::testing::{err, run, shell};
 
     #[test]
     fn lands_at_hash_with_colour_reset_and_paging() {
-        let (device, mut s) = shell();
+        let (device, mut s) = shell(Platform::CiscoNxos);
         assert_eq!(s.prompt(), "\x1b[0mnxos1#");
         assert_eq!(s.page_length(), 24);
         assert_eq!(run(&mut s, "terminal length 0"), "");
@@ -221,7 +136,7 @@ mod tests {
 
     #[test]
     fn error_messages() {
-        let (_, mut s) = shell();
+        let (_, mut s) = shell(Platform::CiscoNxos);
         // "nxos1#" is 6 characters; the caret counts them
         assert_eq!(run(&mut s, "show versoin"), "           ^\n% Invalid command at '^' marker.");
         assert_eq!(run(&mut s, "foo"), err(6, INVALID));
@@ -235,7 +150,7 @@ mod tests {
 
     #[test]
     fn config_mode_edits_running_config() {
-        let (device, mut s) = shell();
+        let (device, mut s) = shell(Platform::CiscoNxos);
         assert_eq!(run(&mut s, "conf t"), CONFIG_BANNER);
         assert_eq!(s.prompt(), "\x1b[0mnxos1(config)#");
         assert_eq!(run(&mut s, "interface Ethernet1/2"), "");

@@ -66,6 +66,9 @@ pub(super) static DIALECT: Dialect = Dialect {
     bare: &["ipv4", "nsr", "shutdown"],
     negate: &["no"],
     control: &["abort", "commit", "do", "end", "exit", "root", "show"],
+    end: "end",
+    exit: "exit",
+    canonical: |_| {},
 };
 
 const INTERFACE: &[&str] = &[

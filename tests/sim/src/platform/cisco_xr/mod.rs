@@ -6,30 +6,17 @@ mod builtin;
 mod config;
 mod shell;
 
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::time::Instant;
 
 use crate::SimConfig;
-use crate::parser::{Args, CommandTree, words};
+use crate::parser::{Args, CommandTree};
 use crate::platform::blocks::Blocks;
-use crate::platform::filter::{PipeSyntax, Pipeline, Stage, split_pipe};
+use crate::platform::device::{Device, State, expired};
+use crate::platform::exec::Exec;
+use crate::platform::filter::{PipeSyntax, Stage, piped_output};
 use crate::platform::outputs::Outputs;
 use crate::platform::{Catalog, DeviceModel, Shell};
-
-/// What an exec command does.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Exec {
-    /// Prints the canned output of this command.
-    Canned(String),
-    /// `show running-config [section]`.
-    ShowRunning,
-    Exit,
-    TerminalLength,
-    TerminalWidth,
-    /// Other `terminal` settings: accepted, no effect.
-    TerminalOther,
-    Configure,
-}
 
 /// What a `show` typed in configuration mode does.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,31 +50,30 @@ pub(crate) struct XrCatalog {
 
 impl XrCatalog {
     pub fn load(cfg: &SimConfig) -> anyhow::Result<XrCatalog> {
-        // The ntc-templates corpus has no cisco_xr folder: built-ins only.
-        let outputs = Outputs::load(builtin::OUTPUTS, None, "cisco_xr", |c| c)?;
-        let mut tree = CommandTree::default();
-        for command in outputs.commands() {
-            tree.insert(command, Exec::Canned(command.to_string()), Args::None);
-        }
-        let fixed: &[(&str, Exec, Args)] = &[
-            ("show running-config", Exec::ShowRunning, Args::Words { min: 0 }),
-            ("exit", Exec::Exit, Args::None),
-            ("logout", Exec::Exit, Args::None),
-            ("terminal length", Exec::TerminalLength, Args::Number { max: 512 }),
-            ("terminal width", Exec::TerminalWidth, Args::Number { max: 512 }),
-            ("terminal monitor", Exec::TerminalOther, Args::None),
-            ("terminal exec", Exec::TerminalOther, Args::Words { min: 1 }),
-            ("configure", Exec::Configure, Args::None),
-            ("configure terminal", Exec::Configure, Args::None),
-            ("configure exclusive", Exec::Configure, Args::None),
-        ];
-        for (keywords, action, args) in fixed {
-            tree.insert(keywords, action.clone(), *args);
-        }
+        // The ntc-templates corpus has no cisco_xr folder.
+        let outputs = Outputs::builtin(builtin::OUTPUTS);
+        let tree = outputs.tree(
+            Exec::Canned,
+            &[],
+            &[
+                ("show running-config", Exec::ShowRunning, Args::Words { min: 0 }),
+                ("exit", Exec::Exit, Args::None),
+                ("logout", Exec::Exit, Args::None),
+                ("terminal length", Exec::TerminalLength, Args::Number { max: 512 }),
+                ("terminal width", Exec::TerminalWidth, Args::Number { max: 512 }),
+                ("terminal monitor", Exec::TerminalOther, Args::None),
+                ("terminal exec", Exec::TerminalOther, Args::Words { min: 1 }),
+                ("configure", Exec::Configure, Args::None),
+                ("configure terminal", Exec::Configure, Args::None),
+                ("configure exclusive", Exec::Configure, Args::None),
+            ],
+        );
         let mut config_show = CommandTree::default();
-        config_show.insert("show configuration", ConfigShow::Changes, Args::None);
-        config_show.insert("show configuration merge", ConfigShow::Merge, Args::None);
-        config_show.insert("show running-config", ConfigShow::ShowRunning, Args::Words { min: 0 });
+        config_show.insert_all(&[
+            ("show configuration", ConfigShow::Changes, Args::None),
+            ("show configuration merge", ConfigShow::Merge, Args::None),
+            ("show running-config", ConfigShow::ShowRunning, Args::Words { min: 0 }),
+        ]);
         Ok(XrCatalog { outputs, tree, config_show, username: cfg.username.clone() })
     }
 }
@@ -95,15 +81,12 @@ impl XrCatalog {
 impl Catalog for XrCatalog {
     fn new_device(self: Arc<Self>, _index: usize, name: &str) -> Arc<dyn DeviceModel> {
         let running = config::initial(name, &self.username);
-        Arc::new(XrDevice { catalog: self, state: Mutex::new(XrState { running, confirm: None }) })
+        Arc::new(Device::new(self, XrState { running, confirm: None }))
     }
 }
 
 /// One XR device: the committed configuration shared by all its sessions.
-pub(crate) struct XrDevice {
-    catalog: Arc<XrCatalog>,
-    state: Mutex<XrState>,
-}
+type XrDevice = Device<XrCatalog, XrState>;
 
 struct XrState {
     running: Blocks,
@@ -111,28 +94,26 @@ struct XrState {
     confirm: Option<(Instant, Blocks)>,
 }
 
-impl XrDevice {
-    /// The state, after rolling back a `commit confirmed` whose time ran out.
-    fn state(&self) -> MutexGuard<'_, XrState> {
-        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        if state.confirm.as_ref().is_some_and(|(deadline, _)| Instant::now() >= *deadline)
-            && let Some((_, before)) = state.confirm.take()
-        {
-            state.running = before;
-        }
-        state
-    }
-
+impl State for XrState {
     fn hostname(&self) -> String {
-        self.state().running.hostname.clone()
+        self.running.hostname.clone()
     }
 
+    /// Rolls back a `commit confirmed` whose time ran out.
+    fn settle(&mut self) {
+        if let Some(before) = expired(&mut self.confirm) {
+            self.running = before;
+        }
+    }
+}
+
+impl XrDevice {
     /// The output of a show-like action (`args`: the words after its keywords), `None` for
     /// actions that are not outputs.
-    fn output(&self, action: &Exec, args: &str) -> Option<String> {
+    fn output(&self, action: &Exec, args: &[&str]) -> Option<String> {
         Some(match action {
             Exec::Canned(command) => self.catalog.outputs.get(command, &self.hostname()).unwrap_or_default(),
-            Exec::ShowRunning => config::running_text(&self.state().running, args),
+            Exec::ShowRunning => config::running_text(&self.state().running, &args.join(" ")),
             _ => return None,
         })
     }
@@ -144,13 +125,7 @@ impl DeviceModel for XrDevice {
     }
 
     fn canned_output(&self, command: &str) -> Option<String> {
-        let all = words(command);
-        let (command_words, pipe) = split_pipe(&all);
-        let parsed = self.catalog.tree.parse_words(command_words).ok()?;
-        let args: Vec<&str> = parsed.args.iter().map(|w| w.text).collect();
-        let text = self.output(parsed.action, &args.join(" "))?;
-        let pipeline = Pipeline::parse(pipe, &PIPES).ok()?;
-        Some(pipeline.apply(&text, &PIPES))
+        piped_output(&self.catalog.tree, &PIPES, command, |action, args| self.output(action, args))
     }
 
     fn new_shell(self: Arc<Self>) -> Box<dyn Shell> {
@@ -160,12 +135,12 @@ impl DeviceModel for XrDevice {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::platform::Platform;
+    use crate::platform::testing::shell;
 
     #[test]
     fn canned_output_and_running_config() {
-        let catalog = Arc::new(XrCatalog::load(&SimConfig::default()).unwrap());
-        let d = catalog.new_device(0, "xr1");
+        let (d, _) = shell(Platform::CiscoXr);
         let version = d.canned_output("show version").unwrap();
         assert!(version.contains("\nxr1 uptime is 2 weeks"), "{version}");
         assert!(version.lines().count() > 30);

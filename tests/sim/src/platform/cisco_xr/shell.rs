@@ -7,11 +7,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::config::{DIALECT, changes_text, running_text};
-use super::{ConfigShow, Exec, PIPES, XrDevice};
+use super::{ConfigShow, PIPES, XrDevice};
 use crate::parser::{ParseError, Word, words};
 use crate::platform::blocks::{Change, ConfigError, ConfigLine, Cursor, interpret};
-use crate::platform::filter::{Pipeline, split_pipe};
-use crate::platform::outputs::caret;
+use crate::platform::caret::marked;
+use crate::platform::exec::{Exec, Screen, run_exec};
+use crate::platform::filter::{PipedError, parse_piped};
 use crate::platform::{Reply, Shell};
 
 const INVALID: &str = "% Invalid input detected at '^' marker.";
@@ -35,61 +36,48 @@ pub(super) struct XrShell {
     device: Arc<XrDevice>,
     /// `None` in exec mode.
     edit: Option<Edit>,
-    length: usize,
-    width: usize,
-}
-
-/// The caret line under `column`, then `message`.
-fn marked(column: usize, message: &str) -> Reply {
-    Reply::text(format!("{}\n{message}", caret(column)))
+    screen: Screen,
 }
 
 fn ambiguous(line: &str) -> Reply {
     Reply::text(format!("% Ambiguous command:  \"{}\"", line.trim()))
 }
 
+/// The answer to `line` (typed after a prompt of `prompt_len` characters, split into `all`)
+/// that did not parse.
+fn refused(error: PipedError, line: &str, all: &[Word<'_>], prompt_len: usize) -> Reply {
+    match error {
+        PipedError::NoCommand => marked(prompt_len + all[0].column, INVALID),
+        PipedError::Command(e) | PipedError::Pipe(e) => parse_error(e, line, prompt_len),
+    }
+}
+
+fn parse_error(error: ParseError, line: &str, prompt_len: usize) -> Reply {
+    match error {
+        ParseError::Empty => Reply::empty(),
+        ParseError::Invalid { column, .. } => marked(prompt_len + column, INVALID),
+        ParseError::Incomplete => Reply::text(INCOMPLETE),
+        ParseError::Ambiguous => ambiguous(line),
+    }
+}
+
 impl XrShell {
     pub fn new(device: Arc<XrDevice>) -> XrShell {
-        XrShell { device, edit: None, length: 24, width: 80 }
-    }
-
-    fn parse_error(&self, error: ParseError, line: &str, prompt_len: usize) -> Reply {
-        match error {
-            ParseError::Empty => Reply::empty(),
-            ParseError::Invalid { column, .. } => marked(prompt_len + column, INVALID),
-            ParseError::Incomplete => Reply::text(INCOMPLETE),
-            ParseError::Ambiguous => ambiguous(line),
-        }
+        XrShell { device, edit: None, screen: Screen::default() }
     }
 
     /// An exec command (also `do ...` in configuration mode).
     fn exec(&mut self, line: &str, all: &[Word<'_>], prompt_len: usize) -> Reply {
-        let (command, pipe) = split_pipe(all);
-        let parsed = match self.device.catalog.tree.parse_words(command) {
-            Ok(parsed) => parsed,
-            Err(ParseError::Empty) if pipe.is_some() => return marked(prompt_len + all[0].column, INVALID),
-            Err(e) => return self.parse_error(e, line, prompt_len),
-        };
-        let pipeline = match Pipeline::parse(pipe, &PIPES) {
-            Ok(p) => p,
-            Err(e) => return self.parse_error(e, line, prompt_len),
-        };
-        let action = parsed.action.clone();
-        let args: Vec<&str> = parsed.args.iter().map(|w| w.text).collect();
-        if let Some(text) = self.device.output(&action, &args.join(" ")) {
-            return Reply::text(pipeline.apply(&text, &PIPES));
-        }
-        let number = || parsed.args.first().and_then(|w| w.text.parse::<usize>().ok()).unwrap_or_default();
-        match action {
-            Exec::Exit => return Reply::close(""),
-            Exec::TerminalLength => self.length = number(),
-            Exec::TerminalWidth => self.width = number(),
-            Exec::Configure => {
+        let output = |action: &Exec, args: &[&str]| self.device.output(action, args);
+        let refuse = |e| refused(e, line, all, prompt_len);
+        match run_exec(&self.device.catalog.tree, &PIPES, all, &mut self.screen, output, refuse) {
+            Ok(Exec::Configure) => {
                 self.edit = Some(Edit { cursor: Cursor::default(), changes: Vec::new(), asking: false });
+                Reply::empty()
             }
-            _ => {}
+            Ok(_) => Reply::empty(),
+            Err(reply) => reply,
         }
-        Reply::empty()
     }
 
     /// `commit [comment TEXT] [confirmed [SECONDS]] [label NAME]`; `rest` are the words after
@@ -214,14 +202,9 @@ impl XrShell {
 
     /// `show configuration [merge]` / `show running-config` in configuration mode.
     fn config_show(&mut self, line: &str, all: &[Word<'_>], prompt_len: usize) -> Reply {
-        let (command, pipe) = split_pipe(all);
-        let parsed = match self.device.catalog.config_show.parse_words(command) {
-            Ok(parsed) => parsed,
-            Err(e) => return self.parse_error(e, line, prompt_len),
-        };
-        let pipeline = match Pipeline::parse(pipe, &PIPES) {
+        let (parsed, pipeline) = match parse_piped(&self.device.catalog.config_show, all, &PIPES) {
             Ok(p) => p,
-            Err(e) => return self.parse_error(e, line, prompt_len),
+            Err(e) => return refused(e, line, all, prompt_len),
         };
         let changes = self.edit.as_ref().map(|e| e.changes.as_slice()).unwrap_or_default();
         let state = self.device.state();
@@ -232,10 +215,7 @@ impl XrShell {
                 changes.iter().for_each(|c| merged.apply(c));
                 running_text(&merged, "")
             }
-            ConfigShow::ShowRunning => {
-                let args: Vec<&str> = parsed.args.iter().map(|w| w.text).collect();
-                running_text(&state.running, &args.join(" "))
-            }
+            ConfigShow::ShowRunning => running_text(&state.running, &parsed.arg_texts().join(" ")),
         };
         Reply::text(pipeline.apply(&text, &PIPES))
     }
@@ -284,16 +264,8 @@ impl Shell for XrShell {
         }
     }
 
-    fn echo(&self) -> bool {
-        true
-    }
-
     fn page_length(&self) -> usize {
-        self.length
-    }
-
-    fn more_prompt(&self) -> &'static str {
-        " --More-- "
+        self.screen.length
     }
 }
 
@@ -302,22 +274,12 @@ mod tests {
     use super::*;
     use crate::SimConfig;
     use crate::platform::cisco_xr::XrCatalog;
-    use crate::platform::{Catalog, DeviceModel};
+    use crate::platform::testing::{err, run, shell};
+    use crate::platform::{DeviceModel, Platform};
     use std::time::Instant;
 
-    fn shell() -> (Arc<dyn DeviceModel>, Box<dyn Shell>) {
-        let catalog = Arc::new(XrCatalog::load(&SimConfig::default()).unwrap());
-        let device = catalog.new_device(0, "xr1");
-        let shell = device.clone().new_shell();
-        (device, shell)
-    }
-
-    fn run(shell: &mut Box<dyn Shell>, line: &str) -> String {
-        shell.execute(line).text
-    }
-
-    fn err(column: usize) -> String {
-        format!("{}^\n{INVALID}", " ".repeat(column))
+    fn invalid(column: usize) -> String {
+        err(column, INVALID)
     }
 
     const EXEC: &str = "RP/0/RSP0/CPU0:xr1#";
@@ -325,14 +287,14 @@ mod tests {
 
     #[test]
     fn exec_mode_paging_and_errors() {
-        let (device, mut s) = shell();
+        let (device, mut s) = shell(Platform::CiscoXr);
         assert_eq!(s.prompt(), EXEC);
         assert_eq!(s.page_length(), 24);
         assert_eq!(run(&mut s, "terminal length 0"), "");
         assert_eq!(run(&mut s, "terminal width 512"), "");
         assert_eq!(s.page_length(), 0);
-        assert_eq!(run(&mut s, "show versoin"), err(EXEC.len() + 5));
-        assert_eq!(run(&mut s, "terminal length 513"), err(EXEC.len() + 16));
+        assert_eq!(run(&mut s, "show versoin"), invalid(EXEC.len() + 5));
+        assert_eq!(run(&mut s, "terminal length 513"), invalid(EXEC.len() + 16));
         assert_eq!(run(&mut s, "show"), INCOMPLETE);
         assert_eq!(run(&mut s, "sh i"), "% Ambiguous command:  \"sh i\"");
         assert_eq!(run(&mut s, "sh int br"), device.canned_output("show interfaces brief").unwrap());
@@ -341,14 +303,14 @@ mod tests {
 
     #[test]
     fn lines_wait_for_commit() {
-        let (device, mut s) = shell();
+        let (device, mut s) = shell(Platform::CiscoXr);
         assert_eq!(run(&mut s, "configure terminal"), "");
         assert_eq!(s.prompt(), CONFIG);
         assert_eq!(run(&mut s, "interface GigabitEthernet0/0/0/1"), "");
         assert_eq!(s.prompt(), "RP/0/RSP0/CPU0:xr1(config-if)#");
         assert_eq!(run(&mut s, "description to core"), "");
         assert_eq!(run(&mut s, "no shutdown"), "");
-        assert_eq!(run(&mut s, "bogus"), err("RP/0/RSP0/CPU0:xr1(config-if)#".len()));
+        assert_eq!(run(&mut s, "bogus"), invalid("RP/0/RSP0/CPU0:xr1(config-if)#".len()));
         assert_eq!(run(&mut s, "router bgp 65000"), "");
         assert_eq!(s.prompt(), "RP/0/RSP0/CPU0:xr1(config-bgp)#");
         assert_eq!(run(&mut s, "root"), "");
@@ -370,14 +332,14 @@ mod tests {
         assert!(config.contains("\ninterface GigabitEthernet0/0/0/1\n description to core\n!\n"), "{config}");
         assert!(config.contains("\nrouter bgp 65000\n!\n"), "{config}");
         assert_eq!(run(&mut s, "commit"), NO_CHANGES);
-        assert_eq!(run(&mut s, "commit bogus"), err("RP/0/RSP0/CPU0:edge1(config)#".len() + 7));
+        assert_eq!(run(&mut s, "commit bogus"), invalid("RP/0/RSP0/CPU0:edge1(config)#".len() + 7));
         assert_eq!(run(&mut s, "end"), "");
         assert_eq!(s.prompt(), "RP/0/RSP0/CPU0:edge1#");
     }
 
     #[test]
     fn end_asks_about_uncommitted_changes() {
-        let (device, mut s) = shell();
+        let (device, mut s) = shell(Platform::CiscoXr);
         run(&mut s, "conf t");
         run(&mut s, "ntp server 10.0.0.1");
         assert_eq!(run(&mut s, "end"), "");
@@ -416,13 +378,11 @@ mod tests {
     fn commit_confirmed_rolls_back_unless_confirmed() {
         let catalog = Arc::new(XrCatalog::load(&SimConfig::default()).unwrap());
         let running = crate::platform::cisco_xr::config::initial("xr1", "admin");
-        let device = Arc::new(XrDevice {
-            catalog,
-            state: std::sync::Mutex::new(crate::platform::cisco_xr::XrState { running, confirm: None }),
-        });
+        let device =
+            Arc::new(XrDevice::new(catalog, crate::platform::cisco_xr::XrState { running, confirm: None }));
         let mut s: Box<dyn Shell> = Box::new(XrShell::new(device.clone()));
         run(&mut s, "conf t");
-        assert_eq!(run(&mut s, "commit confirmed 10"), err(CONFIG.len() + 17));
+        assert_eq!(run(&mut s, "commit confirmed 10"), invalid(CONFIG.len() + 17));
         run(&mut s, "ntp server 10.0.0.9");
         assert_eq!(run(&mut s, "commit confirmed 30"), "");
         assert!(device.running_config().contains("ntp server 10.0.0.9"));

@@ -2,7 +2,7 @@
 //! configuration a device starts with, and the `display current-configuration` rendering
 //! (`#` separators, global lines indented by one space, `return` at the end).
 
-use crate::platform::blocks::{Blocks, Dialect, Entry, Rules, SubMode};
+use crate::platform::blocks::{Blocks, Dialect, Entry, Rules, Statement, SubMode};
 
 pub(super) static RULES: Rules = Rules {
     hostname_keyword: "sysname",
@@ -23,6 +23,17 @@ pub(super) static RULES: Rules = Rules {
         "user privilege level",
     ],
 };
+
+/// VRP stores `interface GigabitEthernet 0/0/1` as `interface GigabitEthernet0/0/1`, and
+/// `vlan batch ...` opens no view.
+fn canonical(statement: &mut Statement) {
+    if statement.keyword == "interface" && !statement.negate {
+        statement.text = format!("interface {}", statement.text["interface ".len()..].replace(' ', ""));
+    }
+    if statement.text.starts_with("vlan batch") {
+        statement.opens = None;
+    }
+}
 
 pub(super) static DIALECT: Dialect = Dialect {
     global: &[
@@ -88,6 +99,9 @@ pub(super) static DIALECT: Dialect = Dialect {
     bare: &["aaa", "ospf", "shutdown"],
     negate: &["undo"],
     control: &["display", "quit", "return", "save"],
+    end: "return",
+    exit: "quit",
+    canonical,
 };
 
 const INTERFACE: &[&str] = &[

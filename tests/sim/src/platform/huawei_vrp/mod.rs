@@ -5,12 +5,13 @@ mod builtin;
 mod config;
 mod shell;
 
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 
 use crate::SimConfig;
-use crate::parser::{Args, CommandTree, words};
+use crate::parser::{Args, CommandTree};
 use crate::platform::blocks::Blocks;
-use crate::platform::filter::{PipeSyntax, Pipeline, Stage, split_pipe};
+use crate::platform::device::{Device, Saved};
+use crate::platform::filter::{PipeSyntax, Stage, piped_output};
 use crate::platform::outputs::Outputs;
 use crate::platform::{Catalog, DeviceModel, Shell};
 
@@ -49,60 +50,41 @@ pub(crate) struct VrpCatalog {
 
 impl VrpCatalog {
     pub fn load(cfg: &SimConfig) -> anyhow::Result<VrpCatalog> {
-        // The ntc-templates corpus has no huawei_vrp folder: built-ins only.
-        let outputs = Outputs::load(builtin::OUTPUTS, None, "huawei_vrp", |c| c)?;
-        let mut tree = CommandTree::default();
-        for command in outputs.commands() {
-            tree.insert(command, Exec::Canned(command.to_string()), Args::None);
-        }
-        let fixed: &[(&str, Exec, Args)] = &[
-            ("display current-configuration", Exec::DisplayCurrent, Args::None),
-            ("display saved-configuration", Exec::DisplaySaved, Args::None),
-            ("screen-length", Exec::ScreenLength, Args::Words { min: 0 }),
-            ("system-view", Exec::SystemView, Args::None),
-            ("save", Exec::Save, Args::None),
-            ("quit", Exec::Quit, Args::None),
-        ];
-        for (keywords, action, args) in fixed {
-            tree.insert(keywords, action.clone(), *args);
-        }
+        // The ntc-templates corpus has no huawei_vrp folder.
+        let outputs = Outputs::builtin(builtin::OUTPUTS);
+        let tree = outputs.tree(
+            Exec::Canned,
+            &[],
+            &[
+                ("display current-configuration", Exec::DisplayCurrent, Args::None),
+                ("display saved-configuration", Exec::DisplaySaved, Args::None),
+                ("screen-length", Exec::ScreenLength, Args::Words { min: 0 }),
+                ("system-view", Exec::SystemView, Args::None),
+                ("save", Exec::Save, Args::None),
+                ("quit", Exec::Quit, Args::None),
+            ],
+        );
         Ok(VrpCatalog { outputs, tree, username: cfg.username.clone() })
     }
 }
 
 impl Catalog for VrpCatalog {
     fn new_device(self: Arc<Self>, _index: usize, name: &str) -> Arc<dyn DeviceModel> {
-        let current = config::initial(name, &self.username);
-        Arc::new(VrpDevice { catalog: self, state: Mutex::new(VrpState { saved: current.clone(), current }) })
+        let config = config::initial(name, &self.username);
+        Arc::new(Device::new(self, Saved::new(config)))
     }
 }
 
-/// One VRP device: configuration shared by all its sessions.
-pub(crate) struct VrpDevice {
-    catalog: Arc<VrpCatalog>,
-    state: Mutex<VrpState>,
-}
-
-struct VrpState {
-    current: Blocks,
-    saved: Blocks,
-}
+/// One VRP device: the current and the saved configuration, shared by all its sessions.
+type VrpDevice = Device<VrpCatalog, Saved<Blocks>>;
 
 impl VrpDevice {
-    fn state(&self) -> MutexGuard<'_, VrpState> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    fn hostname(&self) -> String {
-        self.state().current.hostname.clone()
-    }
-
     /// The output of a display action, `None` for actions that are not outputs.
     fn output(&self, action: &Exec) -> Option<String> {
         Some(match action {
             Exec::Canned(command) => self.catalog.outputs.get(command, &self.hostname()).unwrap_or_default(),
-            Exec::DisplayCurrent => config::current_text(&self.state().current),
-            Exec::DisplaySaved => config::current_text(&self.state().saved),
+            Exec::DisplayCurrent => config::current_text(&self.state().running),
+            Exec::DisplaySaved => config::current_text(&self.state().startup),
             _ => return None,
         })
     }
@@ -110,16 +92,11 @@ impl VrpDevice {
 
 impl DeviceModel for VrpDevice {
     fn running_config(&self) -> String {
-        config::current_text(&self.state().current)
+        config::current_text(&self.state().running)
     }
 
     fn canned_output(&self, command: &str) -> Option<String> {
-        let all = words(command);
-        let (command_words, pipe) = split_pipe(&all);
-        let parsed = self.catalog.tree.parse_words(command_words).ok()?;
-        let text = self.output(parsed.action)?;
-        let pipeline = Pipeline::parse(pipe, &PIPES).ok()?;
-        Some(pipeline.apply(&text, &PIPES))
+        piped_output(&self.catalog.tree, &PIPES, command, |action, _| self.output(action))
     }
 
     fn new_shell(self: Arc<Self>) -> Box<dyn Shell> {
@@ -129,12 +106,12 @@ impl DeviceModel for VrpDevice {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::platform::Platform;
+    use crate::platform::testing::shell;
 
     #[test]
     fn canned_output_and_current_configuration() {
-        let catalog = Arc::new(VrpCatalog::load(&SimConfig::default()).unwrap());
-        let d = catalog.new_device(0, "vrp1");
+        let (d, _) = shell(Platform::HuaweiVrp);
         let version = d.canned_output("display version").unwrap();
         assert!(version.starts_with("Huawei Versatile Routing Platform Software\n"), "{version}");
         assert!(version.lines().count() >= 30);

@@ -7,15 +7,17 @@ use std::sync::Arc;
 
 use super::config::{DIALECT, this_text};
 use super::{Exec, PIPES, VrpDevice};
-use crate::parser::{Match, ParseError, Word, match_keyword, words};
-use crate::platform::blocks::{ConfigError, ConfigLine, Cursor, interpret};
-use crate::platform::filter::{Pipeline, split_pipe};
-use crate::platform::outputs::caret;
+use crate::parser::{Match, Word, match_keyword, words};
+use crate::platform::blocks::{Configured, Cursor, configure};
+use crate::platform::caret::{CaretErrors, marked, past_end};
+use crate::platform::filter::resolve;
 use crate::platform::{Reply, Shell};
 
 const UNRECOGNIZED: &str = "Error: Unrecognized command found at '^' position.";
 const INCOMPLETE: &str = "Error: Incomplete command found at '^' position.";
 const AMBIGUOUS: &str = "Error: Ambiguous command found at '^' position.";
+const ERRORS: CaretErrors =
+    CaretErrors { invalid: UNRECOGNIZED, incomplete: INCOMPLETE, ambiguous: AMBIGUOUS };
 const WRONG_PARAMETER: &str = "Error: Wrong parameter found at '^' position.";
 const SCREEN_LENGTH_INFO: &str =
     "Info: The configuration takes effect on the current user terminal interface only.";
@@ -33,32 +35,14 @@ pub(super) struct VrpShell {
     length: usize,
 }
 
-/// The caret line under `column`, then `message`.
-fn marked(column: usize, message: &str) -> Reply {
-    Reply::text(format!("{}\n{message}", caret(column)))
-}
-
 impl VrpShell {
     pub fn new(device: Arc<VrpDevice>) -> VrpShell {
         VrpShell { device, view: None, saving: false, length: 24 }
     }
 
-    fn parse_error(&self, error: ParseError, line: &str, command: &[Word<'_>], prompt_len: usize) -> Reply {
-        let end = prompt_len + line.trim_end().chars().count() + 1;
-        match error {
-            ParseError::Empty => Reply::empty(),
-            ParseError::Invalid { column, .. } => marked(prompt_len + column, UNRECOGNIZED),
-            ParseError::Incomplete => marked(end, INCOMPLETE),
-            ParseError::Ambiguous => {
-                let column = self.device.catalog.tree.ambiguity(command).map(|(i, _)| command[i].column);
-                marked(column.map_or(end, |c| prompt_len + c), AMBIGUOUS)
-            }
-        }
-    }
-
     /// `screen-length N temporary`; `args` are the words after `screen-length`.
     fn screen_length(&mut self, line: &str, args: &[Word<'_>], prompt_len: usize) -> Reply {
-        let end = prompt_len + line.trim_end().chars().count() + 1;
+        let end = past_end(line, prompt_len);
         let Some(number) = args.first() else {
             return marked(end, INCOMPLETE);
         };
@@ -80,23 +64,13 @@ impl VrpShell {
 
     /// A user-view command (also `display ...` / `save` in the system views).
     fn exec(&mut self, line: &str, all: &[Word<'_>], prompt_len: usize) -> Reply {
-        let (command, pipe) = split_pipe(all);
-        let parsed = match self.device.catalog.tree.parse_words(command) {
+        let tree = &self.device.catalog.tree;
+        let refused = |e| ERRORS.refused(e, line, tree, all, prompt_len);
+        let parsed = match resolve(tree, &PIPES, all, |action, _| self.device.output(action), refused) {
             Ok(parsed) => parsed,
-            Err(ParseError::Empty) if pipe.is_some() => {
-                return marked(prompt_len + all[0].column, UNRECOGNIZED);
-            }
-            Err(e) => return self.parse_error(e, line, command, prompt_len),
+            Err(reply) => return reply,
         };
-        let pipeline = match Pipeline::parse(pipe, &PIPES) {
-            Ok(p) => p,
-            Err(e) => return self.parse_error(e, line, &[], prompt_len),
-        };
-        let action = parsed.action.clone();
-        if let Some(text) = self.device.output(&action) {
-            return Reply { no_more: pipeline.no_more, ..Reply::text(pipeline.apply(&text, &PIPES)) };
-        }
-        match action {
+        match parsed.action {
             Exec::ScreenLength => return self.screen_length(line, &parsed.args, prompt_len),
             Exec::SystemView => {
                 self.view = Some(Cursor::default());
@@ -111,47 +85,17 @@ impl VrpShell {
 
     /// A line typed in the system view or a sub-view.
     fn config(&mut self, line: &str, all: &[Word<'_>], prompt_len: usize) -> Reply {
-        let Some(cursor) = self.view.as_mut() else {
-            return Reply::empty();
-        };
-        match interpret(&DIALECT, cursor.mode(), all) {
-            ConfigLine::Empty => Reply::empty(),
-            ConfigLine::Error(ConfigError::Invalid { column }) => marked(prompt_len + column, UNRECOGNIZED),
-            ConfigLine::Error(ConfigError::Ambiguous { column }) => marked(prompt_len + column, AMBIGUOUS),
-            ConfigLine::Error(ConfigError::Incomplete) => {
-                marked(prompt_len + line.trim_end().chars().count() + 1, INCOMPLETE)
-            }
-            ConfigLine::Control("return") => {
-                self.view = None;
-                Reply::empty()
-            }
-            ConfigLine::Control("quit") => {
-                if cursor.sub.take().is_none() {
-                    self.view = None;
-                }
-                Reply::empty()
-            }
-            ConfigLine::Control("display")
+        match configure(&DIALECT, &mut self.view, all, |change| self.device.apply(&change)) {
+            Configured::Done => Reply::empty(),
+            Configured::Refused(e) => ERRORS.config(e, line, prompt_len),
+            Configured::Control("display")
                 if all.get(1).is_some_and(|w| matches!(match_keyword(w.text, ["this"]), Match::One(_)))
                     && all.len() == 2 =>
             {
-                let block = cursor.sub.as_ref().map(|(_, line)| line.as_str());
-                Reply::text(this_text(&self.device.state().current, block))
+                let block = self.view.as_ref().and_then(|c| c.sub.as_ref()).map(|(_, line)| line.as_str());
+                Reply::text(this_text(&self.device.state().running, block))
             }
-            ConfigLine::Control(_) => self.exec(line, all, prompt_len),
-            ConfigLine::Statement(mut statement) => {
-                if statement.keyword == "interface" && !statement.negate {
-                    // `interface GigabitEthernet 0/0/1` is `interface GigabitEthernet0/0/1`
-                    statement.text =
-                        format!("interface {}", statement.text["interface ".len()..].replace(' ', ""));
-                }
-                if statement.text.starts_with("vlan batch") {
-                    statement.opens = None;
-                }
-                let change = cursor.step(&statement);
-                self.device.state().current.apply(&change);
-                Reply::empty()
-            }
+            Configured::Control(_) => self.exec(line, all, prompt_len),
         }
     }
 }
@@ -178,8 +122,7 @@ impl Shell for VrpShell {
     fn execute(&mut self, line: &str) -> Reply {
         if std::mem::take(&mut self.saving) {
             if line.trim().to_ascii_lowercase().starts_with('y') {
-                let mut state = self.device.state();
-                state.saved = state.current.clone();
+                self.device.state().save();
                 return Reply::text(SAVED);
             }
             return Reply::empty();
@@ -199,10 +142,6 @@ impl Shell for VrpShell {
         Reply::empty()
     }
 
-    fn echo(&self) -> bool {
-        true
-    }
-
     fn page_length(&self) -> usize {
         self.length
     }
@@ -215,28 +154,12 @@ impl Shell for VrpShell {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::SimConfig;
-    use crate::platform::huawei_vrp::VrpCatalog;
-    use crate::platform::{Catalog, DeviceModel};
-
-    fn shell() -> (Arc<dyn DeviceModel>, Box<dyn Shell>) {
-        let catalog = Arc::new(VrpCatalog::load(&SimConfig::default()).unwrap());
-        let device = catalog.new_device(0, "vrp1");
-        let shell = device.clone().new_shell();
-        (device, shell)
-    }
-
-    fn run(shell: &mut Box<dyn Shell>, line: &str) -> String {
-        shell.execute(line).text
-    }
-
-    fn err(column: usize, message: &str) -> String {
-        format!("{}^\n{message}", " ".repeat(column))
-    }
+    use crate::platform::Platform;
+    use crate::platform::testing::{err, run, shell};
 
     #[test]
     fn user_view_paging_and_errors() {
-        let (device, mut s) = shell();
+        let (device, mut s) = shell(Platform::HuaweiVrp);
         assert_eq!(s.prompt(), "<vrp1>");
         assert_eq!(s.page_length(), 24);
         assert_eq!(s.more_prompt(), "  ---- More ----");
@@ -255,7 +178,7 @@ mod tests {
 
     #[test]
     fn system_view_edits_the_configuration() {
-        let (device, mut s) = shell();
+        let (device, mut s) = shell(Platform::HuaweiVrp);
         assert_eq!(run(&mut s, "system-view"), SYSTEM_VIEW);
         assert_eq!(s.prompt(), "[vrp1]");
         assert_eq!(run(&mut s, "interface GigabitEthernet 0/0/1"), "");
@@ -296,7 +219,7 @@ mod tests {
 
     #[test]
     fn save_asks_first() {
-        let (_, mut s) = shell();
+        let (_, mut s) = shell(Platform::HuaweiVrp);
         assert!(!run(&mut s, "display saved-configuration").contains("sysname core1"));
         run(&mut s, "system-view");
         run(&mut s, "sysname core1");

@@ -1,9 +1,8 @@
 //! The Junos configuration model: statements as word paths (`system host-name R1`), shown
 //! as `set` lines, with Junos's `set` / `delete` rules (a leaf replaces a shorter path, a
-//! single-valued leaf replaces its old value), quote-aware splitting of configuration lines,
-//! and the configuration a device starts with.
+//! single-valued leaf replaces its old value), and the configuration a device starts with.
 
-use crate::parser::{Match, Word, match_keyword};
+use crate::parser::{Match, match_keyword, quoted_words};
 
 /// Top-level configuration statements (the first word of a path).
 pub(super) const TOP_STATEMENTS: &[&str] = &[
@@ -52,29 +51,6 @@ const SINGLE_VALUED: &[&str] = &[
 /// Keywords that name an object with the next word (`unit 0`): one hierarchy level together.
 const NAMED: &[&str] =
     &["area", "family", "group", "interface", "neighbor", "policy-statement", "term", "unit", "vlan"];
-
-/// Splits a configuration line into words; a double-quoted string is one word (quotes kept).
-pub(super) fn config_words(line: &str) -> Vec<Word<'_>> {
-    let mut out = Vec::new();
-    let mut start: Option<(usize, usize)> = None; // (byte offset, column)
-    let mut quoted = false;
-    for (column, (offset, ch)) in line.char_indices().enumerate() {
-        if ch == '"' {
-            quoted = !quoted;
-        }
-        if ch.is_whitespace() && !quoted {
-            if let Some((s, c)) = start.take() {
-                out.push(Word { text: &line[s..offset], column: c });
-            }
-        } else if start.is_none() {
-            start = Some((offset, column));
-        }
-    }
-    if let Some((s, c)) = start {
-        out.push(Word { text: &line[s..], column: c });
-    }
-    out
-}
 
 /// Spells out an abbreviated top-level statement (`sys` → `system`).
 pub(super) fn top_statement(typed: &str) -> Match<'static> {
@@ -164,7 +140,7 @@ pub(super) fn initial(hostname: &str, username: &str) -> Statements {
         "interfaces fxp0 unit 0 family inet address 10.0.0.15/24".into(),
         "routing-options static route 0.0.0.0/0 next-hop 192.168.1.254".into(),
     ] {
-        c.set(config_words(&line).iter().map(|w| w.text.to_string()).collect());
+        c.set(quoted_words(&line).iter().map(|w| w.text.to_string()).collect());
     }
     c
 }
@@ -174,15 +150,7 @@ mod tests {
     use super::*;
 
     fn path(line: &str) -> Vec<String> {
-        config_words(line).iter().map(|w| w.text.to_string()).collect()
-    }
-
-    #[test]
-    fn quoted_words_stay_together() {
-        let w = config_words("set description \"to the core\" x");
-        let texts: Vec<&str> = w.iter().map(|w| w.text).collect();
-        assert_eq!(texts, vec!["set", "description", "\"to the core\"", "x"]);
-        assert_eq!(w[3].column, 30);
+        quoted_words(line).iter().map(|w| w.text.to_string()).collect()
     }
 
     #[test]

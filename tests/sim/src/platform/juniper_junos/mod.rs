@@ -6,12 +6,13 @@ mod builtin;
 mod config;
 mod shell;
 
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::time::Instant;
 
 use crate::SimConfig;
-use crate::parser::{Args, CommandTree, Match, words};
-use crate::platform::filter::{PipeSyntax, Pipeline, Stage, split_pipe};
+use crate::parser::{Args, CommandTree, Match};
+use crate::platform::device::{Device, State, expired};
+use crate::platform::filter::{PipeSyntax, Stage, piped_output};
 use crate::platform::outputs::Outputs;
 use crate::platform::{Catalog, DeviceModel, Shell};
 
@@ -58,22 +59,19 @@ pub(crate) struct JunosCatalog {
 impl JunosCatalog {
     pub fn load(cfg: &SimConfig) -> anyhow::Result<JunosCatalog> {
         let outputs = Outputs::load(builtin::OUTPUTS, cfg.corpus.as_deref(), "juniper_junos", |c| c)?;
-        let mut tree = CommandTree::default();
-        for command in outputs.commands() {
-            tree.insert(command, Op::Canned(command.to_string()), Args::None);
-        }
-        let fixed: &[(&str, Op, Args)] = &[
-            ("show configuration", Op::ShowConfiguration, Args::Words { min: 0 }),
-            ("set cli screen-length", Op::ScreenLength, Args::Number { max: 100_000 }),
-            ("set cli screen-width", Op::ScreenWidth, Args::Number { max: 1024 }),
-            ("set cli complete-on-space", Op::CompleteOnSpace, Args::Words { min: 1 }),
-            ("configure", Op::Configure, Args::Words { min: 0 }),
-            ("exit", Op::Exit, Args::None),
-            ("quit", Op::Exit, Args::None),
-        ];
-        for (keywords, action, args) in fixed {
-            tree.insert(keywords, action.clone(), *args);
-        }
+        let tree = outputs.tree(
+            Op::Canned,
+            &[],
+            &[
+                ("show configuration", Op::ShowConfiguration, Args::Words { min: 0 }),
+                ("set cli screen-length", Op::ScreenLength, Args::Number { max: 100_000 }),
+                ("set cli screen-width", Op::ScreenWidth, Args::Number { max: 1024 }),
+                ("set cli complete-on-space", Op::CompleteOnSpace, Args::Words { min: 1 }),
+                ("configure", Op::Configure, Args::Words { min: 0 }),
+                ("exit", Op::Exit, Args::None),
+                ("quit", Op::Exit, Args::None),
+            ],
+        );
         Ok(JunosCatalog { outputs, tree, username: cfg.username.clone() })
     }
 }
@@ -81,23 +79,16 @@ impl JunosCatalog {
 impl Catalog for JunosCatalog {
     fn new_device(self: Arc<Self>, _index: usize, name: &str) -> Arc<dyn DeviceModel> {
         let committed = config::initial(name, &self.username);
-        Arc::new(JunosDevice {
-            catalog: self,
-            name: name.to_string(),
-            state: Mutex::new(JunosState { history: vec![committed.clone()], committed, confirm: None }),
-        })
+        Arc::new(Device::new(self, JunosState::new(name, committed)))
     }
 }
 
 /// One Junos device: the committed configuration shared by all its sessions.
-pub(crate) struct JunosDevice {
-    catalog: Arc<JunosCatalog>,
-    /// The start-time name (the hostname when `system host-name` is deleted).
-    name: String,
-    state: Mutex<JunosState>,
-}
+type JunosDevice = Device<JunosCatalog, JunosState>;
 
 struct JunosState {
+    /// The start-time name (the hostname when `system host-name` is deleted).
+    name: String,
     committed: Statements,
     /// Committed configurations, newest first (`rollback N` loads `history[N]`).
     history: Vec<Statements>,
@@ -106,6 +97,11 @@ struct JunosState {
 }
 
 impl JunosState {
+    /// A device called `name` that has committed `committed` once.
+    fn new(name: &str, committed: Statements) -> JunosState {
+        JunosState { name: name.to_string(), history: vec![committed.clone()], committed, confirm: None }
+    }
+
     /// Commits `candidate`.
     fn commit(&mut self, candidate: Statements) {
         self.committed = candidate.clone();
@@ -114,22 +110,20 @@ impl JunosState {
     }
 }
 
-impl JunosDevice {
-    /// The state, after rolling back a `commit confirmed` whose time ran out.
-    fn state(&self) -> MutexGuard<'_, JunosState> {
-        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        if state.confirm.as_ref().is_some_and(|(deadline, _)| Instant::now() >= *deadline)
-            && let Some((_, before)) = state.confirm.take()
-        {
-            state.commit(before);
-        }
-        state
-    }
-
+impl State for JunosState {
     fn hostname(&self) -> String {
-        self.state().committed.hostname().unwrap_or_else(|| self.name.clone())
+        self.committed.hostname().unwrap_or_else(|| self.name.clone())
     }
 
+    /// Rolls back a `commit confirmed` whose time ran out.
+    fn settle(&mut self) {
+        if let Some(before) = expired(&mut self.confirm) {
+            self.commit(before);
+        }
+    }
+}
+
+impl JunosDevice {
     /// The output of a show-like action (`args`: the words after its keywords), `None` for
     /// actions that are not outputs or bad arguments.
     fn output(&self, action: &Op, args: &[&str]) -> Option<String> {
@@ -156,13 +150,7 @@ impl DeviceModel for JunosDevice {
     }
 
     fn canned_output(&self, command: &str) -> Option<String> {
-        let all = words(command);
-        let (command_words, pipe) = split_pipe(&all);
-        let parsed = self.catalog.tree.parse_words(command_words).ok()?;
-        let args: Vec<&str> = parsed.args.iter().map(|w| w.text).collect();
-        let text = self.output(parsed.action, &args)?;
-        let pipeline = Pipeline::parse(pipe, &PIPES).ok()?;
-        Some(pipeline.apply(&text, &PIPES))
+        piped_output(&self.catalog.tree, &PIPES, command, |action, args| self.output(action, args))
     }
 
     fn new_shell(self: Arc<Self>) -> Box<dyn Shell> {
@@ -172,12 +160,12 @@ impl DeviceModel for JunosDevice {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::platform::Platform;
+    use crate::platform::testing::shell;
 
     #[test]
     fn canned_output_and_configuration() {
-        let catalog = Arc::new(JunosCatalog::load(&SimConfig::default()).unwrap());
-        let d = catalog.new_device(0, "junos1");
+        let (d, _) = shell(Platform::JuniperJunos);
         let version = d.canned_output("show version").unwrap();
         assert!(version.starts_with("Hostname: junos1\nModel: vmx\n"), "{version}");
         assert!(version.lines().count() > 30);

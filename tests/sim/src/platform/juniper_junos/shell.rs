@@ -6,11 +6,11 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::config::{Statements, TOP_STATEMENTS, config_words, level_len, top_statement};
+use super::config::{Statements, TOP_STATEMENTS, level_len, top_statement};
 use super::{JunosDevice, Op, PIPES};
-use crate::parser::{Match, ParseError, Word, match_keyword, words};
-use crate::platform::filter::{Pipeline, split_pipe};
-use crate::platform::outputs::caret;
+use crate::parser::{Match, ParseError, Word, match_keyword, quoted_words, words};
+use crate::platform::caret::{caret, marked, past_end};
+use crate::platform::filter::{PipedError, Pipeline, resolve, split_pipe};
 use crate::platform::{Reply, Shell};
 
 const UNKNOWN: &str = "unknown command.";
@@ -56,9 +56,12 @@ pub(super) struct JunosShell {
     complete_on_space: bool,
 }
 
-/// The caret line under `column`, then `message`.
-fn marked(column: usize, message: &str) -> Reply {
-    Reply::text(format!("{}\n{message}", caret(column)))
+/// The answer to a pipeline that did not parse (`end`: the column past the line's end).
+fn pipe_error(error: ParseError, prompt_len: usize, end: usize) -> Reply {
+    match error {
+        ParseError::Invalid { column, .. } => marked(prompt_len + column, SYNTAX),
+        _ => marked(end, SYNTAX),
+    }
 }
 
 /// A keyword typed as a prefix of one of `keywords`.
@@ -107,43 +110,40 @@ impl JunosShell {
 
     /// An operational-mode command (also `run ...` in configuration mode).
     fn op(&mut self, line: &str, all: &[Word<'_>], prompt_len: usize) -> Reply {
-        let end = prompt_len + line.trim_end().chars().count() + 1;
+        let end = past_end(line, prompt_len);
         let tree = &self.device.catalog.tree;
-        let (command, pipe) = split_pipe(all);
-        let parsed = match tree.parse_words(command) {
-            Ok(parsed) => parsed,
-            Err(ParseError::Empty) if pipe.is_some() => return marked(prompt_len + all[0].column, UNKNOWN),
-            Err(ParseError::Empty) => return Reply::empty(),
-            Err(ParseError::Invalid { index: 0, column }) => return marked(prompt_len + column, UNKNOWN),
-            Err(ParseError::Invalid { column, .. }) => return marked(prompt_len + column, SYNTAX),
-            Err(ParseError::Incomplete) => return marked(end, SYNTAX),
-            Err(ParseError::Ambiguous) => {
-                return match tree.ambiguity(command) {
+        let refuse = |error| match error {
+            PipedError::NoCommand => marked(prompt_len + all[0].column, UNKNOWN),
+            PipedError::Command(ParseError::Empty) => Reply::empty(),
+            PipedError::Command(ParseError::Invalid { index: 0, column }) => {
+                marked(prompt_len + column, UNKNOWN)
+            }
+            PipedError::Command(ParseError::Invalid { column, .. }) => marked(prompt_len + column, SYNTAX),
+            PipedError::Command(ParseError::Incomplete) => marked(end, SYNTAX),
+            PipedError::Command(ParseError::Ambiguous) => {
+                let command = split_pipe(all).0;
+                match tree.ambiguity(command) {
                     Some((i, candidates)) => {
                         JunosShell::ambiguous(prompt_len + command[i].column, command[i].text, &candidates)
                     }
                     None => marked(end, SYNTAX),
-                };
+                }
             }
+            PipedError::Pipe(e) => pipe_error(e, prompt_len, end),
         };
-        let pipeline = match Pipeline::parse(pipe, &PIPES) {
-            Ok(p) => p,
-            Err(ParseError::Invalid { column, .. }) => return marked(prompt_len + column, SYNTAX),
-            Err(_) => return marked(end, SYNTAX),
+        let output = |action: &Op, args: &[&str]| self.device.output(action, args);
+        let parsed = match resolve(tree, &PIPES, all, output, refuse) {
+            Ok(parsed) => parsed,
+            Err(reply) => return reply,
         };
-        let action = parsed.action.clone();
-        let args: Vec<&str> = parsed.args.iter().map(|w| w.text).collect();
-        if let Some(text) = self.device.output(&action, &args) {
-            return Reply { no_more: pipeline.no_more, ..Reply::text(pipeline.apply(&text, &PIPES)) };
-        }
-        let number = || args.first().and_then(|w| w.parse::<usize>().ok()).unwrap_or_default();
-        match action {
+        let args = parsed.arg_texts();
+        match parsed.action {
             Op::ScreenLength => {
-                self.length = number();
+                self.length = parsed.number();
                 Reply::text(format!("Screen length set to {}", self.length))
             }
             Op::ScreenWidth => {
-                self.width = number();
+                self.width = parsed.number();
                 Reply::text(format!("Screen width set to {}", self.width))
             }
             Op::CompleteOnSpace => match (parsed.args.as_slice(), keyword(args[0], &["off", "on"])) {
@@ -272,7 +272,7 @@ impl JunosShell {
 
     /// A configuration-mode line, split into `all`.
     fn config(&mut self, line: &str, all: &[Word<'_>], prompt_len: usize) -> Reply {
-        let end = prompt_len + line.trim_end().chars().count() + 1;
+        let end = past_end(line, prompt_len);
         let Some(first) = all.first() else {
             return Reply::empty();
         };
@@ -384,11 +384,9 @@ impl JunosShell {
                 };
                 let pipeline = match Pipeline::parse(pipe, &PIPES) {
                     Ok(p) => p,
-                    Err(ParseError::Invalid { column, .. }) => return marked(prompt_len + column, SYNTAX),
-                    Err(_) => return marked(end, SYNTAX),
+                    Err(e) => return pipe_error(e, prompt_len, end),
                 };
-                let text = self.candidate().set_lines(&path);
-                Reply { no_more: pipeline.no_more, ..Reply::text(pipeline.apply(&text, &PIPES)) }
+                pipeline.reply(&self.candidate().set_lines(&path), &PIPES)
             }
         }
     }
@@ -419,18 +417,10 @@ impl Shell for JunosShell {
         }
         let prompt_len = self.prompt_line().chars().count();
         if self.edit.is_some() {
-            self.config(line, &config_words(line), prompt_len)
+            self.config(line, &quoted_words(line), prompt_len)
         } else {
             self.op(line, &words(line), prompt_len)
         }
-    }
-
-    fn ctrl_z(&mut self) -> Reply {
-        Reply::empty()
-    }
-
-    fn echo(&self) -> bool {
-        true
     }
 
     fn page_length(&self) -> usize {
@@ -446,30 +436,16 @@ impl Shell for JunosShell {
 mod tests {
     use super::*;
     use crate::SimConfig;
-    use crate::platform::juniper_junos::JunosCatalog;
-    use crate::platform::{Catalog, DeviceModel};
-
-    fn shell() -> (Arc<dyn DeviceModel>, Box<dyn Shell>) {
-        let catalog = Arc::new(JunosCatalog::load(&SimConfig::default()).unwrap());
-        let device = catalog.new_device(0, "junos1");
-        let shell = device.clone().new_shell();
-        (device, shell)
-    }
-
-    fn run(shell: &mut Box<dyn Shell>, line: &str) -> String {
-        shell.execute(line).text
-    }
-
-    fn err(column: usize, message: &str) -> String {
-        format!("{}^\n{message}", " ".repeat(column))
-    }
+    use crate::platform::juniper_junos::{JunosCatalog, JunosState};
+    use crate::platform::testing::{err, run, shell};
+    use crate::platform::{DeviceModel, Platform};
 
     const OP: &str = "admin@junos1> ";
     const EDIT: &str = "\r\n[edit]\r\nadmin@junos1# ";
 
     #[test]
     fn operational_mode_cli_settings_and_errors() {
-        let (device, mut s) = shell();
+        let (device, mut s) = shell(Platform::JuniperJunos);
         assert_eq!(s.prompt(), OP);
         assert_eq!(s.page_length(), 24);
         assert_eq!(s.more_prompt(), "---(more)---");
@@ -496,7 +472,7 @@ mod tests {
 
     #[test]
     fn set_waits_for_commit() {
-        let (device, mut s) = shell();
+        let (device, mut s) = shell(Platform::JuniperJunos);
         assert_eq!(run(&mut s, "configure"), ENTERING);
         assert_eq!(s.prompt(), EDIT);
         assert_eq!(run(&mut s, "set system host-name core1"), "");
@@ -523,7 +499,7 @@ mod tests {
 
     #[test]
     fn edit_levels() {
-        let (device, mut s) = shell();
+        let (device, mut s) = shell(Platform::JuniperJunos);
         run(&mut s, "configure");
         assert_eq!(run(&mut s, "edit interfaces ge-0/0/2 unit 0"), "");
         assert_eq!(s.prompt(), "\r\n[edit interfaces ge-0/0/2 unit 0]\r\nadmin@junos1# ");
@@ -553,7 +529,7 @@ mod tests {
 
     #[test]
     fn leaving_with_uncommitted_changes() {
-        let (device, mut s) = shell();
+        let (device, mut s) = shell(Platform::JuniperJunos);
         let before = device.running_config();
         run(&mut s, "configure");
         run(&mut s, "set system domain-name a.example");
@@ -579,15 +555,7 @@ mod tests {
     fn rollback_and_commit_confirmed() {
         let catalog = Arc::new(JunosCatalog::load(&SimConfig::default()).unwrap());
         let committed = super::super::config::initial("junos1", "admin");
-        let device = Arc::new(JunosDevice {
-            catalog,
-            name: "junos1".into(),
-            state: std::sync::Mutex::new(super::super::JunosState {
-                history: vec![committed.clone()],
-                committed,
-                confirm: None,
-            }),
-        });
+        let device = Arc::new(JunosDevice::new(catalog, JunosState::new("junos1", committed)));
         let mut s: Box<dyn Shell> = Box::new(JunosShell::new(device.clone()));
         let before = device.running_config();
         run(&mut s, "configure");

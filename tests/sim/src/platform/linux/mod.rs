@@ -6,9 +6,10 @@ mod builtin;
 mod shell;
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 
 use crate::SimConfig;
+use crate::platform::device::{Device, State};
 use crate::platform::outputs::Outputs;
 use crate::platform::{Catalog, DeviceModel, Shell};
 
@@ -27,18 +28,12 @@ impl LinuxCatalog {
 
 impl Catalog for LinuxCatalog {
     fn new_device(self: Arc<Self>, _index: usize, name: &str) -> Arc<dyn DeviceModel> {
-        Arc::new(LinuxDevice {
-            catalog: self,
-            state: Mutex::new(LinuxState { hostname: name.to_string(), files: BTreeMap::new() }),
-        })
+        Arc::new(Device::new(self, LinuxState { hostname: name.to_string(), files: BTreeMap::new() }))
     }
 }
 
 /// One Linux host: state shared by all its sessions.
-pub(crate) struct LinuxDevice {
-    catalog: Arc<LinuxCatalog>,
-    state: Mutex<LinuxState>,
-}
+type LinuxDevice = Device<LinuxCatalog, LinuxState>;
 
 struct LinuxState {
     hostname: String,
@@ -46,13 +41,9 @@ struct LinuxState {
     files: BTreeMap<String, String>,
 }
 
-impl LinuxDevice {
-    fn state(&self) -> MutexGuard<'_, LinuxState> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
+impl State for LinuxState {
     fn hostname(&self) -> String {
-        self.state().hostname.clone()
+        self.hostname.clone()
     }
 }
 

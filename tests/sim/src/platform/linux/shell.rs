@@ -330,40 +330,17 @@ impl Shell for LinuxShell {
         self.status = outcome.status;
         if outcome.close { Reply::close(outcome.text) } else { Reply::text(outcome.text) }
     }
-
-    fn ctrl_z(&mut self) -> Reply {
-        Reply::empty()
-    }
-
-    fn echo(&self) -> bool {
-        true
-    }
-
-    fn page_length(&self) -> usize {
-        0
-    }
-
-    fn more_prompt(&self) -> &'static str {
-        ""
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::SimConfig;
-    use crate::platform::linux::LinuxCatalog;
-    use crate::platform::{Catalog, DeviceModel};
+    use crate::platform::testing::{run, shell_with};
+    use crate::platform::{DeviceModel, Platform};
 
     fn shell_as(user: &str) -> (Arc<dyn DeviceModel>, Box<dyn Shell>) {
-        let cfg = SimConfig { username: user.into(), ..SimConfig::default() };
-        let device = Arc::new(LinuxCatalog::load(&cfg).unwrap()).new_device(0, "linux1");
-        let shell = device.clone().new_shell();
-        (device, shell)
-    }
-
-    fn run(shell: &mut Box<dyn Shell>, line: &str) -> String {
-        shell.execute(line).text
+        shell_with(Platform::Linux, &SimConfig { username: user.into(), ..SimConfig::default() })
     }
 
     #[test]
