@@ -7,6 +7,7 @@ pub mod auth;
 pub mod envelope;
 pub mod error;
 pub mod extract;
+pub mod limits;
 pub mod request;
 mod routes;
 
@@ -50,6 +51,8 @@ pub struct ApiState {
     pub plugins: Arc<crate::plugin::LivePlugins>,
     /// The TextFSM templates folder.
     pub templates: crate::template::Templates,
+    /// Sizes a job may have.
+    pub limits: limits::Limits,
     /// device_type -> plugin, as registered by nodes; refreshed at most once a second.
     drivers: Mutex<(Option<Instant>, HashMap<String, String>)>,
 }
@@ -59,6 +62,7 @@ impl ApiState {
         Arc::new(Self {
             store,
             templates: crate::template::Templates::new(settings.templates_dir.clone()),
+            limits: limits::Limits::default(),
             settings,
             plugins,
             started: Instant::now(),

@@ -5,6 +5,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::error::ApiError;
+use super::limits::{self, Limits};
 use crate::config::JobDefaults;
 use crate::queue::{Credentials, DeviceTarget, DriverArgs, JobSpec, ParsePlan, QueueStrategy, Work};
 use crate::template::{LookupError, NamedTemplate, Templates};
@@ -15,6 +16,8 @@ pub struct Tools<'a> {
     pub templates: &'a Templates,
     /// Names a `parsing.name` may take.
     pub parsers: &'a [String],
+    /// Sizes a job may have.
+    pub limits: Limits,
 }
 
 /// A string or a list of strings.
@@ -39,21 +42,91 @@ pub struct RawConnectionArgs {
     pub extra: Map<String, Value>,
 }
 
+/// `driver`: how NetPulse reaches the device.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub enum Driver {
+    /// CLI over SSH through the vendor plugin chosen by `device_type`.
+    Netmiko,
+    /// A Linux host over SSH (FIFO by default, `device_type` defaults to linux).
+    Paramiko,
+}
+
+impl TryFrom<String> for Driver {
+    type Error = String;
+
+    fn try_from(s: String) -> Result<Self, String> {
+        match s.as_str() {
+            "netmiko" => Ok(Driver::Netmiko),
+            "paramiko" => Ok(Driver::Paramiko),
+            "napalm" | "pyeapi" => Err(format!(
+                "driver {s:?} is not supported: use \"netmiko\" (CLI over SSH through the vendor plugin chosen by connection_args.device_type)"
+            )),
+            other => Err(format!("unknown driver {other:?}; valid values: netmiko (default), paramiko")),
+        }
+    }
+}
+
+/// `queue_strategy`, as sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub struct StrategyArg(pub QueueStrategy);
+
+impl TryFrom<String> for StrategyArg {
+    type Error = String;
+
+    fn try_from(s: String) -> Result<Self, String> {
+        match s.as_str() {
+            "pinned" => Ok(StrategyArg(QueueStrategy::Pinned)),
+            "fifo" => Ok(StrategyArg(QueueStrategy::Fifo)),
+            other => Err(format!("unknown queue_strategy {other:?}; valid values: pinned, fifo")),
+        }
+    }
+}
+
+/// `parsing`: structured output for a command job.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(
+    expecting = "an object: {\"name\": \"textfsm\", \"template\": ...} or {\"name\": \"textfsm\", \"use_ntc_template\": true}"
+)]
+pub struct ParsingOption {
+    pub name: Option<String>,
+    pub template: Option<String>,
+    pub use_ntc_template: Option<bool>,
+    pub ntc_template_args: Option<NtcTemplateArgs>,
+}
+
+/// `parsing.ntc_template_args`: the index lookup's platform and command.
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct NtcTemplateArgs {
+    pub platform: Option<String>,
+    pub command: Option<String>,
+}
+
+/// `rendering`: configuration from a Jinja2 template.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(expecting = "an object: {\"name\": \"jinja2\", \"template\": ..., \"context\": {...}}")]
+pub struct RenderingOption {
+    pub name: Option<String>,
+    pub template: Option<String>,
+    pub context: Option<Map<String, Value>>,
+}
+
 #[derive(Debug, Default, Deserialize)]
 pub struct RawOptions {
-    pub queue_strategy: Option<String>,
+    pub queue_strategy: Option<StrategyArg>,
     pub ttl: Option<i64>,
     pub execution_timeout: Option<i64>,
     pub result_ttl: Option<i64>,
-    pub parsing: Option<Value>,
-    pub rendering: Option<Value>,
+    pub parsing: Option<ParsingOption>,
+    pub rendering: Option<RenderingOption>,
     pub webhook: Option<Value>,
 }
 
 /// The body as sent.
 #[derive(Debug, Default, Deserialize)]
 pub struct RawExecRequest {
-    pub driver: Option<String>,
+    pub driver: Option<Driver>,
     pub connection_args: Option<RawConnectionArgs>,
     pub command: Option<Lines>,
     pub config: Option<Value>,
@@ -203,24 +276,19 @@ fn validate(
     tools: &Tools,
 ) -> Result<(JobSpec, Credentials), ApiError> {
     // Driver: netmiko (CLI over SSH through the vendor plugin) or paramiko (linux, FIFO).
-    let driver = raw.driver.as_deref().unwrap_or("netmiko");
-    let paramiko = match driver {
-        "netmiko" => false,
-        "paramiko" => true,
-        "napalm" | "pyeapi" => {
-            return Err(bad(format!(
-                "driver {driver:?} is not supported: use \"netmiko\" (CLI over SSH through the vendor plugin chosen by connection_args.device_type)"
-            )));
-        }
-        other => {
-            return Err(bad(format!("unknown driver {other:?}; valid values: netmiko (default), paramiko")));
-        }
-    };
+    let paramiko = raw.driver == Some(Driver::Paramiko);
     let ca = raw
         .connection_args
         .ok_or_else(|| bad("`connection_args` is required (device_type, host, username, password)"))?;
-    for k in ca.extra.keys() {
-        tracing::warn!("connection_args.{k} is not used by NetPulse and was ignored");
+    if !ca.extra.is_empty() {
+        // One line per request, names escaped: a client cannot forge or flood log lines.
+        tracing::warn!(
+            "connection_args fields not used by NetPulse were ignored: {}",
+            limits::summarise_names(ca.extra.keys(), 10)
+        );
+    }
+    if let Some(secret) = &ca.secret {
+        limits::check_text("connection_args.secret", secret).map_err(bad)?;
     }
     let host = ca.host.map(|h| h.trim().to_string()).unwrap_or_default();
     if host.is_empty() {
@@ -252,10 +320,9 @@ fn validate(
     // Options: top level wins over the 0.2-style `options` object.
     let opts = raw.options.unwrap_or_default();
     let top = raw.top;
-    let non_null = |v: Option<Value>| v.filter(|v| !v.is_null());
-    let parsing = non_null(top.parsing.or(opts.parsing));
-    let rendering = non_null(top.rendering.or(opts.rendering));
-    if non_null(top.webhook.or(opts.webhook)).is_some() {
+    let parsing = top.parsing.or(opts.parsing);
+    let rendering = top.rendering.or(opts.rendering);
+    if top.webhook.or(opts.webhook).is_some_and(|w| !w.is_null()) {
         return Err(bad("`webhook` is not available in this version of NetPulse-rs: poll GET /job"));
     }
 
@@ -282,7 +349,7 @@ fn validate(
                     "`config` is an object, which is a rendering context: add `rendering` with the Jinja2 `template`, or send configuration lines",
                 ));
             }
-            (Work::Config(rendered(rendering.clone(), Some(Value::Object(ctx)), tools)?), false)
+            (Work::Config(rendered(rendering.clone(), Some(ctx), tools)?), false)
         }
         (None, Some(_)) if rendering.is_some() => {
             return Err(bad(
@@ -309,25 +376,21 @@ fn validate(
         }
     };
     let (work, single) = work_single;
+    match &work {
+        Work::Commands(l) => limits::check_lines("command", l, &tools.limits).map_err(bad)?,
+        Work::Config(l) => limits::check_lines("config", l, &tools.limits).map_err(bad)?,
+        Work::Test => {}
+    }
     let parsing = match parsing {
         None => None,
         Some(p) => Some(parse_plan(p, &work, &device_type, tools)?),
     };
-    let strategy = match top.queue_strategy.or(opts.queue_strategy).as_deref() {
+    let strategy = match top.queue_strategy.or(opts.queue_strategy) {
         // A connection test always opens a fresh session.
         _ if kind == Kind::Test => QueueStrategy::Fifo,
-        None => {
-            if paramiko {
-                QueueStrategy::Fifo
-            } else {
-                QueueStrategy::Pinned
-            }
-        }
-        Some("pinned") => QueueStrategy::Pinned,
-        Some("fifo") => QueueStrategy::Fifo,
-        Some(other) => {
-            return Err(bad(format!("unknown queue_strategy {other:?}; valid values: pinned, fifo")));
-        }
+        None if paramiko => QueueStrategy::Fifo,
+        None => QueueStrategy::Pinned,
+        Some(StrategyArg(s)) => s,
     };
     let ttl_s = ranged("ttl", top.ttl.or(opts.ttl), defaults.ttl_s, 1, 86400)?;
     let execution_timeout_s = ranged(
@@ -341,6 +404,11 @@ fn validate(
         ranged("result_ttl", top.result_ttl.or(opts.result_ttl), defaults.result_ttl_s, 60, 604800)?;
 
     let mut driver_args = driver_args(raw.driver_args.unwrap_or_default())?;
+    for (k, v) in &driver_args.extra {
+        let v: Value = serde_json::from_str(v).unwrap_or(Value::Null);
+        limits::check_text("driver_args key", k).map_err(bad)?;
+        limits::check_value(&format!("driver_args.{k}"), &v).map_err(bad)?;
+    }
     if raw.save == Some(true) {
         driver_args.save = true;
     }
@@ -354,7 +422,7 @@ fn validate(
             host,
             port,
             username,
-            timeout_s,
+            connect_timeout_s: timeout_s,
             keepalive_s: ca.keepalive.unwrap_or(if strategy == QueueStrategy::Pinned { 60 } else { 0 }),
         },
         work,
@@ -375,75 +443,63 @@ fn template_text(field: &str, v: &str, tools: &Tools) -> Result<NamedTemplate, A
     tools.templates.text_or_file(v).map_err(|e| bad(format!("`{field}`: {e}")))
 }
 
-/// An optional string field of an option object; anything else is refused.
-fn name_field<'a>(obj: &'a Map<String, Value>, field: &str, default: &'a str) -> Result<&'a str, ApiError> {
-    match obj.get("name") {
-        None | Some(Value::Null) => Ok(default),
-        Some(Value::String(s)) => Ok(s),
-        Some(_) => Err(bad(format!("`{field}.name` must be a string, e.g. {default:?}"))),
-    }
-}
-
-/// Render the `rendering` option into configuration lines.
+/// Render the `rendering` option into configuration lines; `context` (the
+/// `config` object) wins over `rendering.context`.
 fn rendered(
-    rendering: Option<Value>,
-    context: Option<Value>,
+    rendering: Option<RenderingOption>,
+    context: Option<Map<String, Value>>,
     tools: &Tools,
 ) -> Result<Vec<String>, ApiError> {
-    let Some(Value::Object(r)) = rendering else {
-        return Err(bad(
-            "`rendering` must be an object: {\"name\": \"jinja2\", \"template\": ..., \"context\": {...}}",
-        ));
-    };
-    match name_field(&r, "rendering", "jinja2")? {
+    let r = rendering.expect("called with a rendering option");
+    match r.name.as_deref().unwrap_or("jinja2") {
         "jinja2" => {}
         other => return Err(bad(format!("unknown `rendering.name` {other:?}; valid values: jinja2"))),
     }
-    let template = match r.get("template") {
-        Some(Value::String(t)) if !t.trim().is_empty() => template_text("rendering.template", t, tools)?,
+    let template = match r.template.as_deref() {
+        Some(t) if !t.trim().is_empty() => template_text("rendering.template", t, tools)?,
         _ => {
             return Err(bad(
                 "`rendering.template` is required: the Jinja2 text or a file name in the templates folder",
             ));
         }
     };
-    let context = match context.or_else(|| r.get("context").cloned()) {
-        Some(c @ Value::Object(_)) => c,
-        None | Some(Value::Null) => Value::Object(Map::new()),
-        Some(_) => return Err(bad("`rendering.context` must be an object")),
-    };
+    let context = Value::Object(context.or(r.context).unwrap_or_default());
     let text = crate::template::render(&template.text, &context).map_err(|e| {
         bad(format!("`rendering.template` ({}) did not render: {}", template.name, e.message))
     })?;
+    if text.len() > tools.limits.max_rendered_bytes {
+        return Err(bad(format!(
+            "`rendering.template` rendered {} bytes of configuration; at most {} (setting `limits.max_rendered_bytes`)",
+            text.len(),
+            tools.limits.max_rendered_bytes
+        )));
+    }
     let lines: Vec<String> = text.lines().filter(|l| !l.trim().is_empty()).map(str::to_string).collect();
     if lines.is_empty() {
         return Err(bad("`rendering.template` rendered no configuration lines"));
     }
+    limits::check_lines("config (rendered)", &lines, &tools.limits).map_err(bad)?;
     Ok(lines)
 }
 
 /// Resolve the `parsing` option into the templates each command is parsed with.
-fn parse_plan(p: Value, work: &Work, device_type: &str, tools: &Tools) -> Result<ParsePlan, ApiError> {
-    let Value::Object(p) = p else {
-        return Err(bad(
-            "`parsing` must be an object: {\"name\": \"textfsm\", \"template\": ...} or {\"name\": \"textfsm\", \"use_ntc_template\": true}",
-        ));
-    };
+fn parse_plan(
+    p: ParsingOption,
+    work: &Work,
+    device_type: &str,
+    tools: &Tools,
+) -> Result<ParsePlan, ApiError> {
     let Work::Commands(commands) = work else {
         return Err(bad("`parsing` applies to `command` jobs (it parses their output)"));
     };
-    let parser = name_field(&p, "parsing", "textfsm")?.to_string();
+    let parser = p.name.clone().unwrap_or_else(|| "textfsm".to_string());
     if !tools.parsers.contains(&parser) {
         return Err(bad(format!(
             "unknown `parsing.name` {parser:?}; available parsers: {}",
             tools.parsers.join(", ")
         )));
     }
-    let use_ntc = match p.get("use_ntc_template") {
-        None | Some(Value::Null) => false,
-        Some(Value::Bool(b)) => *b,
-        Some(_) => return Err(bad("`parsing.use_ntc_template` must be true or false")),
-    };
+    let use_ntc = p.use_ntc_template.unwrap_or(false);
     let mut templates: Vec<NamedTemplate> = Vec::new();
     let mut per_command = Vec::with_capacity(commands.len());
     let mut add = |t: NamedTemplate| match templates.iter().position(|x| *x == t) {
@@ -453,20 +509,19 @@ fn parse_plan(p: Value, work: &Work, device_type: &str, tools: &Tools) -> Result
             templates.len() - 1
         }
     };
-    match (p.get("template"), use_ntc) {
-        (Some(Value::String(_)), true) => {
+    match (p.template.as_deref(), use_ntc) {
+        (Some(_), true) => {
             return Err(bad("give `parsing.template` or `parsing.use_ntc_template`, not both"));
         }
-        (Some(Value::String(t)), false) if !t.trim().is_empty() => {
+        (Some(t), false) if !t.trim().is_empty() => {
             let i = add(template_text("parsing.template", t, tools)?);
             per_command.extend(commands.iter().map(|_| vec![i]));
         }
-        (None | Some(Value::Null), true) => {
-            let args = p.get("ntc_template_args").and_then(Value::as_object);
-            let arg = |k: &str| args.and_then(|a| a.get(k)).and_then(Value::as_str).map(str::to_string);
-            let platform = arg("platform").unwrap_or_else(|| device_type.to_string());
+        (None, true) => {
+            let args = p.ntc_template_args.clone().unwrap_or_default();
+            let platform = args.platform.unwrap_or_else(|| device_type.to_string());
             for command in commands {
-                let command = arg("command").unwrap_or_else(|| command.clone());
+                let command = args.command.clone().unwrap_or_else(|| command.clone());
                 let found = tools.templates.resolve(&platform, &command).map_err(|e| match e {
                     LookupError::NoMatch { .. } => bad(format!(
                         "`parsing.use_ntc_template`: {e}; give `parsing.template` or `parsing.ntc_template_args`"
@@ -525,7 +580,11 @@ mod tests {
     use super::*;
 
     fn parse(body: &str) -> Result<(JobSpec, Credentials), ApiError> {
-        let tools = Tools { templates: &Templates::none(), parsers: &["textfsm".to_string()] };
+        let tools = Tools {
+            templates: &Templates::none(),
+            parsers: &["textfsm".to_string()],
+            limits: Limits::default(),
+        };
         parse_exec(body.as_bytes(), &JobDefaults::default(), &tools)
     }
 
@@ -578,6 +637,46 @@ mod tests {
         assert!(m.contains("netmiko"), "{m}");
         let (_, m) = msg(parse(r#"{"connection_args": {"host": 5}, "command": "a"}"#));
         assert!(m.contains("connection_args.host"), "{m}");
+    }
+
+    #[test]
+    fn control_characters_never_reach_a_device() {
+        for (body, field) in [
+            (
+                r#""command": "show clock\u001awrite memory""#,
+                "`command[0]` contains U+001A (SUB) at column 11",
+            ),
+            (r#""command": ["show a", "show\u007f b"]"#, "`command[1]` contains U+007F (DEL)"),
+            (
+                r#""config": ["hostname a", "x", "y", "int\u0015 lo0"]"#,
+                "`config[3]` contains U+0015 (NAK) at column 4",
+            ),
+            (r#""config": "hostname a\rreload""#, "`config[0]` contains U+000D (CR)"),
+            (r#""config": ["x\u2028y"]"#, "U+2028 (LINE SEPARATOR)"),
+            (r#""config": ["x\u0085y"]"#, "U+0085 (NEL)"),
+            (
+                r#""command": "a", "driver_args": {"commit_comment": "ok\u0008"}"#,
+                "`driver_args.commit_comment`",
+            ),
+        ] {
+            let (code, m) = msg(parse(&format!(r#"{{{CA}, {body}}}"#)));
+            assert_eq!(code, 422, "{body}: {m}");
+            assert!(m.contains(field), "{body}: {m}");
+        }
+        let body = r#"{"connection_args": {"device_type": "cisco_ios", "host": "h", "username": "u", "secret": "s\nwrite"}, "command": "a"}"#;
+        assert!(msg(parse(body)).1.contains("connection_args.secret"));
+        assert!(parse(&format!(r#"{{{CA}, "command": "show\tinterfaces \u00e9t\u00e9"}}"#)).is_ok());
+    }
+
+    #[test]
+    fn sizes_are_limited_naming_the_setting() {
+        let long = "x".repeat(65 * 1024);
+        let (code, m) = msg(parse(&format!(r#"{{{CA}, "command": "{long}"}}"#)));
+        assert_eq!(code, 422);
+        assert!(m.contains("limits.max_line_bytes"), "{m}");
+        let many = vec!["\"a\""; 10_001].join(",");
+        let (_, m) = msg(parse(&format!(r#"{{{CA}, "config": [{many}]}}"#)));
+        assert!(m.contains("limits.max_lines"), "{m}");
     }
 
     #[test]

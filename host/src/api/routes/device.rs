@@ -41,7 +41,7 @@ pub async fn exec(
     RawBody(body): RawBody,
 ) -> Result<Response, ApiError> {
     let parsers = state.parser_names();
-    let tools = request::Tools { templates: &state.templates, parsers: &parsers };
+    let tools = request::Tools { templates: &state.templates, parsers: &parsers, limits: state.limits };
     let (spec, credentials) = request::parse_exec(&body, &state.settings.jobs, &tools)?;
     let drivers = state.drivers().await?;
     if let Some(message) = unknown_device_type(&drivers, &spec) {
@@ -60,7 +60,7 @@ pub async fn bulk(
     RawBody(body): RawBody,
 ) -> Result<Response, ApiError> {
     let parsers = state.parser_names();
-    let tools = request::Tools { templates: &state.templates, parsers: &parsers };
+    let tools = request::Tools { templates: &state.templates, parsers: &parsers, limits: state.limits };
     let items = request::parse_bulk(&body, &state.settings.jobs, &tools)?;
     let drivers = state.drivers().await?;
     let mut accepted = Vec::new();
@@ -89,7 +89,7 @@ pub async fn test(
     RawBody(body): RawBody,
 ) -> Result<Response, ApiError> {
     let body = request::json_body(&body)?;
-    let tools = request::Tools { templates: &state.templates, parsers: &[] };
+    let tools = request::Tools { templates: &state.templates, parsers: &[], limits: state.limits };
     let (spec, credentials) = request::from_value(body, &state.settings.jobs, Kind::Test, &tools)?;
     let drivers = state.drivers().await?;
     let device_info = |prompt: Value| json!({"prompt": prompt, "device_type": spec.device.device_type, "host": spec.device.host});
@@ -109,7 +109,8 @@ pub async fn test(
         return Ok(answer(false, None, Some(reason), Value::Null));
     }
     // The test runs on a node (the API holds no plugins and no sessions): wait for it.
-    let limit = Duration::from_secs_f64(spec.device.timeout_s + state.settings.jobs.read_timeout_s + 5.0);
+    let limit =
+        Duration::from_secs_f64(spec.device.connect_timeout_s + state.settings.jobs.read_timeout_s + 5.0);
     let (id, _) = state.store.submit(&spec, &credentials).await?;
     let start = Instant::now();
     loop {

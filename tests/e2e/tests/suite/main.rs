@@ -1,6 +1,7 @@
 //! One test binary for every end-to-end test (one link, shared build).
 //! Needs Redis on 127.0.0.1:6379 (or `NETPULSE_TEST_REDIS_URL`).
 
+mod hostile;
 mod http;
 mod management;
 mod openssh;
