@@ -8,6 +8,7 @@ use std::time::Duration;
 use tokio::sync::Notify;
 
 use super::NodeCtx;
+use super::backoff::Backoff;
 use crate::queue::FIFO_QUEUE;
 use crate::queue::registry::WorkerEntry;
 
@@ -67,7 +68,7 @@ async fn serve(ctx: &NodeCtx, name: &str, kill: &Notify) {
 
 async fn work(ctx: &NodeCtx, name: &str, queue: &str, inbox: &str, kill: &Notify) {
     let mut conn = None;
-    let mut backoff = Duration::from_millis(100);
+    let mut backoff = Backoff::default();
     let mut shutdown = ctx.shutdown.clone();
     while !ctx.stopping() {
         // Jobs moved to the inbox are claimed one by one; then wait for more.
@@ -110,7 +111,7 @@ async fn work(ctx: &NodeCtx, name: &str, queue: &str, inbox: &str, kill: &Notify
         let wait = blmove.query_async::<Option<String>>(c);
         tokio::select! {
             r = tokio::time::timeout(Duration::from_secs(5), wait) => match r {
-                Ok(Ok(_)) => backoff = Duration::from_millis(100),
+                Ok(Ok(_)) => backoff.reset(),
                 Ok(Err(e)) => {
                     tracing::warn!(worker = name, "waiting for jobs failed: {e}");
                     conn = None;
@@ -123,18 +124,14 @@ async fn work(ctx: &NodeCtx, name: &str, queue: &str, inbox: &str, kill: &Notify
     }
 }
 
-/// Wait out a Redis problem (doubling the delay up to 5 s); false when the worker
-/// was stopped meanwhile.
+/// Wait out a Redis problem; false when the worker was stopped meanwhile.
 async fn back_off(
-    backoff: &mut Duration,
+    backoff: &mut Backoff,
     shutdown: &mut tokio::sync::watch::Receiver<bool>,
     kill: &Notify,
 ) -> bool {
     tokio::select! {
-        _ = tokio::time::sleep(*backoff) => {}
-        _ = shutdown.changed() => {}
-        _ = kill.notified() => return false,
+        _ = backoff.wait_unless_stopping(shutdown) => true,
+        _ = kill.notified() => false,
     }
-    *backoff = (*backoff * 2).min(Duration::from_secs(5));
-    true
 }

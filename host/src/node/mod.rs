@@ -2,6 +2,7 @@
 //! pinned workers (one per device, session kept open), heartbeats, and stops
 //! gracefully.
 
+mod backoff;
 mod executor;
 mod fifo;
 mod pinned;
@@ -133,7 +134,7 @@ impl NodeCtx {
     /// Store a started job's result. It must not be lost to a Redis blip: retried
     /// until stored.
     async fn store_result(&self, worker: &str, id: &str, result: &JobResult) {
-        let mut delay = Duration::from_millis(100);
+        let mut backoff = backoff::Backoff::default();
         loop {
             match self.store.finish(id, worker, result).await {
                 Ok(true) => break,
@@ -143,8 +144,7 @@ impl NodeCtx {
                 }
                 Err(e) => {
                     tracing::warn!(job = id, "cannot store result, retrying: {e}");
-                    tokio::time::sleep(delay).await;
-                    delay = (delay * 2).min(Duration::from_secs(5));
+                    backoff.wait().await;
                 }
             }
         }

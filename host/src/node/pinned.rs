@@ -14,6 +14,7 @@ use std::time::Duration;
 use redis::AsyncCommands;
 use tokio::sync::Notify;
 
+use super::backoff::Backoff;
 use super::{NodeCtx, SessionVerdict};
 use crate::queue::registry::{ControlMessage, WorkerEntry};
 use crate::queue::scripts;
@@ -51,7 +52,7 @@ impl Dispatcher {
         let unowned = keys.unowned();
         let mut shutdown = self.ctx.shutdown.clone();
         let mut conn = None;
-        let mut backoff = Duration::from_millis(100);
+        let mut backoff = Backoff::default();
         let mut workers = tokio::task::JoinSet::new();
         while !self.ctx.stopping() {
             if conn.is_none() {
@@ -59,11 +60,7 @@ impl Dispatcher {
                     Ok(c) => conn = Some(c),
                     Err(e) => {
                         tracing::warn!("dispatcher cannot connect to Redis: {e}");
-                        tokio::select! {
-                            _ = tokio::time::sleep(backoff) => {}
-                            _ = shutdown.changed() => {}
-                        }
-                        backoff = (backoff * 2).min(Duration::from_secs(5));
+                        backoff.wait_unless_stopping(&mut shutdown).await;
                         continue;
                     }
                 }
@@ -79,7 +76,7 @@ impl Dispatcher {
             };
             let (key, queue) = match popped {
                 Ok(Ok(Some(kv))) => {
-                    backoff = Duration::from_millis(100);
+                    backoff.reset();
                     kv
                 }
                 Ok(Ok(None)) => continue,
