@@ -8,9 +8,10 @@ use wasmtime::component::Linker;
 use wasmtime::{Engine, Store};
 
 use super::PluginMeta;
-use super::bindings::{Contract, Parser, ParserPre, check_claim};
+use super::bindings::{Contract, Parser, ParserPre};
 use super::engine::{self, CallContext, CallError, SandboxLimits, describe_failure, new_store};
 use super::host::PluginCtx;
+use super::registry::{World, checked_metadata};
 
 pub use super::bindings::ParseError;
 
@@ -86,15 +87,9 @@ pub(super) fn instantiate(
 ) -> Result<ParserPlugin, String> {
     let pre = ParserPre::new(contract, linker, component)
         .map_err(|e| format!("is not a NetPulse parser for netpulse:plugin@{}: {e:#}", contract.version()))?;
-    let mut store = new_store(engine, limits, file, None, &CallContext::default(), Default::default());
-    let meta = pre
-        .instantiate(&mut store)
-        .and_then(|p| p.metadata(&mut store))
-        .map_err(|e| describe_failure(file, limits, &e).to_string())?;
-    check_claim(&meta, contract)?;
-    if meta.platforms.is_empty() {
-        return Err(format!("parser {} declares no parser name", meta.name));
-    }
+    let metadata =
+        |store: &mut Store<PluginCtx>| pre.instantiate(&mut *store).and_then(|p| p.metadata(store));
+    let meta = checked_metadata(World::Parser, engine, limits, file, contract, metadata)?;
     Ok(ParserPlugin {
         meta,
         file: file.to_string(),

@@ -175,73 +175,24 @@ impl Plugins {
                 let (engine, linker) = engines.get(kind);
                 load_one(engine, linker, &c, &file, limits)
             });
-            let plugin = match plugin {
-                Ok(Loaded::Driver(p)) => Arc::new(p),
+            match plugin {
+                Ok(Loaded::Driver(p)) => {
+                    drivers.push(index(World::Driver, Arc::new(p), &mut by_type, is_builtin, &mut problems))
+                }
                 Ok(Loaded::Parser(p)) => {
-                    let p = Arc::new(p);
-                    for name in &p.meta.platforms {
-                        match parser_by_name.get(name) {
-                            Some(prev) if !prev.file.starts_with("builtin:") || is_builtin => {
-                                let reason = format!(
-                                    "parser {name:?} is provided by both {} and {}; keeping {}",
-                                    prev.file, p.file, prev.file
-                                );
-                                tracing::error!("{reason}");
-                                problems.push(LoadProblem { file: p.file.clone(), reason });
-                            }
-                            _ => {
-                                parser_by_name.insert(name.clone(), p.clone());
-                            }
-                        }
-                    }
-                    tracing::info!(
-                        file = p.file,
-                        "parser {} {} (netpulse:plugin@{}) serves {}",
-                        p.meta.name,
-                        p.meta.version,
-                        p.contract.version(),
-                        p.meta.platforms.join(", ")
-                    );
-                    parsers.push(p);
-                    continue;
+                    parsers.push(index(
+                        World::Parser,
+                        Arc::new(p),
+                        &mut parser_by_name,
+                        is_builtin,
+                        &mut problems,
+                    ));
                 }
                 Err(reason) => {
                     tracing::error!(file, "plugin skipped: {reason}");
                     problems.push(LoadProblem { file, reason });
-                    continue;
-                }
-            };
-            for platform in &plugin.meta.platforms {
-                match by_type.get(platform) {
-                    Some(prev) if !prev.file.starts_with("builtin:") || is_builtin => {
-                        let reason = format!(
-                            "device_type {platform:?} is claimed by both {} and {}; keeping {}",
-                            prev.file, plugin.file, prev.file
-                        );
-                        tracing::error!("{reason}");
-                        problems.push(LoadProblem { file: plugin.file.clone(), reason });
-                    }
-                    prev => {
-                        if let Some(prev) = prev {
-                            tracing::info!(
-                                "device_type {platform:?}: {} replaces {}",
-                                plugin.file,
-                                prev.file
-                            );
-                        }
-                        by_type.insert(platform.clone(), plugin.clone());
-                    }
                 }
             }
-            tracing::info!(
-                file = plugin.file,
-                "plugin {} {} (netpulse:plugin@{}) serves {}",
-                plugin.meta.name,
-                plugin.meta.version,
-                plugin.contract.version(),
-                plugin.meta.platforms.join(", ")
-            );
-            drivers.push(plugin);
         }
         Ok((Plugins { drivers, by_type, parsers, parser_by_name, _engines: engines }, problems))
     }
@@ -355,6 +306,116 @@ fn wasm_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     Ok(files)
 }
 
+/// The two worlds a component may export, for the words of logs and problems.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum World {
+    Driver,
+    Parser,
+}
+
+impl World {
+    /// What the component is called: `plugin` (a driver) or `parser`.
+    fn kind(self) -> &'static str {
+        match self {
+            World::Driver => "plugin",
+            World::Parser => "parser",
+        }
+    }
+
+    /// What one of the names it serves is called.
+    fn served(self) -> &'static str {
+        match self {
+            World::Driver => "device_type",
+            World::Parser => "parser",
+        }
+    }
+}
+
+/// Calls `metadata` on a fresh store and checks what it says: the contract version it
+/// claims (see [`check_claim`]) and at least one name served (`device_type`s of a driver,
+/// parser names of a parser).
+pub(super) fn checked_metadata(
+    world: World,
+    engine: &Engine,
+    limits: SandboxLimits,
+    file: &str,
+    contract: Contract,
+    metadata: impl FnOnce(&mut Store<PluginCtx>) -> wasmtime::Result<PluginMeta>,
+) -> Result<PluginMeta, String> {
+    let mut store = new_store(engine, limits, file, None, &CallContext::default(), Default::default());
+    let meta = metadata(&mut store).map_err(|e| describe_failure(file, limits, &e).to_string())?;
+    check_claim(&meta, contract)?;
+    if meta.platforms.is_empty() {
+        let what = match world {
+            World::Driver => "device_type",
+            World::Parser => "parser name",
+        };
+        return Err(format!("{} {} declares no {what}", world.kind(), meta.name));
+    }
+    Ok(meta)
+}
+
+/// What the index needs of a loaded component: its metadata, file and contract version.
+trait Served {
+    fn parts(&self) -> (&PluginMeta, &str, Contract);
+}
+
+impl Served for DriverPlugin {
+    fn parts(&self) -> (&PluginMeta, &str, Contract) {
+        (&self.meta, &self.file, self.contract)
+    }
+}
+
+impl Served for ParserPlugin {
+    fn parts(&self) -> (&PluginMeta, &str, Contract) {
+        (&self.meta, &self.file, self.contract)
+    }
+}
+
+/// Indexes `plugin` (of `world`) under every name it serves and hands it back. A name
+/// already served by a folder plugin, or by a built-in when `plugin` is built in too, stays
+/// with it: a problem naming both files. A folder plugin replaces a built-in.
+fn index<P: Served>(
+    world: World,
+    plugin: Arc<P>,
+    by_name: &mut HashMap<String, Arc<P>>,
+    is_builtin: bool,
+    problems: &mut Vec<LoadProblem>,
+) -> Arc<P> {
+    let (meta, file, contract) = plugin.parts();
+    for name in &meta.platforms {
+        match by_name.get(name) {
+            Some(prev) if !prev.parts().1.starts_with("builtin:") || is_builtin => {
+                let prev = prev.parts().1;
+                let verb = match world {
+                    World::Driver => "is claimed by",
+                    World::Parser => "is provided by",
+                };
+                let reason =
+                    format!("{} {name:?} {verb} both {prev} and {file}; keeping {prev}", world.served());
+                tracing::error!("{reason}");
+                problems.push(LoadProblem { file: file.to_string(), reason });
+            }
+            prev => {
+                if let Some(prev) = prev {
+                    tracing::info!("{} {name:?}: {file} replaces {}", world.served(), prev.parts().1);
+                }
+                by_name.insert(name.clone(), plugin.clone());
+            }
+        }
+    }
+    tracing::info!(
+        file,
+        "{} {} {} (netpulse:plugin@{}) serves {}",
+        world.kind(),
+        meta.name,
+        meta.version,
+        contract.version(),
+        meta.platforms.join(", ")
+    );
+    plugin
+}
+
 /// Link a component of either world to the contract version it was built
 /// against, read its metadata and check the version it claims.
 fn load_one(
@@ -377,15 +438,9 @@ fn load_one(
     }
     let pre = DriverPre::new(contract, linker, component)
         .map_err(|e| format!("is not a NetPulse driver for netpulse:plugin@{}: {e:#}", contract.version()))?;
-    let mut store = new_store(engine, limits, file, None, &CallContext::default(), Default::default());
-    let meta = pre
-        .instantiate(&mut store)
-        .and_then(|d| d.metadata(&mut store))
-        .map_err(|e| describe_failure(file, limits, &e).to_string())?;
-    check_claim(&meta, contract)?;
-    if meta.platforms.is_empty() {
-        return Err(format!("plugin {} declares no device_type", meta.name));
-    }
+    let metadata =
+        |store: &mut Store<PluginCtx>| pre.instantiate(&mut *store).and_then(|d| d.metadata(store));
+    let meta = checked_metadata(World::Driver, engine, limits, file, contract, metadata)?;
     Ok(Loaded::Driver(DriverPlugin {
         meta,
         file: file.to_string(),
