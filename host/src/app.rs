@@ -10,7 +10,7 @@ use tokio::task::JoinHandle;
 
 use crate::config::Settings;
 use crate::node::{self, NodeHandle};
-use crate::plugin::{LivePlugins, LoadProblem, Plugins};
+use crate::plugin::{LivePlugins, LoadProblem, PluginSetup, Plugins, SandboxLimits};
 use crate::queue::JobStore;
 
 /// Which parts run in this process.
@@ -33,9 +33,24 @@ pub struct Running {
     reload_task: Option<JoinHandle<()>>,
 }
 
+/// What the plugin runtime gets from the settings: the sandbox limits and the
+/// folders (the compile cache defaults to `<data dir>/cache`).
+pub fn plugin_setup(s: &Settings) -> PluginSetup {
+    PluginSetup {
+        limits: SandboxLimits {
+            deadline: Duration::from_secs_f64(s.plugins.deadline_s),
+            memory_bytes: s.plugins.memory_mib << 20,
+        },
+        plugins_dir: s.plugins_dir.clone(),
+        cache_dir: Some(
+            s.plugins.cache_dir.clone().unwrap_or_else(|| crate::config::data_dir().join("cache")),
+        ),
+    }
+}
+
 /// Load the built-in plugins and those in the configured folder.
 pub fn load_plugins(s: &Settings) -> anyhow::Result<(Plugins, Vec<LoadProblem>)> {
-    crate::plugin::load_configured(s)
+    crate::plugin::load(&plugin_setup(s))
 }
 
 /// Start the parts named in `roles`.
@@ -63,15 +78,9 @@ pub async fn start(settings: Settings, roles: Roles) -> anyhow::Result<Running> 
         None
     };
     let (api_stop, stop_rx) = watch::channel(false);
-    let reload_task = match (&settings.plugins_dir, settings.plugins.hot_reload) {
-        (Some(dir), true) => Some(tokio::spawn(crate::plugin::watch_folder(
-            plugins.clone(),
-            settings.clone(),
-            dir.clone(),
-            stop_rx.clone(),
-        ))),
-        _ => None,
-    };
+    let reload_task = (settings.plugins_dir.is_some() && settings.plugins.hot_reload).then(|| {
+        tokio::spawn(crate::plugin::watch_folder(plugins.clone(), plugin_setup(&settings), stop_rx.clone()))
+    });
     let (api_addr, api_task) = if roles.api {
         let listener = TcpListener::bind(settings.listen)
             .await

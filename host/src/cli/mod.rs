@@ -249,7 +249,7 @@ fn template_command(settings: &Settings, command: TemplateCommand) -> i32 {
 }
 
 fn plugin_check(settings: &Settings, file: &std::path::Path) -> i32 {
-    match crate::plugin::check_file(file, crate::plugin::sandbox_limits(settings)) {
+    match crate::plugin::check_file(file, app::plugin_setup(settings).limits) {
         Ok(meta) => {
             println!(
                 "ok: {} {} (netpulse:plugin@{}) serves {}",

@@ -3,14 +3,13 @@
 //! dropped into the folder is accepted by the API as soon as the node can run it;
 //! calls already running keep the set they started with.
 
-use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use tokio::sync::watch;
 
+use super::PluginSetup;
 use super::registry::{Plugins, folder_signature};
-use crate::config::Settings;
 
 /// The current plugins, and a counter that moves each time they are replaced.
 pub struct LivePlugins {
@@ -39,14 +38,11 @@ impl LivePlugins {
     }
 }
 
-/// Reload the plugins when files in `dir` are added, replaced or removed, until
-/// `stop` turns true. A reload that fails keeps the plugins in use.
-pub async fn watch_folder(
-    live: Arc<LivePlugins>,
-    settings: Settings,
-    dir: PathBuf,
-    mut stop: watch::Receiver<bool>,
-) {
+/// Reload the plugins when files in the setup's plugins folder are added,
+/// replaced or removed, until `stop` turns true (at once without a folder). A
+/// reload that fails keeps the plugins in use.
+pub async fn watch_folder(live: Arc<LivePlugins>, setup: PluginSetup, mut stop: watch::Receiver<bool>) {
+    let Some(dir) = setup.plugins_dir.clone() else { return };
     let mut last = folder_signature(&dir);
     loop {
         tokio::select! {
@@ -58,8 +54,8 @@ pub async fn watch_folder(
             continue;
         }
         last = now;
-        let s = settings.clone();
-        match tokio::task::spawn_blocking(move || super::load_configured(&s)).await {
+        let s = setup.clone();
+        match tokio::task::spawn_blocking(move || super::load(&s)).await {
             Ok(Ok((plugins, problems))) => {
                 for p in &problems {
                     tracing::error!(file = p.file, "plugin not loaded: {}", p.reason);

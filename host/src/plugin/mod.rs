@@ -1,6 +1,11 @@
 //! Plugin runtime: the wasmtime engine, loading driver components, the host side
 //! of the WIT `channel` interface, and calling driver operations under a deadline
 //! and a memory cap; parser components (the `parser` world) the same way.
+//!
+//! It is handed what it needs ([`PluginSetup`]: limits and folders), never the
+//! settings, and knows nothing of jobs, queues or templates.
+
+use std::path::PathBuf;
 
 mod bindings;
 mod engine;
@@ -24,17 +29,25 @@ pub use transport::{Transport, TransportReadError};
 /// the older ones in `wit/since_v*/` load too (see [`Contract`]).
 pub use bindings::latest::VERSION as WIT_VERSION;
 
-/// The sandbox limits from settings.
-pub fn sandbox_limits(s: &crate::config::Settings) -> SandboxLimits {
-    SandboxLimits {
-        deadline: std::time::Duration::from_secs_f64(s.plugins.deadline_s),
-        memory_bytes: s.plugins.memory_mib << 20,
-    }
+/// What loading plugins needs from the configuration, and nothing else: the
+/// sandbox limits and the folders. `app` builds it from the settings.
+#[derive(Clone, Debug, Default)]
+pub struct PluginSetup {
+    pub limits: SandboxLimits,
+    /// Extra components (`*.wasm`) beside the built-in ones; watched for changes
+    /// by [`watch_folder`].
+    pub plugins_dir: Option<PathBuf>,
+    /// Where compiled machine code is cached (see `cache.rs`); none: no cache.
+    pub cache_dir: Option<PathBuf>,
 }
 
-/// Load the built-in plugins and those in the configured folder, with the
-/// configured sandbox limits and compile cache.
-pub fn load_configured(s: &crate::config::Settings) -> anyhow::Result<(Plugins, Vec<LoadProblem>)> {
-    let cache = s.plugins.cache_dir.clone().unwrap_or_else(|| crate::config::data_dir().join("cache"));
-    Plugins::load(crate::builtin::BUILTIN_PLUGINS, s.plugins_dir.as_deref(), sandbox_limits(s), Some(&cache))
+/// Load the built-in plugins and those in the setup's folder, with its sandbox
+/// limits and compile cache.
+pub fn load(setup: &PluginSetup) -> anyhow::Result<(Plugins, Vec<LoadProblem>)> {
+    Plugins::load(
+        crate::builtin::BUILTIN_PLUGINS,
+        setup.plugins_dir.as_deref(),
+        setup.limits,
+        setup.cache_dir.as_deref(),
+    )
 }
