@@ -305,7 +305,7 @@ impl Settings {
         self.node
             .name
             .clone()
-            .unwrap_or_else(|| format!("{}-{}", crate::queue::registry::hostname(), std::process::id()))
+            .unwrap_or_else(|| format!("{}-{}", crate::model::hostname(), std::process::id()))
     }
 }
 

@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand};
 
 use crate::app::{self, Roles};
 use crate::config::Settings;
+use crate::model::NamedTemplate;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -211,9 +212,7 @@ fn template_command(settings: &Settings, command: TemplateCommand) -> i32 {
     };
     let (named, lower_keys) = match (template, &platform, &command) {
         (Some(path), _, _) => match std::fs::read_to_string(&path) {
-            Ok(text) => {
-                (vec![crate::template::NamedTemplate { name: path.display().to_string(), text }], false)
-            }
+            Ok(text) => (vec![NamedTemplate { name: path.display().to_string(), text }], false),
             Err(e) => return fail(format!("cannot read template {}: {e}", path.display())),
         },
         (None, Some(p), Some(c)) => {
@@ -236,7 +235,7 @@ fn template_command(settings: &Settings, command: TemplateCommand) -> i32 {
     let Some(parser) = plugins.parser("textfsm") else {
         return fail("the textfsm parser plugin is not available in this build".into());
     };
-    let refs: Vec<&crate::template::NamedTemplate> = named.iter().collect();
+    let refs: Vec<&NamedTemplate> = named.iter().collect();
     let (p, c) = (platform.unwrap_or_default(), command.unwrap_or_default());
     match crate::template::parse_records(&parser, &refs, &p, &c, &output, lower_keys) {
         Ok(records) => {

@@ -142,7 +142,7 @@ pub async fn run_job(
 async fn parse_output(
     plugins: &Plugins,
     job: &ClaimedJob,
-    plan: &crate::queue::ParsePlan,
+    plan: &crate::model::ParsePlan,
     output: Value,
 ) -> Result<Retval, JobError> {
     let Some(parser) = plugins.parser(&plan.parser) else {
@@ -210,7 +210,7 @@ async fn open_session(
         port: d.port,
         username: d.username.clone(),
         password: job.credentials.password.clone(),
-        connect_timeout: Duration::from_secs_f64(d.timeout_s),
+        connect_timeout: Duration::from_secs_f64(d.connect_timeout_s),
         keepalive: (d.keepalive_s > 0).then(|| Duration::from_secs(d.keepalive_s)),
     };
     let shell = SshShell::connect(&params).await.map_err(|e| {

@@ -7,8 +7,8 @@
 use redis::AsyncCommands;
 
 use super::NodeCtx;
+use crate::model::routing::{FIFO_QUEUE, PINNED_PREFIX};
 use crate::queue::job::{ErrorKind, JobError};
-use crate::queue::keys::{FIFO_QUEUE, PINNED_PREFIX};
 use crate::queue::registry::WorkerStatus;
 use crate::queue::{StoreError, now_ms, now_rfc3339, scripts};
 

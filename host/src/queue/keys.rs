@@ -107,8 +107,3 @@ impl IndexField {
         }
     }
 }
-
-/// The FIFO queue's name, as NetPulse calls it.
-pub const FIFO_QUEUE: &str = "FifoQ";
-/// Pinned queue names start with this.
-pub const PINNED_PREFIX: &str = "pinned_";

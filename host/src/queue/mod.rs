@@ -1,5 +1,9 @@
-//! The queue model: Redis keys, the job record, the Lua scripts that move jobs
-//! between states, and the registries of nodes, workers and drivers.
+//! The queue model in Redis: keys, the stored job record, the Lua scripts that
+//! move jobs between states, and the registries of nodes, workers and drivers.
+//!
+//! It stores the model's types (`crate::model`) and re-exports those it stores,
+//! so `queue::JobSpec` and `model::JobSpec` are one type. It imports nothing from
+//! `api`, `node`, `plugin` or `template` (`host/tests/layers.rs`).
 
 pub mod job;
 pub mod keys;
@@ -8,17 +12,10 @@ pub mod scripts;
 pub mod sealing;
 pub mod store;
 
+pub use crate::model::routing::{FIFO_QUEUE, QueueName, QueueStrategy};
+pub use crate::model::time::{now_ms, now_rfc3339};
+pub use crate::model::ParsePlan;
 pub use job::*;
-pub use keys::{FIFO_QUEUE, Keys};
+pub use keys::Keys;
 pub use sealing::{SealError, Sealer};
 pub use store::{Claimed, JobFilter, JobStore, StoreError};
-
-/// Now, as the RFC 3339 text stored in job records.
-pub fn now_rfc3339() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, false)
-}
-
-/// Now, in milliseconds since the epoch (index scores, expiry arithmetic).
-pub fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
-}

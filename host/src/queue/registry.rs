@@ -4,48 +4,11 @@
 use std::collections::HashMap;
 
 use redis::AsyncCommands;
-use serde::{Deserialize, Serialize};
 
 use super::store::{JobStore, StoreError};
-use super::{now_ms, now_rfc3339};
-
-/// A worker's state as `GET /worker` shows it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum WorkerStatus {
-    Busy,
-    Idle,
-    Suspended,
-    /// Its heartbeat stopped.
-    Dead,
-}
-
-/// One worker, FIFO or pinned.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct WorkerInfo {
-    pub name: String,
-    pub status: WorkerStatus,
-    pub pid: u32,
-    pub hostname: String,
-    pub queues: Vec<String>,
-    pub last_heartbeat: String,
-    pub birth_at: String,
-    pub successful_job_count: u64,
-    pub failed_job_count: u64,
-    pub node: String,
-    pub current_job: Option<String>,
-    /// Last heartbeat, ms since the epoch (for the reaper; not shown).
-    #[serde(skip)]
-    pub heartbeat_ms: i64,
-}
-
-/// What a node writes when it starts a worker.
-#[derive(Clone, Debug)]
-pub struct WorkerEntry {
-    pub name: String,
-    pub node: String,
-    pub queues: Vec<String>,
-}
+use crate::model::hostname;
+use crate::model::time::{now_ms, now_rfc3339, parse_rfc3339};
+pub use crate::model::worker::{ControlMessage, WorkerEntry, WorkerInfo, WorkerStatus};
 
 /// Heartbeats older than this many intervals mean the worker is dead.
 pub const DEAD_AFTER_INTERVALS: i64 = 3;
@@ -180,14 +143,6 @@ impl JobStore {
     }
 }
 
-/// A message to a node's control list.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "action", rename_all = "snake_case")]
-pub enum ControlMessage {
-    /// Stop this worker now (its running job was already failed by the sender).
-    StopWorker { worker: String },
-}
-
 impl JobStore {
     /// Send a control message to `node`. Messages to a node that never reads them expire.
     pub async fn send_control(&self, node: &str, msg: &ControlMessage) -> Result<(), StoreError> {
@@ -224,22 +179,12 @@ fn worker_from_hash(h: &HashMap<String, String>, now: i64) -> Option<WorkerInfo>
         pid: num("pid") as u32,
         hostname: get("hostname"),
         queues: serde_json::from_str(&get("queues")).unwrap_or_default(),
-        last_heartbeat: get("last_heartbeat"),
-        birth_at: get("birth_at"),
+        last_heartbeat: h.get("last_heartbeat").map(String::as_str).and_then(parse_rfc3339),
+        birth_at: h.get("birth_at").map(String::as_str).and_then(parse_rfc3339),
         successful_job_count: num("successful_job_count"),
         failed_job_count: num("failed_job_count"),
         node: get("node"),
         current_job: h.get("current_job").filter(|s| !s.is_empty()).cloned(),
         heartbeat_ms: beat,
     })
-}
-
-/// This machine's host name.
-pub fn hostname() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .map(|s| s.trim().to_string())
-        .ok()
-        .filter(|s| !s.is_empty())
-        .or_else(|| std::env::var("HOSTNAME").ok())
-        .unwrap_or_else(|| "localhost".to_string())
 }

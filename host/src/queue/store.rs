@@ -7,12 +7,15 @@ use std::time::Duration;
 use redis::AsyncCommands;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig, MultiplexedConnection};
 
-use super::job::{
-    ClaimedJob, Credentials, ErrorKind, JobError, JobRecord, JobResult, JobSpec, JobStatus, QueueStrategy,
-};
+use super::job::record_from_hash;
 use super::keys::{IndexField, Keys};
+use super::scripts;
 use super::sealing::Sealer;
-use super::{now_ms, now_rfc3339, scripts};
+use crate::model::job::{
+    ClaimedJob, Credentials, ErrorKind, JobError, JobRecord, JobResult, JobSpec, JobStatus, ResultType,
+};
+use crate::model::routing::{QueueName, QueueStrategy};
+use crate::model::time::{now_ms, now_rfc3339};
 
 /// Redis could not do what we asked.
 #[derive(Debug, thiserror::Error)]
@@ -140,7 +143,7 @@ impl JobStore {
         let mut args: Vec<String> = vec![
             self.keys.prefix().to_string(),
             id.to_string(),
-            queue.clone(),
+            queue.to_string(),
             spec.device.host.clone(),
             cred_json,
             (spec.ttl_s + 60).to_string(),
@@ -149,7 +152,7 @@ impl JobStore {
         for (k, v) in [
             ("id", id.to_string()),
             ("status", JobStatus::Queued.as_str().to_string()),
-            ("queue", queue),
+            ("queue", queue.into()),
             ("host", spec.device.host.clone()),
             ("created_at", now.clone()),
             ("enqueued_at", now),
@@ -166,7 +169,11 @@ impl JobStore {
     }
 
     /// Store and enqueue a job; returns its id and queue.
-    pub async fn submit(&self, spec: &JobSpec, cred: &Credentials) -> Result<(String, String), StoreError> {
+    pub async fn submit(
+        &self,
+        spec: &JobSpec,
+        cred: &Credentials,
+    ) -> Result<(String, QueueName), StoreError> {
         let id = uuid::Uuid::new_v4().to_string();
         let mut inv = scripts::SUBMIT.prepare_invoke();
         for a in self.submit_args(&id, spec, cred)? {
@@ -180,7 +187,7 @@ impl JobStore {
     pub async fn submit_many(
         &self,
         jobs: &[(JobSpec, Credentials)],
-    ) -> Result<Vec<(String, String)>, StoreError> {
+    ) -> Result<Vec<(String, QueueName)>, StoreError> {
         let hash: String = scripts::SUBMIT.prepare_invoke().load_async(&mut self.conn()).await?;
         let mut out = Vec::with_capacity(jobs.len());
         let mut pipe = redis::pipe();
@@ -199,7 +206,7 @@ impl JobStore {
         if h.is_empty() {
             return Ok(None);
         }
-        super::job::record_from_hash(h)
+        record_from_hash(h)
             .map(Some)
             .ok_or_else(|| StoreError::Corrupt(format!("job {id} has an unreadable record")))
     }
@@ -254,7 +261,7 @@ impl JobStore {
             let hashes: Vec<HashMap<String, String>> = pipe.query_async(&mut conn).await?;
             let mut gone = Vec::new();
             for (id, h) in ids.iter().zip(hashes) {
-                let Some(rec) = (!h.is_empty()).then(|| super::job::record_from_hash(h)).flatten() else {
+                let Some(rec) = (!h.is_empty()).then(|| record_from_hash(h)).flatten() else {
                     gone.push(id.clone());
                     continue;
                 };
@@ -386,8 +393,8 @@ impl JobStore {
     /// this worker's (ended by a reaper or a kill first).
     pub async fn finish(&self, id: &str, worker: &str, result: &JobResult) -> Result<bool, StoreError> {
         let status = match result.kind {
-            super::job::ResultType::Success => JobStatus::Finished,
-            super::job::ResultType::Failed => JobStatus::Failed,
+            ResultType::Success => JobStatus::Finished,
+            ResultType::Failed => JobStatus::Failed,
         };
         let json = serde_json::to_string(result).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let n: i64 = scripts::FINISH
@@ -404,12 +411,7 @@ impl JobStore {
     }
 
     /// Fail `id` as interrupted if `worker` is running it. Returns true when it was.
-    pub async fn interrupt(
-        &self,
-        id: &str,
-        worker: &str,
-        error: super::job::JobError,
-    ) -> Result<bool, StoreError> {
+    pub async fn interrupt(&self, id: &str, worker: &str, error: JobError) -> Result<bool, StoreError> {
         let json = serde_json::to_string(&JobResult::failed(error))
             .map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let n: i64 = scripts::INTERRUPT
@@ -432,7 +434,7 @@ impl JobStore {
 
 fn matches(f: &JobFilter, r: &JobRecord) -> bool {
     f.status.is_none_or(|s| s == r.status)
-        && f.queue.as_ref().is_none_or(|q| *q == r.queue)
+        && f.queue.as_ref().is_none_or(|q| r.queue == *q)
         && f.host.as_ref().is_none_or(|h| *h == r.host)
         && f.node.as_ref().is_none_or(|n| Some(n) == r.node.as_ref())
 }

@@ -12,14 +12,8 @@ use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 use netpulse_textfsm::Index;
-use serde::{Deserialize, Serialize};
 
-/// A template's file name and text, as handed to the parser.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct NamedTemplate {
-    pub name: String,
-    pub text: String,
-}
+use crate::model::NamedTemplate;
 
 /// Why no template could be found.
 #[derive(Debug, thiserror::Error)]

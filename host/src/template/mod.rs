@@ -6,7 +6,8 @@
 mod library;
 mod render;
 
-pub use library::{LookupError, NamedTemplate, Templates};
+pub use crate::model::NamedTemplate;
+pub use library::{LookupError, Templates};
 pub use render::{RenderError, render};
 
 use serde_json::Value;
