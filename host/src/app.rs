@@ -68,7 +68,7 @@ pub async fn start(settings: Settings, roles: Roles) -> anyhow::Result<Running> 
     for p in &problems {
         tracing::error!(file = p.file, "plugin not loaded: {}", p.reason);
     }
-    if roles.node && plugins.all().is_empty() {
+    if roles.node && plugins.drivers().is_empty() {
         anyhow::bail!("no driver plugin could be loaded: the node would fail every job");
     }
     let plugins = LivePlugins::new(plugins);

@@ -99,7 +99,8 @@ fn template_parse_prints_records_with_value_names() {
         .arg("--input")
         .arg(&input));
     assert_eq!(code, 0, "{text}");
-    assert!(text.contains("\"INTF\": \"Gi0/2\""), "{text}");
+    // Through the index, keys are lower-cased as ntc-templates (and the API) give them.
+    assert!(text.contains("\"intf\": \"Gi0/2\""), "{text}");
     let (code, text) = run(netpulse()
         .args(["template", "parse", "--platform", "x_os", "--command", "show clock", "--templates"])
         .arg(&dir)

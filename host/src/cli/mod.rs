@@ -49,7 +49,8 @@ pub enum Command {
 #[derive(Subcommand, Debug)]
 pub enum TemplateCommand {
     /// Parse command output with a TextFSM template (through the parser component)
-    /// and print the records as JSON.
+    /// and print the records as JSON: keys are the template's Value names, or,
+    /// for a template found through the index, lower-cased as ntc-templates gives them.
     Parse {
         /// The template file.
         #[arg(long, conflicts_with_all = ["platform", "command"])]
@@ -164,7 +165,7 @@ fn plugin_list(settings: &Settings) -> i32 {
     match app::load_plugins(settings) {
         Ok((plugins, problems)) => {
             println!("{:<16} {:<10} {:<6} {:<30} FILE", "NAME", "VERSION", "WIT", "DEVICE TYPES");
-            for p in plugins.all() {
+            for p in plugins.drivers() {
                 println!(
                     "{:<16} {:<10} {:<6} {:<30} {}",
                     p.meta.name,
@@ -210,6 +211,8 @@ fn template_command(settings: &Settings, command: TemplateCommand) -> i32 {
             String::from_utf8_lossy(&buf).into_owned()
         }
     };
+    // A template from the index gives records as ntc-templates does (lower-cased
+    // keys), as `POST /template/parse` and `parsing.use_ntc_template` do.
     let (named, lower_keys) = match (template, &platform, &command) {
         (Some(path), _, _) => match std::fs::read_to_string(&path) {
             Ok(text) => (vec![NamedTemplate { name: path.display().to_string(), text }], false),
@@ -218,7 +221,7 @@ fn template_command(settings: &Settings, command: TemplateCommand) -> i32 {
         (None, Some(p), Some(c)) => {
             let lib = crate::template::Templates::new(templates.or_else(|| settings.templates_dir.clone()));
             match lib.resolve(p, c) {
-                Ok(found) => (found, false),
+                Ok(found) => (found, true),
                 Err(e) => return fail(e.to_string()),
             }
         }

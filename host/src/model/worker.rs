@@ -9,7 +9,6 @@ use serde::{Deserialize, Serialize};
 pub enum WorkerStatus {
     Busy,
     Idle,
-    Suspended,
     /// Its heartbeat stopped.
     Dead,
 }

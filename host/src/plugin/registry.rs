@@ -214,7 +214,7 @@ impl Plugins {
     }
 
     /// Every loaded driver.
-    pub fn all(&self) -> &[Arc<DriverPlugin>] {
+    pub fn drivers(&self) -> &[Arc<DriverPlugin>] {
         &self.drivers
     }
 

@@ -67,10 +67,6 @@ impl Templates {
         Self::new(None)
     }
 
-    pub fn dir(&self) -> Option<&Path> {
-        self.dir.as_deref()
-    }
-
     /// Read (or re-read, when it changed) the index now; its number of rows.
     pub fn load_index(&self) -> Result<usize, LookupError> {
         let mut cached = self.index.lock().expect("index cache");
