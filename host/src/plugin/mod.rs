@@ -8,6 +8,7 @@
 use std::path::PathBuf;
 
 mod bindings;
+mod cache;
 mod engine;
 mod host;
 mod live;

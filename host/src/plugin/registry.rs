@@ -11,6 +11,7 @@ use wasmtime::component::Component;
 use wasmtime::{Engine, Store};
 
 use super::bindings::{Contract, Driver, DriverPre, check_claim, contract_of};
+use super::cache::{Cache, compile};
 use super::engine::{
     CallContext, CallError, EngineKind, Engines, SandboxLimits, describe_failure, kind_of, new_store,
 };
@@ -149,11 +150,12 @@ impl Plugins {
     ) -> anyhow::Result<(Plugins, Vec<LoadProblem>)> {
         let wt = |e: wasmtime::Error| anyhow::anyhow!("cannot set up the WebAssembly engine: {e:#}");
         let engines = Engines::new(limits).map_err(wt)?;
+        let cache = cache.and_then(Cache::open);
         let mut problems = Vec::new();
         let mut sources: Vec<(String, Compiled, bool)> = Vec::new();
         let compile_any = |bytes: &[u8]| {
             let kind = kind_of(bytes);
-            compile(engines.get(kind).0, bytes, cache).map(|c| (kind, c))
+            compile(engines.get(kind).0, bytes, cache.as_ref()).map(|c| (kind, c))
         };
         for (name, bytes) in builtin {
             sources.push((format!("builtin:{name}"), compile_any(bytes), true));
@@ -254,44 +256,6 @@ pub fn folder_signature(dir: &Path) -> Vec<(PathBuf, u64, Option<std::time::Syst
             (p, len, modified)
         })
         .collect()
-}
-
-/// Compile a component, using the on-disk cache of machine code when given: the
-/// key is the file's SHA-256 and the engine's compatibility hash, so a restart does
-/// not recompile and a different wasmtime or CPU setting never loads stale code.
-fn compile(engine: &Engine, bytes: &[u8], cache: Option<&Path>) -> Result<Component, String> {
-    let fresh =
-        || Component::new(engine, bytes).map_err(|e| format!("not a usable WebAssembly component: {e:#}"));
-    let Some(dir) = cache else { return fresh() };
-    let key = {
-        use sha2::Digest;
-        use std::hash::{Hash, Hasher};
-        let mut h = std::hash::DefaultHasher::new();
-        engine.precompile_compatibility_hash().hash(&mut h);
-        let digest = sha2::Sha256::digest(bytes);
-        let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-        format!("{hex}-{:016x}", h.finish())
-    };
-    let path = dir.join(format!("{key}.cwasm"));
-    if path.is_file() {
-        // SAFETY: the file was written by `Component::serialize` of this engine
-        // configuration (the key carries its compatibility hash), in a folder of ours.
-        match unsafe { Component::deserialize_file(engine, &path) } {
-            Ok(c) => return Ok(c),
-            Err(e) => tracing::warn!("ignoring unusable cache entry {}: {e:#}", path.display()),
-        }
-    }
-    let component = fresh()?;
-    let stored = component.serialize().map_err(|e| e.to_string()).and_then(|code| {
-        std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
-        let tmp = dir.join(format!("{key}.{}.tmp", std::process::id()));
-        std::fs::write(&tmp, code).map_err(|e| e.to_string())?;
-        std::fs::rename(&tmp, &path).map_err(|e| e.to_string())
-    });
-    if let Err(e) = stored {
-        tracing::warn!("cannot cache compiled plugin in {}: {e}", dir.display());
-    }
-    Ok(component)
 }
 
 /// `*.wasm` files in `dir`, sorted by name.
