@@ -86,6 +86,12 @@ impl Keys {
     pub fn control(&self, node: &str) -> String {
         format!("{}:control:{node}", self.prefix)
     }
+    pub fn reaper(&self) -> String {
+        format!("{}:reaper", self.prefix)
+    }
+    pub fn capacity_full(&self) -> String {
+        format!("{}:capacity_full", self.prefix)
+    }
 }
 
 /// The job fields that have an index.

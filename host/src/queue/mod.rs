@@ -5,6 +5,7 @@
 //! so `queue::JobSpec` and `model::JobSpec` are one type. It imports nothing from
 //! `api`, `node`, `plugin` or `template` (`host/tests/layers.rs`).
 
+pub mod health;
 pub mod job;
 pub mod keys;
 pub mod registry;
