@@ -11,8 +11,14 @@
 //! | `<p>:queues` | SET | none | names of every queue that has had a job (for queue depths) |
 //! | `<p>:inbox:<worker>` | LIST | none | ids a FIFO worker has moved out of `FifoQ` and is about to claim |
 //! | `<p>:seq` | STRING (counter) | none | submission sequence, seeded at the first submit's millisecond; a job's `seq` field and its index score (jobs stored without one are scored by `created_ms`) |
-//! | `<p>:idx:all` | ZSET (score: the job's `seq`) | entries trimmed when their job is gone | every job, for listing |
+//! | `<p>:idx:all` | ZSET (score: the job's `seq`) | none; an entry outlives its job until a listing meets it (below) | every job, for listing |
 //! | `<p>:idx:queue:<q>` / `idx:status:<s>` / `idx:host:<h>` / `idx:node:<n>` | ZSET | as above | jobs by queue, status, host, node |
+//!
+//! Index entries are not removed when their job's record expires (Redis says
+//! nothing then). A listing (`GET /job`, `JobStore::list`) that meets an id whose
+//! record is gone removes it from the index it read, from `idx:all` and from every
+//! status index; the queue, host and node indexes lose such an entry only when a
+//! listing reads them.
 //! | `<p>:owner:<queue>` | STRING (`<node>|<worker seq>`) | lease, `3 x heartbeat`, renewed by the owning node | which pinned worker, on which node, serves a pinned queue |
 //! | `<p>:unowned` | LIST | none | pinned queue names that have work and no owner yet |
 //! | `<p>:signal:<node>` | LIST | none | pinned queue names with new work, for that node's dispatcher |

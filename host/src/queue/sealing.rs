@@ -1,5 +1,6 @@
 //! Credentials at rest. Until a job ends, its password and enable secret are
-//! kept apart from the job record (`<p>:cred:<id>`, deleted when the job ends).
+//! kept apart from the job record (`<p>:cred:<id>`, deleted when the job ends,
+//! and expiring by itself the job's `ttl` + 60 s after submit).
 //! With a `credential_key` configured they are also sealed there: AES-256-GCM
 //! under the SHA-256 of the key, a random nonce per job, and the job id as
 //! associated data, so a blob copied onto another job does not open.
