@@ -276,7 +276,8 @@ fn exec_job(
         dev.addr().port()
     );
     let templates = netpulse::template::Templates::none();
-    let tools = netpulse::api::request::Tools { templates: &templates, parsers: &[] };
+    let tools =
+        netpulse::api::request::Tools { templates: &templates, parsers: &[], limits: Default::default() };
     netpulse::api::request::parse_exec(body.as_bytes(), &netpulse::config::JobDefaults::default(), &tools)
         .unwrap()
 }
