@@ -13,9 +13,9 @@ pub mod scripts;
 pub mod sealing;
 pub mod store;
 
+pub use crate::model::ParsePlan;
 pub use crate::model::routing::{FIFO_QUEUE, QueueName, QueueStrategy};
 pub use crate::model::time::{now_ms, now_rfc3339};
-pub use crate::model::ParsePlan;
 pub use job::*;
 pub use keys::Keys;
 pub use sealing::{SealError, Sealer};
