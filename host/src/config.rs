@@ -22,8 +22,10 @@ pub struct Settings {
     /// TextFSM templates folder with its CliTable `index` (the layout of
     /// ntc-templates' `templates/`). `NETPULSE_TEMPLATES_DIR`.
     pub templates_dir: Option<PathBuf>,
-    /// Accepted API keys. `NETPULSE_API_KEYS` (comma separated) or `NETPULSE_API_KEY`.
-    pub api_keys: Vec<String>,
+    /// Accepted API keys, each with a role: `["key"]` (admin) or `[{key = "...",
+    /// role = "read" | "operate" | "admin"}]`. `NETPULSE_API_KEYS` (comma separated,
+    /// `KEY` or `KEY:ROLE`) or `NETPULSE_API_KEY`.
+    pub api_keys: Vec<ApiKey>,
     /// Seals job credentials while they wait in Redis (AES-256-GCM); the API and
     /// every node must share it. `NETPULSE_CREDENTIAL_KEY`.
     pub credential_key: Option<String>,
@@ -32,6 +34,10 @@ pub struct Settings {
     pub node: NodeSettings,
     pub jobs: JobDefaults,
     pub plugins: PluginSettings,
+    pub api: ApiSettings,
+    pub limits: LimitSettings,
+    pub render: RenderSettings,
+    pub ssh: SshSettings,
 }
 
 /// The node daemon.
@@ -96,8 +102,189 @@ impl Default for Settings {
             node: NodeSettings::default(),
             jobs: JobDefaults::default(),
             plugins: PluginSettings::default(),
+            api: ApiSettings::default(),
+            limits: LimitSettings::default(),
+            render: RenderSettings::default(),
+            ssh: SshSettings::default(),
         }
     }
+}
+
+/// What an API key may do; each role includes the ones before it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// GET endpoints and `/metrics`.
+    Read,
+    /// Submit, cancel, parse, render, test.
+    Operate,
+    /// Delete workers, forget host keys.
+    Admin,
+}
+
+impl Role {
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Read => "read",
+            Role::Operate => "operate",
+            Role::Admin => "admin",
+        }
+    }
+}
+
+impl std::str::FromStr for Role {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim() {
+            "read" => Ok(Role::Read),
+            "operate" => Ok(Role::Operate),
+            "admin" => Ok(Role::Admin),
+            other => Err(format!("unknown role {other:?}; valid roles: read, operate, admin")),
+        }
+    }
+}
+
+/// An API key and its role. A plain string in the settings is an `admin` key.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum ApiKey {
+    Plain(String),
+    WithRole { key: String, role: Role },
+}
+
+impl ApiKey {
+    pub fn key(&self) -> &str {
+        match self {
+            ApiKey::Plain(k) | ApiKey::WithRole { key: k, .. } => k,
+        }
+    }
+
+    pub fn role(&self) -> Role {
+        match self {
+            ApiKey::Plain(_) => Role::Admin,
+            ApiKey::WithRole { role, .. } => *role,
+        }
+    }
+
+    /// `KEY` (admin) or `KEY:ROLE`, as `NETPULSE_API_KEYS` gives them.
+    fn from_env(item: &str) -> Result<ApiKey, String> {
+        match item.rsplit_once(':') {
+            Some((key, role)) if ["read", "operate", "admin"].contains(&role.trim()) => {
+                Ok(ApiKey::WithRole { key: key.trim().to_string(), role: role.parse()? })
+            }
+            _ => Ok(ApiKey::Plain(item.trim().to_string())),
+        }
+    }
+}
+
+impl std::fmt::Debug for ApiKey {
+    // Never print a key.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ApiKey(<{} key>)", self.role().name())
+    }
+}
+
+impl From<&str> for ApiKey {
+    fn from(k: &str) -> Self {
+        ApiKey::Plain(k.to_string())
+    }
+}
+
+impl From<String> for ApiKey {
+    fn from(k: String) -> Self {
+        ApiKey::Plain(k)
+    }
+}
+
+/// The HTTP server's own limits.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ApiSettings {
+    /// How long a client may take to send a request's headers, seconds.
+    /// `NETPULSE_HEADER_READ_TIMEOUT_S`.
+    pub header_read_timeout_s: f64,
+    /// Connections served at once; more are answered 503 and closed.
+    /// `NETPULSE_MAX_CONNECTIONS`.
+    pub max_connections: usize,
+    /// CPU deadline of a `/template/parse` call, seconds (jobs use
+    /// `plugins.deadline_s`). `NETPULSE_PARSE_DEADLINE_S`.
+    pub parse_deadline_s: f64,
+}
+
+impl Default for ApiSettings {
+    fn default() -> Self {
+        Self { header_read_timeout_s: 10.0, max_connections: 10_000, parse_deadline_s: 5.0 }
+    }
+}
+
+/// Sizes a job may have.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LimitSettings {
+    /// One command or configuration line, bytes. `NETPULSE_MAX_LINE_BYTES`.
+    pub max_line_bytes: usize,
+    /// Command or configuration lines in one job. `NETPULSE_MAX_LINES`.
+    pub max_lines: usize,
+    /// Configuration a template may render, bytes. `NETPULSE_MAX_RENDERED_BYTES`.
+    pub max_rendered_bytes: usize,
+}
+
+impl Default for LimitSettings {
+    fn default() -> Self {
+        Self { max_line_bytes: 64 << 10, max_lines: 10_000, max_rendered_bytes: 4 << 20 }
+    }
+}
+
+/// Jinja2 rendering's budget.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RenderSettings {
+    /// Wall-clock budget of one render, milliseconds. `NETPULSE_RENDER_BUDGET_MS`.
+    pub budget_ms: u64,
+    /// Largest output of one render, bytes. `NETPULSE_RENDER_MAX_OUTPUT_BYTES`.
+    pub max_output_bytes: usize,
+}
+
+impl Default for RenderSettings {
+    fn default() -> Self {
+        Self { budget_ms: 2000, max_output_bytes: 1 << 20 }
+    }
+}
+
+/// How device host keys are checked (as OpenSSH's `StrictHostKeyChecking`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum HostKeyPolicy {
+    /// The first key seen for host:port is pinned (in Redis, for every node); a
+    /// different key later fails the job with `HostKeyMismatch`.
+    #[default]
+    AcceptNew,
+    /// Only keys in `ssh.known_hosts`.
+    Strict,
+    /// Any key (logged as a warning).
+    Off,
+}
+
+impl std::str::FromStr for HostKeyPolicy {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim() {
+            "accept-new" => Ok(HostKeyPolicy::AcceptNew),
+            "strict" => Ok(HostKeyPolicy::Strict),
+            "off" => Ok(HostKeyPolicy::Off),
+            other => Err(format!("unknown host key policy {other:?}; valid values: accept-new, strict, off")),
+        }
+    }
+}
+
+/// SSH client settings.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SshSettings {
+    /// `NETPULSE_HOST_KEY_POLICY`: accept-new (default), strict or off.
+    pub host_key_policy: HostKeyPolicy,
+    /// An OpenSSH known_hosts file, for `strict`. `NETPULSE_KNOWN_HOSTS`.
+    pub known_hosts: Option<PathBuf>,
 }
 
 impl Default for NodeSettings {
@@ -188,7 +375,12 @@ impl Settings {
             self.templates_dir = Some(PathBuf::from(v));
         }
         if let Some(v) = get("NETPULSE_API_KEYS").or_else(|| get("NETPULSE_API_KEY")) {
-            self.api_keys = v.split(',').map(|k| k.trim().to_string()).filter(|k| !k.is_empty()).collect();
+            self.api_keys = v
+                .split(',')
+                .filter(|k| !k.trim().is_empty())
+                .map(ApiKey::from_env)
+                .collect::<Result<_, _>>()
+                .map_err(|e| ConfigError(format!("NETPULSE_API_KEYS: {e}")))?;
         }
         if let Some(v) = get("NETPULSE_CREDENTIAL_KEY") {
             self.credential_key = Some(v).filter(|k| !k.is_empty());
@@ -240,6 +432,36 @@ impl Settings {
         }
         if let Some(v) = get("NETPULSE_PLUGIN_MEMORY_MIB") {
             self.plugins.memory_mib = parse("NETPULSE_PLUGIN_MEMORY_MIB", &v)?;
+        }
+        if let Some(v) = get("NETPULSE_HEADER_READ_TIMEOUT_S") {
+            self.api.header_read_timeout_s = parse("NETPULSE_HEADER_READ_TIMEOUT_S", &v)?;
+        }
+        if let Some(v) = get("NETPULSE_MAX_CONNECTIONS") {
+            self.api.max_connections = parse("NETPULSE_MAX_CONNECTIONS", &v)?;
+        }
+        if let Some(v) = get("NETPULSE_PARSE_DEADLINE_S") {
+            self.api.parse_deadline_s = parse("NETPULSE_PARSE_DEADLINE_S", &v)?;
+        }
+        if let Some(v) = get("NETPULSE_MAX_LINE_BYTES") {
+            self.limits.max_line_bytes = parse("NETPULSE_MAX_LINE_BYTES", &v)?;
+        }
+        if let Some(v) = get("NETPULSE_MAX_LINES") {
+            self.limits.max_lines = parse("NETPULSE_MAX_LINES", &v)?;
+        }
+        if let Some(v) = get("NETPULSE_MAX_RENDERED_BYTES") {
+            self.limits.max_rendered_bytes = parse("NETPULSE_MAX_RENDERED_BYTES", &v)?;
+        }
+        if let Some(v) = get("NETPULSE_RENDER_BUDGET_MS") {
+            self.render.budget_ms = parse("NETPULSE_RENDER_BUDGET_MS", &v)?;
+        }
+        if let Some(v) = get("NETPULSE_RENDER_MAX_OUTPUT_BYTES") {
+            self.render.max_output_bytes = parse("NETPULSE_RENDER_MAX_OUTPUT_BYTES", &v)?;
+        }
+        if let Some(v) = get("NETPULSE_HOST_KEY_POLICY") {
+            self.ssh.host_key_policy = v.parse().map_err(ConfigError)?;
+        }
+        if let Some(v) = get("NETPULSE_KNOWN_HOSTS") {
+            self.ssh.known_hosts = Some(PathBuf::from(v));
         }
         Ok(())
     }
@@ -293,6 +515,31 @@ impl Settings {
         if self.plugins.memory_mib == 0 {
             return bad("plugins.memory_mib must be at least 1".into());
         }
+        for (name, v) in [
+            ("api.header_read_timeout_s", self.api.header_read_timeout_s),
+            ("api.parse_deadline_s", self.api.parse_deadline_s),
+        ] {
+            if !(v > 0.0 && v <= 3600.0) {
+                return bad(format!("{name} {v} must be between 0 and 3600 seconds"));
+            }
+        }
+        for (name, v) in [
+            ("api.max_connections", self.api.max_connections),
+            ("limits.max_line_bytes", self.limits.max_line_bytes),
+            ("limits.max_lines", self.limits.max_lines),
+            ("limits.max_rendered_bytes", self.limits.max_rendered_bytes),
+            ("render.max_output_bytes", self.render.max_output_bytes),
+            ("render.budget_ms", self.render.budget_ms as usize),
+        ] {
+            if v == 0 {
+                return bad(format!("{name} must be at least 1"));
+            }
+        }
+        if self.ssh.host_key_policy == HostKeyPolicy::Strict && self.ssh.known_hosts.is_none() {
+            return bad(
+                "ssh.host_key_policy = \"strict\" needs ssh.known_hosts (an OpenSSH known_hosts file)".into(),
+            );
+        }
         Ok(())
     }
 
@@ -318,14 +565,29 @@ mod tests {
         let mut s = Settings::default();
         s.apply_env(|k| match k {
             "NETPULSE_LISTEN" => Some("0.0.0.0:9100".into()),
-            "NETPULSE_API_KEYS" => Some("a, b,".into()),
+            "NETPULSE_API_KEYS" => Some("a, b:read,".into()),
             _ => None,
         })
         .unwrap();
         assert_eq!(s.listen.port(), 9100);
-        assert_eq!(s.api_keys, vec!["a", "b"]);
+        assert_eq!(
+            s.api_keys,
+            vec![ApiKey::from("a"), ApiKey::WithRole { key: "b".into(), role: Role::Read }]
+        );
         let err = s.apply_env(|k| (k == "NETPULSE_CAPACITY").then(|| "many".into())).unwrap_err().to_string();
         assert!(err.contains("NETPULSE_CAPACITY"), "{err}");
+    }
+
+    #[test]
+    fn api_keys_are_plain_strings_or_keys_with_roles() {
+        let s: Settings = toml::from_str(
+            "api_keys = [\"old\", {key = \"ro\", role = \"read\"}, {key = \"op\", role = \"operate\"}]",
+        )
+        .unwrap();
+        let roles: Vec<(&str, Role)> = s.api_keys.iter().map(|k| (k.key(), k.role())).collect();
+        assert_eq!(roles, vec![("old", Role::Admin), ("ro", Role::Read), ("op", Role::Operate)]);
+        assert!(toml::from_str::<Settings>("api_keys = [{key = \"x\", role = \"root\"}]").is_err());
+        assert_eq!(format!("{:?}", s.api_keys[0]), "ApiKey(<admin key>)");
     }
 
     #[test]

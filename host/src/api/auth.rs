@@ -1,19 +1,21 @@
 //! API key check: header `X-API-KEY` (any case), query parameter `X-API-KEY`, or
 //! cookie `X-API-KEY`; compared in constant time against every configured key.
-//! [`require_key`] is the middleware in front of every route (and of the 404
-//! answer, so unknown paths tell nothing to a client without a key).
+//! Each key has a role (`read` < `operate` < `admin`) and each route needs one
+//! ([`needed`]). [`require_key`] is the middleware in front of every route (and of
+//! the 404 answer, so unknown paths tell nothing to a client without a key).
 
 use std::sync::Arc;
 
 use axum::extract::{Request, State};
-use axum::http::HeaderMap;
 use axum::http::header::COOKIE;
+use axum::http::{HeaderMap, Method};
 use axum::middleware::Next;
 use axum::response::Response;
 use subtle::ConstantTimeEq;
 
 use super::ApiState;
 use super::error::ApiError;
+use crate::config::{ApiKey, Role};
 
 /// Middleware: refuse the request unless it carries a configured key.
 pub async fn require_key(
@@ -25,8 +27,34 @@ pub async fn require_key(
         .into_owned()
         .filter(|(k, _)| k.eq_ignore_ascii_case(NAME))
         .collect();
-    check(&state.settings.api_keys, req.headers(), &query)?;
+    let role = check(&state.settings.api_keys, req.headers(), &query)?;
+    let need = needed(req.method(), req.uri().path());
+    if role < need {
+        return Err(ApiError::Forbidden(format!(
+            "this API key has the `{}` role; {} {} needs `{}`",
+            role.name(),
+            req.method(),
+            req.uri().path(),
+            need.name()
+        )));
+    }
     Ok(next.run(req).await)
+}
+
+/// The role a request needs: reading is `read`; stopping workers and forgetting
+/// host keys is `admin`; everything else (submit, cancel, parse, render, test) is
+/// `operate`.
+pub fn needed(method: &Method, path: &str) -> Role {
+    let path = path.trim_end_matches('/');
+    if method == Method::GET || method == Method::HEAD {
+        Role::Read
+    } else if method == Method::DELETE
+        && (path == "/worker" || path.starts_with("/workers") || path == "/hostkey")
+    {
+        Role::Admin
+    } else {
+        Role::Operate
+    }
 }
 
 const NAME: &str = "x-api-key";
@@ -51,19 +79,21 @@ fn presented<'a>(headers: &'a HeaderMap, query: &'a [(String, String)]) -> Optio
     None
 }
 
-/// Accept the request or say why not.
-pub fn check(keys: &[String], headers: &HeaderMap, query: &[(String, String)]) -> Result<(), ApiError> {
+/// The role of the key the request carries, or why it is refused.
+pub fn check(keys: &[ApiKey], headers: &HeaderMap, query: &[(String, String)]) -> Result<Role, ApiError> {
     let Some(given) = presented(headers, query) else {
         return Err(ApiError::Forbidden(
             "missing API key: send it as the X-API-KEY header, query parameter or cookie".into(),
         ));
     };
     // Compare against every key so timing does not tell which one nearly matched.
-    let mut ok = subtle::Choice::from(0u8);
+    let mut found: Option<Role> = None;
     for k in keys {
-        ok |= k.as_bytes().ct_eq(given.as_bytes());
+        if bool::from(k.key().as_bytes().ct_eq(given.as_bytes())) {
+            found = found.max(Some(k.role()));
+        }
     }
-    if bool::from(ok) { Ok(()) } else { Err(ApiError::Forbidden("wrong API key".into())) }
+    found.ok_or_else(|| ApiError::Forbidden("wrong API key".into()))
 }
 
 #[cfg(test)]
@@ -73,10 +103,10 @@ mod tests {
 
     #[test]
     fn key_accepted_from_header_query_and_cookie() {
-        let keys = vec!["k1".to_string()];
+        let keys: Vec<ApiKey> = vec!["k1".into()];
         let mut h = HeaderMap::new();
         h.insert("X-Api-Key", HeaderValue::from_static("k1"));
-        assert!(check(&keys, &h, &[]).is_ok());
+        assert_eq!(check(&keys, &h, &[]).unwrap(), Role::Admin);
         assert!(check(&keys, &HeaderMap::new(), &[("X-API-KEY".into(), "k1".into())]).is_ok());
         let mut c = HeaderMap::new();
         c.insert(COOKIE, HeaderValue::from_static("a=b; X-API-KEY=k1"));
@@ -87,5 +117,26 @@ mod tests {
         assert!(
             matches!(check(&keys, &HeaderMap::new(), &[]), Err(ApiError::Forbidden(m)) if m.contains("missing"))
         );
+    }
+
+    #[test]
+    fn roles_and_what_each_route_needs() {
+        let keys = vec![
+            ApiKey::WithRole { key: "r".into(), role: Role::Read },
+            ApiKey::WithRole { key: "o".into(), role: Role::Operate },
+            "a".into(),
+        ];
+        let role = |k: &str| {
+            let mut h = HeaderMap::new();
+            h.insert("x-api-key", HeaderValue::from_str(k).unwrap());
+            check(&keys, &h, &[]).unwrap()
+        };
+        assert_eq!((role("r"), role("o"), role("a")), (Role::Read, Role::Operate, Role::Admin));
+        assert_eq!(needed(&Method::GET, "/job"), Role::Read);
+        assert_eq!(needed(&Method::POST, "/device/exec"), Role::Operate);
+        assert_eq!(needed(&Method::DELETE, "/job"), Role::Operate);
+        assert_eq!(needed(&Method::POST, "/template/parse"), Role::Operate);
+        assert_eq!(needed(&Method::DELETE, "/worker/"), Role::Admin);
+        assert_eq!(needed(&Method::DELETE, "/hostkey"), Role::Admin);
     }
 }

@@ -5,23 +5,8 @@
 
 use serde_json::Value;
 
-/// Sizes a job may have. The defaults are documented in the README; each has
-/// the setting that raises it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Limits {
-    /// One command or configuration line, in bytes (`limits.max_line_bytes`).
-    pub max_line_bytes: usize,
-    /// Command or configuration lines in one job (`limits.max_lines`).
-    pub max_lines: usize,
-    /// Configuration a template may render, in bytes (`limits.max_rendered_bytes`).
-    pub max_rendered_bytes: usize,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Self { max_line_bytes: 64 << 10, max_lines: 10_000, max_rendered_bytes: 4 << 20 }
-    }
-}
+/// Sizes a job may have (settings `limits.*`).
+pub use crate::config::LimitSettings as Limits;
 
 /// The name of a control character, as Unicode abbreviates it.
 fn control_name(c: char) -> &'static str {

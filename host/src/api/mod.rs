@@ -34,10 +34,6 @@ use crate::config::Settings;
 use crate::queue::JobStore;
 use error::ApiError;
 
-/// How long a client may take to send a request's headers.
-const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
-/// Connections served at once; past it new ones are answered 503 and closed.
-const MAX_CONNECTIONS: usize = 10_000;
 /// The longest a request may run (a device test waits for its device at most
 /// `connection_args.timeout` plus the read timeout; it has its own limit).
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(3600 + 600);
@@ -62,7 +58,7 @@ impl ApiState {
         Arc::new(Self {
             store,
             templates: crate::template::Templates::new(settings.templates_dir.clone()),
-            limits: limits::Limits::default(),
+            limits: settings.limits,
             settings,
             plugins,
             started: Instant::now(),
@@ -121,10 +117,10 @@ async fn envelope_bare_errors(response: Response) -> Response {
 }
 
 /// What a client past the connection cap gets before its connection is closed.
-fn over_capacity() -> Vec<u8> {
+fn over_capacity(max: usize) -> Vec<u8> {
     let body = serde_json::json!({
         "code": -1,
-        "message": format!("the server is at its limit of {MAX_CONNECTIONS} connections; try again shortly"),
+        "message": format!("the server is at its limit of {max} connections (setting api.max_connections); try again shortly"),
         "data": null,
     })
     .to_string();
@@ -138,8 +134,12 @@ fn over_capacity() -> Vec<u8> {
 /// Serve the API on `listener` until `shutdown` turns true; in-flight requests
 /// get a few seconds to finish.
 pub async fn serve(listener: TcpListener, state: Arc<ApiState>, mut shutdown: watch::Receiver<bool>) {
+    let (max_connections, header_timeout) = (
+        state.settings.api.max_connections,
+        Duration::from_secs_f64(state.settings.api.header_read_timeout_s),
+    );
     let app = app(state);
-    let permits = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    let permits = Arc::new(Semaphore::new(max_connections));
     let mut conns = tokio::task::JoinSet::new();
     loop {
         let (mut stream, _) = tokio::select! {
@@ -156,8 +156,11 @@ pub async fn serve(listener: TcpListener, state: Arc<ApiState>, mut shutdown: wa
         let _ = stream.set_nodelay(true);
         let Ok(permit) = permits.clone().try_acquire_owned() else {
             tokio::spawn(async move {
-                let _ =
-                    tokio::time::timeout(Duration::from_secs(1), stream.write_all(&over_capacity())).await;
+                let _ = tokio::time::timeout(
+                    Duration::from_secs(1),
+                    stream.write_all(&over_capacity(max_connections)),
+                )
+                .await;
             });
             continue;
         };
@@ -169,7 +172,7 @@ pub async fn serve(listener: TcpListener, state: Arc<ApiState>, mut shutdown: wa
             let _permit = permit;
             let conn = http1::Builder::new()
                 .timer(TokioTimer::new())
-                .header_read_timeout(HEADER_READ_TIMEOUT)
+                .header_read_timeout(header_timeout)
                 .serve_connection(TokioIo::new(stream), service);
             tokio::pin!(conn);
             tokio::select! {

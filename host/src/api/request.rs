@@ -67,23 +67,6 @@ impl TryFrom<String> for Driver {
     }
 }
 
-/// `queue_strategy`, as sent.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
-#[serde(try_from = "String")]
-pub struct StrategyArg(pub QueueStrategy);
-
-impl TryFrom<String> for StrategyArg {
-    type Error = String;
-
-    fn try_from(s: String) -> Result<Self, String> {
-        match s.as_str() {
-            "pinned" => Ok(StrategyArg(QueueStrategy::Pinned)),
-            "fifo" => Ok(StrategyArg(QueueStrategy::Fifo)),
-            other => Err(format!("unknown queue_strategy {other:?}; valid values: pinned, fifo")),
-        }
-    }
-}
-
 /// `parsing`: structured output for a command job.
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(
@@ -114,7 +97,7 @@ pub struct RenderingOption {
 
 #[derive(Debug, Default, Deserialize)]
 pub struct RawOptions {
-    pub queue_strategy: Option<StrategyArg>,
+    pub queue_strategy: Option<QueueStrategy>,
     pub ttl: Option<i64>,
     pub execution_timeout: Option<i64>,
     pub result_ttl: Option<i64>,
@@ -390,7 +373,7 @@ fn validate(
         _ if kind == Kind::Test => QueueStrategy::Fifo,
         None if paramiko => QueueStrategy::Fifo,
         None => QueueStrategy::Pinned,
-        Some(StrategyArg(s)) => s,
+        Some(s) => s,
     };
     let ttl_s = ranged("ttl", top.ttl.or(opts.ttl), defaults.ttl_s, 1, 86400)?;
     let execution_timeout_s = ranged(

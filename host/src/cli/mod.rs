@@ -119,7 +119,7 @@ pub async fn run(cli: Cli) -> i32 {
     if roles.api && settings.api_keys.is_empty() {
         if roles.node {
             match local_redis::api_key_for_laptop() {
-                Ok(key) => settings.api_keys = vec![key],
+                Ok(key) => settings.api_keys = vec![key.into()],
                 Err(e) => {
                     eprintln!("netpulse: {e}");
                     return 1;

@@ -71,7 +71,7 @@ impl TestSystem {
             listen: "127.0.0.1:0".parse().unwrap(),
             redis_url: redis_url(),
             redis_prefix: prefix.clone(),
-            api_keys: vec![API_KEY.to_string()],
+            api_keys: vec![API_KEY.into()],
             ..Settings::default()
         };
         s.node.name = Some(format!("node-{}", &prefix[7..15]));

@@ -1,13 +1,10 @@
 //! `GET /health`: the API, Redis, workers and queues, each with a status.
 
-use std::collections::BTreeMap;
-
 use std::sync::Arc;
 
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use redis::AsyncCommands;
 use serde_json::json;
 
 use crate::api::ApiState;
@@ -15,10 +12,6 @@ use crate::api::envelope;
 use crate::api::error::ApiError;
 use crate::api::extract::{NoParams, Params};
 use crate::queue::registry::WorkerStatus;
-
-fn info_field<'a>(info: &'a str, name: &str) -> Option<&'a str> {
-    info.lines().find_map(|l| l.strip_prefix(name)?.strip_prefix(':')).map(str::trim)
-}
 
 pub async fn get(State(state): State<Arc<ApiState>>, _: Params<NoParams>) -> Result<Response, ApiError> {
     let api = json!({
@@ -36,13 +29,7 @@ pub async fn get(State(state): State<Arc<ApiState>>, _: Params<NoParams>) -> Res
             return Err(ApiError::Unhealthy { message: format!("unhealthy: {e}"), data });
         }
     };
-    let mut conn = state.store.conn();
-    let info: String = redis::cmd("INFO")
-        .arg("server")
-        .arg("memory")
-        .query_async(&mut conn)
-        .await
-        .map_err(crate::queue::StoreError::from)?;
+    let info = state.store.redis_info().await?;
     let workers = state.store.workers().await?;
     let count = |s: WorkerStatus| workers.iter().filter(|w| w.status == s).count();
     let (busy, idle, dead) =
@@ -52,19 +39,9 @@ pub async fn get(State(state): State<Arc<ApiState>>, _: Params<NoParams>) -> Res
     nodes.sort();
     nodes.dedup();
     let live = busy + idle;
-    let queues: Vec<String> =
-        conn.smembers(state.store.keys().queues()).await.map_err(crate::queue::StoreError::from)?;
-    let mut pipe = redis::pipe();
-    for q in &queues {
-        pipe.llen(state.store.keys().queue(q));
-    }
-    let lens: Vec<u64> = pipe.query_async(&mut conn).await.map_err(crate::queue::StoreError::from)?;
-    let depth: BTreeMap<&String, u64> = queues.iter().zip(lens).filter(|(_, n)| *n > 0).collect();
+    let depth = state.store.queue_depths().await?;
     let total_queued: u64 = depth.values().sum();
-    let capacity_full: Option<String> = conn
-        .get(format!("{}:capacity_full", state.store.keys().prefix()))
-        .await
-        .map_err(crate::queue::StoreError::from)?;
+    let capacity_full = state.store.capacity_full().await?;
     let workers_status = if live > 0 { "healthy" } else { "degraded" };
     let queues_status = if capacity_full.is_some() { "degraded" } else { "healthy" };
     let overall = if live > 0 && capacity_full.is_none() { "healthy" } else { "degraded" };
@@ -75,8 +52,8 @@ pub async fn get(State(state): State<Arc<ApiState>>, _: Params<NoParams>) -> Res
             "redis": {
                 "status": "healthy",
                 "latency_ms": latency.as_secs_f64() * 1000.0,
-                "used_memory_bytes": info_field(&info, "used_memory").and_then(|v| v.parse::<u64>().ok()),
-                "version": info_field(&info, "redis_version"),
+                "used_memory_bytes": info.used_memory_bytes,
+                "version": info.version,
             },
             "workers": {
                 "status": workers_status,
