@@ -276,8 +276,12 @@ fn exec_job(
         dev.addr().port()
     );
     let templates = netpulse::template::Templates::none();
-    let tools =
-        netpulse::api::request::Tools { templates: &templates, parsers: &[], limits: Default::default() };
+    let tools = netpulse::api::request::Tools {
+        templates: &templates,
+        parsers: &[],
+        limits: Default::default(),
+        render: Default::default(),
+    };
     netpulse::api::request::parse_exec(body.as_bytes(), &netpulse::config::JobDefaults::default(), &tools)
         .unwrap()
 }

@@ -66,6 +66,24 @@ impl ApiState {
         })
     }
 
+    /// What one Jinja2 render may use (settings `render.*`).
+    pub fn render_budget(&self) -> crate::template::RenderBudget {
+        crate::template::RenderBudget {
+            time: Duration::from_millis(self.settings.render.budget_ms),
+            max_output_bytes: self.settings.render.max_output_bytes,
+        }
+    }
+
+    /// What validating a body needs besides the body.
+    pub fn tools<'a>(&'a self, parsers: &'a [String]) -> request::Tools<'a> {
+        request::Tools {
+            templates: &self.templates,
+            parsers,
+            limits: self.limits,
+            render: self.render_budget(),
+        }
+    }
+
     /// Names `parsing.name` may take.
     pub fn parser_names(&self) -> Vec<String> {
         self.plugins.get().parsers().iter().flat_map(|p| p.meta.platforms.clone()).collect()

@@ -18,6 +18,14 @@ pub struct Tools<'a> {
     pub parsers: &'a [String],
     /// Sizes a job may have.
     pub limits: Limits,
+    /// What a `rendering` may use.
+    pub render: crate::template::RenderBudget,
+}
+
+/// True when `body` may ask for rendering (validation then runs off the async
+/// threads, within the render budget).
+pub fn mentions_rendering(body: &[u8]) -> bool {
+    body.windows(11).any(|w| w == b"\"rendering\"")
 }
 
 /// A string or a list of strings.
@@ -447,7 +455,7 @@ fn rendered(
         }
     };
     let context = Value::Object(context.or(r.context).unwrap_or_default());
-    let text = crate::template::render(&template.text, &context).map_err(|e| {
+    let text = crate::template::render_within(&template.text, &context, tools.render).map_err(|e| {
         bad(format!("`rendering.template` ({}) did not render: {}", template.name, e.message))
     })?;
     if text.len() > tools.limits.max_rendered_bytes {
@@ -550,6 +558,7 @@ fn driver_args(map: Map<String, Value>) -> Result<DriverArgs, ApiError> {
             "strip_command" => a.strip_command = want_bool(&v)?,
             "save" => a.save = want_bool(&v)?,
             "exit_config_mode" => a.exit_config_mode = want_bool(&v)?,
+            "host_key_check" => a.skip_host_key_check = !want_bool(&v)?,
             // Accepted for Netmiko compatibility; the drivers pace themselves.
             "delay_factor" | "cmd_verify" | "enable_mode" | "max_loops" | "auto_find_prompt" => {}
             _ => a.extra.push((k.clone(), v.to_string())),
@@ -567,6 +576,7 @@ mod tests {
             templates: &Templates::none(),
             parsers: &["textfsm".to_string()],
             limits: Limits::default(),
+            render: Default::default(),
         };
         parse_exec(body.as_bytes(), &JobDefaults::default(), &tools)
     }

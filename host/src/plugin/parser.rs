@@ -41,6 +41,23 @@ impl ParserPlugin {
         command: &str,
         output: &str,
     ) -> Result<Result<String, ParseError>, CallError> {
+        self.parse_within(templates, platform, command, output, None)
+    }
+
+    /// [`parse`](Self::parse) with a CPU deadline shorter than the plugin's
+    /// (`/template/parse` answers a person waiting).
+    pub fn parse_within(
+        &self,
+        templates: &[String],
+        platform: &str,
+        command: &str,
+        output: &str,
+        deadline: Option<std::time::Duration>,
+    ) -> Result<Result<String, ParseError>, CallError> {
+        let limits = match deadline {
+            Some(d) => SandboxLimits { deadline: d.min(self.limits.deadline), ..self.limits },
+            None => self.limits,
+        };
         let reused = self.idle.lock().expect("parser pool").pop();
         let (mut store, parser) = match reused {
             Some(p) => p,
@@ -60,7 +77,7 @@ impl ParserPlugin {
                 (store, parser)
             }
         };
-        engine::arm_deadline(&mut store, self.limits);
+        engine::arm_deadline(&mut store, limits);
         let r = parser.parse(&mut store, templates, platform, command, output);
         match r {
             Ok(v) => {
@@ -71,7 +88,7 @@ impl ParserPlugin {
                 Ok(v)
             }
             // A trapped instance is not reused.
-            Err(e) => Err(describe_failure(&self.meta.name, self.limits, &e)),
+            Err(e) => Err(describe_failure(&self.meta.name, limits, &e)),
         }
     }
 }

@@ -8,7 +8,7 @@ mod render;
 
 pub use crate::model::NamedTemplate;
 pub use library::{LookupError, Templates};
-pub use render::{RenderError, render};
+pub use render::{RenderBudget, RenderError, render, render_off_thread, render_within, run_budgeted};
 
 use serde_json::Value;
 use serde_json::value::RawValue;
@@ -40,9 +40,25 @@ pub fn parse_records(
     output: &str,
     ntc: bool,
 ) -> Result<Box<RawValue>, ParseFailure> {
+    parse_records_within(parser, templates, platform, command, output, ntc, None)
+}
+
+/// [`parse_records`] with a CPU deadline shorter than the plugin's.
+pub fn parse_records_within(
+    parser: &ParserPlugin,
+    templates: &[&NamedTemplate],
+    platform: &str,
+    command: &str,
+    output: &str,
+    ntc: bool,
+    deadline: Option<std::time::Duration>,
+) -> Result<Box<RawValue>, ParseFailure> {
     let texts: Vec<String> = templates.iter().map(|t| t.text.clone()).collect();
-    let json = match parser.parse(&texts, platform, command, output) {
-        Err(call) => return Err(ParseFailure::Plugin(call.to_string())),
+    let json = match parser.parse_within(&texts, platform, command, output, deadline) {
+        Err(call) => {
+            let names: Vec<&str> = templates.iter().map(|t| t.name.as_str()).collect();
+            return Err(ParseFailure::Plugin(format!("parsing with {}: {call}", names.join(", "))));
+        }
         Ok(Err(e)) => {
             let name = templates.get(e.template as usize).map(|t| t.name.as_str()).unwrap_or("template");
             let at = e.line.map(|l| format!(" line {l}")).unwrap_or_default();

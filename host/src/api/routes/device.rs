@@ -35,14 +35,33 @@ fn unknown_device_type(drivers: &HashMap<String, String>, spec: &JobSpec) -> Opt
     ))
 }
 
+/// Validate a body with `check`: on the async thread, or, when it asks for
+/// rendering, on a blocking thread within the render budget (a template that
+/// loops for minutes must not stall the server).
+async fn validated<T: Send + 'static>(
+    state: &Arc<ApiState>,
+    body: bytes::Bytes,
+    check: fn(&ApiState, bytes::Bytes) -> Result<T, ApiError>,
+) -> Result<T, ApiError> {
+    if !request::mentions_rendering(&body) {
+        return check(state, body);
+    }
+    let st = state.clone();
+    crate::template::run_budgeted(state.render_budget(), move || Ok(check(&st, body)))
+        .await
+        .map_err(|e| ApiError::unprocessable(e.message))?
+}
+
 pub async fn exec(
     State(state): State<Arc<ApiState>>,
     _: Params<NoParams>,
     RawBody(body): RawBody,
 ) -> Result<Response, ApiError> {
-    let parsers = state.parser_names();
-    let tools = request::Tools { templates: &state.templates, parsers: &parsers, limits: state.limits };
-    let (spec, credentials) = request::parse_exec(&body, &state.settings.jobs, &tools)?;
+    let (spec, credentials) = validated(&state, body, |state, body| {
+        let parsers = state.parser_names();
+        request::parse_exec(&body, &state.settings.jobs, &state.tools(&parsers))
+    })
+    .await?;
     let drivers = state.drivers().await?;
     if let Some(message) = unknown_device_type(&drivers, &spec) {
         return Err(ApiError::Unprocessable {
@@ -59,9 +78,11 @@ pub async fn bulk(
     _: Params<NoParams>,
     RawBody(body): RawBody,
 ) -> Result<Response, ApiError> {
-    let parsers = state.parser_names();
-    let tools = request::Tools { templates: &state.templates, parsers: &parsers, limits: state.limits };
-    let items = request::parse_bulk(&body, &state.settings.jobs, &tools)?;
+    let items = validated(&state, body, |state, body| {
+        let parsers = state.parser_names();
+        request::parse_bulk(&body, &state.settings.jobs, &state.tools(&parsers))
+    })
+    .await?;
     let drivers = state.drivers().await?;
     let mut accepted = Vec::new();
     let mut failed = Vec::new();
@@ -89,8 +110,7 @@ pub async fn test(
     RawBody(body): RawBody,
 ) -> Result<Response, ApiError> {
     let body = request::json_body(&body)?;
-    let tools = request::Tools { templates: &state.templates, parsers: &[], limits: state.limits };
-    let (spec, credentials) = request::from_value(body, &state.settings.jobs, Kind::Test, &tools)?;
+    let (spec, credentials) = request::from_value(body, &state.settings.jobs, Kind::Test, &state.tools(&[]))?;
     let drivers = state.drivers().await?;
     let device_info = |prompt: Value| json!({"prompt": prompt, "device_type": spec.device.device_type, "host": spec.device.host});
     let answer = |success: bool, time: Option<f64>, error: Option<String>, prompt: Value| {

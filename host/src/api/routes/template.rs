@@ -79,16 +79,18 @@ async fn parse_by(state: &ApiState, name: Option<&str>, body: &Bytes) -> Result<
     };
     let (text, platform, command) =
         (text.to_string(), platform.unwrap_or("").to_string(), command.unwrap_or("").to_string());
+    let deadline = std::time::Duration::from_secs_f64(state.settings.api.parse_deadline_s);
     let records = tokio::task::spawn_blocking(move || {
         let refs: Vec<&NamedTemplate> = templates.iter().collect();
-        template::parse_records(&parser, &refs, &platform, &command, &text, lower_keys)
+        template::parse_records_within(&parser, &refs, &platform, &command, &text, lower_keys, Some(deadline))
     })
     .await
     .map_err(|e| ApiError::Internal(format!("parser task failed: {e}")))?;
     match records {
         Ok(v) => Ok(envelope::ok(StatusCode::OK, &v)),
         Err(ParseFailure::Template(m)) => Err(ApiError::BadRequest(m)),
-        Err(ParseFailure::Plugin(m)) => Err(ApiError::Internal(m)),
+        // The sandbox's time or memory limit, hit by this template on this text.
+        Err(ParseFailure::Plugin(m)) => Err(ApiError::unprocessable(m)),
     }
 }
 
@@ -126,7 +128,13 @@ async fn render_by(state: &ApiState, name: Option<&str>, body: &Bytes) -> Result
         Some(c @ Value::Object(_)) => c.clone(),
         Some(_) => return Err(ApiError::unprocessable("`context` must be an object")),
     };
-    let text = template::render(&template.text, &context)
-        .map_err(|e| ApiError::BadRequest(format!("the template did not render: {}", e.message)))?;
+    let text =
+        template::render_off_thread(template.text, context, state.render_budget()).await.map_err(|e| {
+            if e.over_budget {
+                ApiError::unprocessable(e.message)
+            } else {
+                ApiError::BadRequest(format!("the template did not render: {}", e.message))
+            }
+        })?;
     Ok(envelope::ok(StatusCode::OK, &json!(text)))
 }

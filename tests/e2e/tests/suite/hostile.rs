@@ -57,7 +57,8 @@ async fn control_characters_never_reach_a_device_through_any_endpoint() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn oversized_fields_are_refused_naming_the_limit_and_its_setting() {
-    let sys = TestSystem::start().await;
+    // Renders may write more than the configuration limit, so that limit is the one met.
+    let sys = TestSystem::start_with(|s| s.render.max_output_bytes = 8 << 20).await;
     let fleet = ios_fleet(1, |_| {}).await;
     let dev = &fleet.devices()[0];
     let line = "x".repeat(64 * 1024 + 1);
@@ -75,5 +76,110 @@ async fn oversized_fields_are_refused_naming_the_limit_and_its_setting() {
     let (status, body) = sys.post("/device/exec", &device_body(dev, "cisco_ios", huge)).await;
     assert_eq!(status, 422, "{body}");
     assert!(message(&body).contains("limits.max_rendered_bytes"), "{body}");
+    sys.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn renders_that_would_run_for_minutes_stop_at_their_budget_while_health_answers() {
+    let sys = TestSystem::start().await;
+    let fleet = ios_fleet(1, |_| {}).await;
+    let dev = &fleet.devices()[0];
+    let looping = "{% for i in range(600) %}{% for j in range(100000) %}{% endfor %}{% endfor %}";
+    let render_body = json!({"template": looping});
+    let job = device_body(dev, "cisco_ios", json!({"config": {}, "rendering": {"template": looping}}));
+    let started = std::time::Instant::now();
+    let health = async {
+        let mut worst = std::time::Duration::ZERO;
+        while started.elapsed() < std::time::Duration::from_millis(1500) {
+            let t = std::time::Instant::now();
+            let (status, _) = sys.get("/health").await;
+            assert_eq!(status, 200);
+            worst = worst.max(t.elapsed());
+        }
+        worst
+    };
+    let (r1, r2, r3, r4, submitted, worst) = tokio::join!(
+        sys.post("/template/render", &render_body),
+        sys.post("/template/render", &render_body),
+        sys.post("/template/render", &render_body),
+        sys.post("/template/render", &render_body),
+        sys.post("/device/exec", &job),
+        health
+    );
+    for (status, body) in [r1, r2, r3, r4, submitted] {
+        assert_eq!(status, 422, "{body}");
+        assert!(message(&body).contains("render.budget_ms"), "{body}");
+    }
+    assert!(started.elapsed() < std::time::Duration::from_secs(10), "took {:?}", started.elapsed());
+    assert!(worst < std::time::Duration::from_millis(100), "/health took {worst:?} while rendering");
+    // Output past the cap.
+    let (status, body) = sys.post("/template/render", &json!({"template": "{{ 'x' * 100000000 }}"})).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(message(&body).contains("render.max_output_bytes"), "{body}");
+    sys.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_template_past_the_parse_deadline_is_a_422_naming_the_limit() {
+    let sys = TestSystem::start_with(|s| s.api.parse_deadline_s = 0.02).await;
+    let template = "Value A (\\S+)\nValue B (\\S+)\n\nStart\n  ^${A}\\s+${B} -> Record\n";
+    let text: String = (0..300_000).map(|i| format!("a{i} b{i}\n")).collect();
+    let (status, body) = sys.post("/template/parse", &json!({"template": template, "context": text})).await;
+    assert_eq!(status, 422, "{}", &body.to_string()[..body.to_string().len().min(500)]);
+    assert!(message(&body).contains("deadline"), "{body}");
+    assert!(message(&body).contains("inline"), "names the template: {body}");
+    // A small text parses as before.
+    let (status, body) =
+        sys.post("/template/parse", &json!({"template": template, "context": "x y\n"})).await;
+    assert_eq!(status, 200, "{body}");
+    sys.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_keys_have_roles_and_each_route_needs_one() {
+    use netpulse::config::{ApiKey, Role};
+    let sys = TestSystem::start_with(|s| {
+        s.api_keys.push(ApiKey::WithRole { key: "reader".into(), role: Role::Read });
+        s.api_keys.push(ApiKey::WithRole { key: "operator".into(), role: Role::Operate });
+    })
+    .await;
+    let fleet = ios_fleet(1, |_| {}).await;
+    let dev = &fleet.devices()[0];
+    let exec = device_body(dev, "cisco_ios", json!({"command": "show clock"})).to_string();
+    let (status, _) = sys.request("GET", "/worker", None, Some("reader")).await;
+    assert_eq!(status, 200);
+    let (status, body) = sys.request("POST", "/device/exec", Some(&exec), Some("reader")).await;
+    assert_eq!(status, 403, "{body}");
+    assert!(message(&body).contains("`read` role") && message(&body).contains("needs `operate`"), "{body}");
+    let (status, body) = sys.request("POST", "/device/exec", Some(&exec), Some("operator")).await;
+    assert_eq!(status, 201, "{body}");
+    let (status, body) = sys.request("DELETE", "/worker?node=nobody", None, Some("operator")).await;
+    assert_eq!(status, 403, "{body}");
+    assert!(message(&body).contains("needs `admin`"), "{body}");
+    let (status, body) =
+        sys.request("DELETE", "/worker?node=nobody", None, Some(netpulse_e2e::API_KEY)).await;
+    assert_eq!(status, 200, "{body}");
+    sys.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_past_the_cap_are_refused_at_once_with_an_envelope() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let sys = TestSystem::start_with(|s| s.api.max_connections = 2).await;
+    let mut held = Vec::new();
+    for _ in 0..2 {
+        let mut c = tokio::net::TcpStream::connect(sys.addr).await.unwrap();
+        c.write_all(b"GET /health HTTP/1.1\r\n").await.unwrap();
+        held.push(c);
+    }
+    // Give the server a moment to take both (it accepts in order).
+    let mut third = tokio::net::TcpStream::connect(sys.addr).await.unwrap();
+    let mut answer = String::new();
+    let read =
+        tokio::time::timeout(std::time::Duration::from_secs(5), third.read_to_string(&mut answer)).await;
+    assert!(read.is_ok(), "no quick answer past the cap");
+    assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+    assert!(answer.contains("api.max_connections"), "{answer}");
+    drop(held);
     sys.stop().await;
 }
