@@ -137,6 +137,10 @@ impl Dialect {
     }
 
     fn stop(&self, matched: &str, confirm: bool) -> Stop {
+        // Most reads end at the prompt: one check settles them.
+        if self.is(&after_break(self.prompt), matched) {
+            return Stop::Prompt;
+        }
         if let Some((_, key)) = self.pagers().find(|(p, _)| self.is(p, matched)) {
             return Stop::Pager(key);
         }
