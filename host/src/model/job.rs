@@ -123,6 +123,10 @@ pub struct DriverArgs {
     pub error_pattern: Option<String>,
     /// Vendor-specific arguments, passed to the plugin as JSON text.
     pub extra: Vec<(String, String)>,
+    /// `driver_args.host_key_check: false`: accept any host key for this job
+    /// (logged as a warning). Stored only when set, so specs keep their text.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub skip_host_key_check: bool,
 }
 
 /// Everything a worker needs to run a job, except credentials. Stored in the job record.
@@ -181,6 +185,9 @@ pub enum ErrorKind {
     CredentialError,
     /// The node could not read the job record (stored by an incompatible release).
     IncompatibleJob,
+    /// The device's SSH host key is not the one pinned for its host:port, or (with
+    /// `ssh.host_key_policy = "strict"`) not in the known_hosts file.
+    HostKeyMismatch,
 }
 
 /// `result.error`.

@@ -7,12 +7,13 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value};
 
+use super::hostkeys::HostKeys;
 use super::session::{BlockingShell, DeviceSession};
 use crate::plugin::{
     CallContext, CallError, CommandOptions, ConfigOptions, DriverError, DriverPlugin, Plugins, SessionOptions,
 };
 use crate::queue::{ClaimedJob, ErrorKind, JobError, JobResult, Retval, Work};
-use crate::ssh::{ConnectParams, SshError, SshShell};
+use crate::ssh::{ConnectParams, HostKeyCheck, SshError, SshShell};
 
 /// What the worker should do with its session after a job.
 #[derive(Debug, PartialEq, Eq)]
@@ -33,6 +34,8 @@ fn fingerprint(job: &ClaimedJob) -> u64 {
         serde_json::to_string(&job.spec.device).unwrap_or_default(),
         &job.credentials.password,
         &job.credentials.secret,
+        // A session opened without checking the host key is not one a checked job may use.
+        job.spec.driver_args.skip_host_key_check,
     )
         .hash(&mut h);
     h.finish()
@@ -76,6 +79,7 @@ async fn on_shell<R: Send + 'static>(
 pub async fn run_job(
     plugins: &Plugins,
     defaults: &crate::config::JobDefaults,
+    host_keys: &Arc<dyn HostKeyCheck>,
     slot: &mut Option<DeviceSession>,
     job: &ClaimedJob,
 ) -> (JobResult, SessionVerdict) {
@@ -103,7 +107,7 @@ pub async fn run_job(
         }
     }
     if slot.is_none() {
-        match open_session(&plugin, job, defaults, &ctx, fp).await {
+        match open_session(&plugin, job, defaults, host_keys, &ctx, fp).await {
             Ok(s) => *slot = Some(s),
             Err((err, verdict)) => return (JobResult::failed(err), verdict),
         }
@@ -201,6 +205,7 @@ async fn open_session(
     plugin: &Arc<DriverPlugin>,
     job: &ClaimedJob,
     defaults: &crate::config::JobDefaults,
+    host_keys: &Arc<dyn HostKeyCheck>,
     ctx: &CallContext,
     fp: u64,
 ) -> Result<DeviceSession, (JobError, SessionVerdict)> {
@@ -212,10 +217,18 @@ async fn open_session(
         password: job.credentials.password.clone(),
         connect_timeout: Duration::from_secs_f64(d.connect_timeout_s),
         keepalive: (d.keepalive_s > 0).then(|| Duration::from_secs(d.keepalive_s)),
+        host_keys: if job.spec.driver_args.skip_host_key_check {
+            HostKeys::off_for_job()
+        } else {
+            host_keys.clone()
+        },
     };
     let shell = SshShell::connect(&params).await.map_err(|e| {
         let kind = match e {
             SshError::Auth { .. } => ErrorKind::AuthenticationError,
+            // A pinned worker leaves (DeviceDown): each later job gets one fresh
+            // check and fails the same way until the pin is cleared; none loops.
+            SshError::HostKey { .. } => ErrorKind::HostKeyMismatch,
             SshError::Timeout { .. } | SshError::Connect { .. } | SshError::Session { .. } => {
                 ErrorKind::ConnectionError
             }

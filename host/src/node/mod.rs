@@ -5,6 +5,7 @@
 mod backoff;
 mod executor;
 mod fifo;
+mod hostkeys;
 mod pinned;
 mod reaper;
 mod session;
@@ -33,6 +34,8 @@ pub struct NodeCtx {
     /// This node's live workers (for heartbeats), by name.
     workers: Mutex<HashMap<String, Registered>>,
     shutdown: watch::Receiver<bool>,
+    /// The host key policy every connection of this node is checked by.
+    host_keys: Arc<dyn crate::ssh::HostKeyCheck>,
 }
 
 /// A worker as registered by this node.
@@ -158,7 +161,8 @@ impl NodeCtx {
         job: ClaimedJob,
     ) -> SessionVerdict {
         let started = std::time::Instant::now();
-        let (result, verdict) = executor::run_job(&self.plugins(), &self.settings.jobs, slot, &job).await;
+        let (result, verdict) =
+            executor::run_job(&self.plugins(), &self.settings.jobs, &self.host_keys, slot, &job).await;
         let ok = result.error.is_none();
         tracing::info!(
             job = job.id,
@@ -213,6 +217,7 @@ pub async fn start(
         settings: settings.clone(),
         workers: Mutex::new(HashMap::new()),
         shutdown,
+        host_keys: hostkeys::HostKeys::from_settings(&settings, &store),
     });
     store.register_node(&id, ctx.heartbeat_ms(), &plugins.get().device_types()).await?;
     let mut tasks = JoinSet::new();

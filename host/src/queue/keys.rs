@@ -30,6 +30,7 @@
 //! | `<p>:control:<node>` | LIST | 300 s | control messages for a node (stop a worker) |
 //! | `<p>:reaper` | STRING (node id) | one heartbeat interval | which node runs the recovery sweep now |
 //! | `<p>:capacity_full` | STRING (reason) | 3 x heartbeat | set while pinned queues wait because every node is full |
+//! | `<p>:hostkeys` | HASH | none: a pin lasts until `DELETE /hostkey?host=` forgets it | SSH host key pins (`accept-new`): field `host:port` (`[v6]:port`) -> `<algorithm> SHA256:<base64 fingerprint>` of the first key seen, set with `HSETNX` |
 
 /// Builds key names for one prefix.
 #[derive(Clone, Debug)]
@@ -97,6 +98,9 @@ impl Keys {
     }
     pub fn capacity_full(&self) -> String {
         format!("{}:capacity_full", self.prefix)
+    }
+    pub fn hostkeys(&self) -> String {
+        format!("{}:hostkeys", self.prefix)
     }
 }
 

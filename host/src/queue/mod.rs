@@ -6,6 +6,7 @@
 //! `api`, `node`, `plugin` or `template` (`host/tests/layers.rs`).
 
 pub mod health;
+pub mod hostkeys;
 pub mod job;
 pub mod keys;
 pub mod registry;

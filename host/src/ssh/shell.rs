@@ -11,6 +11,7 @@ use russh::client::{self, Handle, Msg};
 use russh::keys::PublicKeyOrCertificate;
 use russh::{Channel, ChannelMsg, Disconnect};
 
+use super::hostkey::{HostKey, HostKeyCheck, HostKeyVerdict};
 use super::terminal::Vt100Filter;
 
 /// How to reach and log in to a device.
@@ -23,6 +24,8 @@ pub struct ConnectParams {
     pub connect_timeout: Duration,
     /// SSH keepalive interval; `None` turns keepalives off.
     pub keepalive: Option<Duration>,
+    /// Decides whether the device's host key is trusted, before the password is sent.
+    pub host_keys: Arc<dyn HostKeyCheck>,
 }
 
 /// Opening the session failed.
@@ -36,6 +39,9 @@ pub enum SshError {
     Timeout { addr: String, secs: f64 },
     #[error("SSH session to {addr} failed: {reason}")]
     Session { addr: String, reason: String },
+    /// The host key check refused the device's key; `reason` says why and what to do.
+    #[error("{reason}")]
+    HostKey { addr: String, reason: String },
 }
 
 /// Reading failed.
@@ -51,21 +57,30 @@ pub enum ReadError {
     BadPattern(String),
 }
 
-/// Accepts any host key: devices are addressed by the operator, and lab gear
-/// regenerates keys often. (Known-hosts checking is a later option.)
-struct AcceptAnyKey;
+/// The russh handler: hands the offered host key to the connection's
+/// [`HostKeyCheck`] and keeps its verdict for `connect` to report.
+struct CheckKey {
+    host: String,
+    port: u16,
+    check: Arc<dyn HostKeyCheck>,
+    verdict: Arc<Mutex<Option<HostKeyVerdict>>>,
+}
 
-impl client::Handler for AcceptAnyKey {
+impl client::Handler for CheckKey {
     type Error = russh::Error;
 
-    async fn check_server_key(&mut self, _key: &PublicKeyOrCertificate) -> Result<bool, Self::Error> {
-        Ok(true)
+    async fn check_server_key(&mut self, key: &PublicKeyOrCertificate) -> Result<bool, Self::Error> {
+        let key = HostKey::from_offer(key);
+        let verdict = self.check.check(&self.host, self.port, &key).await;
+        let accept = verdict == HostKeyVerdict::Accept;
+        *self.verdict.lock().unwrap_or_else(|e| e.into_inner()) = Some(verdict);
+        Ok(accept)
     }
 }
 
 /// One SSH connection with an interactive shell.
 pub struct SshShell {
-    handle: Handle<AcceptAnyKey>,
+    handle: Handle<CheckKey>,
     channel: Channel<Msg>,
     /// Received text not read yet, after the terminal filter.
     buf: Vec<u8>,
@@ -90,11 +105,25 @@ impl SshShell {
         });
         let timeout = p.connect_timeout;
         let secs = timeout.as_secs_f64();
-        let connect = client::connect(config, (p.host.as_str(), p.port), AcceptAnyKey);
+        let verdict = Arc::new(Mutex::new(None));
+        let handler = CheckKey {
+            host: p.host.clone(),
+            port: p.port,
+            check: p.host_keys.clone(),
+            verdict: verdict.clone(),
+        };
+        let connect = client::connect(config, (p.host.as_str(), p.port), handler);
         let mut handle = match tokio::time::timeout(timeout, connect).await {
             Err(_) => return Err(SshError::Timeout { addr, secs }),
             Ok(Err(e)) => {
-                return Err(SshError::Connect { addr, reason: describe(&e) });
+                let refused = verdict.lock().unwrap_or_else(|e| e.into_inner()).take();
+                return Err(match refused {
+                    Some(HostKeyVerdict::Refuse(reason)) => SshError::HostKey { addr, reason },
+                    Some(HostKeyVerdict::Unavailable(reason)) => {
+                        SshError::Connect { addr, reason: format!("cannot check its host key: {reason}") }
+                    }
+                    _ => SshError::Connect { addr, reason: describe(&e) },
+                });
             }
             Ok(Ok(h)) => h,
         };
