@@ -3,6 +3,7 @@
 
 mod device;
 mod health;
+mod hostkey;
 mod job;
 mod template;
 mod worker;
@@ -11,7 +12,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::http::{Method, Uri};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 
 use super::ApiState;
 use super::error::ApiError;
@@ -25,6 +26,7 @@ pub fn routes() -> Router<Arc<ApiState>> {
         .route("/job", get(job::get).delete(job::delete))
         .route("/worker", get(worker::get).delete(worker::delete))
         .route("/health", get(health::get))
+        .route("/hostkey", delete(hostkey::delete))
         .route("/template/parse", post(template::parse))
         .route("/template/parse/{name}", post(template::parse_with))
         .route("/template/render", post(template::render))
