@@ -35,6 +35,8 @@ pub(crate) struct DeviceInner {
     pub logins: AtomicU64,
     pub commands: AtomicU64,
     pub settings: Arc<Settings>,
+    /// The fleet's host key: OpenSSH text form (`ssh-ed25519 AAAA...`) and SHA256 fingerprint.
+    pub host_key: (String, String),
 }
 
 impl DeviceInner {
@@ -67,6 +69,15 @@ impl Fleet {
             format!("{total} devices starting at {} run past 255.255.255.255", cfg.listen)
         })?;
         let key = server::host_key();
+        let public = key.public_key().clone();
+        let host_key = (
+            format!(
+                "{} {}",
+                public.algorithm().as_str(),
+                public.to_openssh()?.split(' ').nth(1).unwrap_or_default()
+            ),
+            public.fingerprint(russh::keys::HashAlg::Sha256).to_string(),
+        );
         let mut platforms: HashMap<Platform, (Arc<dyn Catalog>, Arc<russh::server::Config>)> = HashMap::new();
         for (platform, _) in &groups {
             if !platforms.contains_key(platform) {
@@ -107,6 +118,7 @@ impl Fleet {
                 logins: AtomicU64::new(0),
                 commands: AtomicU64::new(0),
                 settings: settings.clone(),
+                host_key: host_key.clone(),
             });
             *number += 1;
             fleet.tasks.push(tokio::spawn(server::serve(
@@ -169,6 +181,17 @@ impl Device {
     /// running config, not this.
     pub fn hostname(&self) -> &str {
         &self.inner.name
+    }
+
+    /// Its SSH host key in OpenSSH text form (`ssh-ed25519 AAAA...`), as a known_hosts
+    /// line has it after the host. New each time a fleet starts; shared by the fleet.
+    pub fn host_key(&self) -> &str {
+        &self.inner.host_key.0
+    }
+
+    /// Its SSH host key's fingerprint, `SHA256:<base64>`.
+    pub fn host_key_fingerprint(&self) -> &str {
+        &self.inner.host_key.1
     }
 
     /// What it behaves like.
