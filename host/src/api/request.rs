@@ -370,7 +370,7 @@ fn validate(
     match &work {
         Work::Commands(l) => limits::check_lines("command", l, &tools.limits).map_err(bad)?,
         Work::Config(l) => limits::check_lines("config", l, &tools.limits).map_err(bad)?,
-        Work::Test => {}
+        Work::Test | Work::Stored(_) => {}
     }
     let parsing = match parsing {
         None => None,

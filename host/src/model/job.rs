@@ -99,13 +99,19 @@ pub enum Work {
     Config(Vec<String>),
     /// A connection test: connect, log in, prepare the session, report the prompt.
     Test,
+    /// Commands or configuration stored once for many jobs (a `/device/bulk`
+    /// request) under `<p>:payload:<sha256>`: this holds the SHA-256. The store
+    /// puts the real work back whenever it reads the job, so nothing above it
+    /// sees this variant.
+    Stored(String),
 }
 
 impl Work {
+    /// The lines the job sends (none for a test or a not yet resolved payload).
     pub fn lines(&self) -> &[String] {
         match self {
             Work::Commands(l) | Work::Config(l) => l,
-            Work::Test => &[],
+            Work::Test | Work::Stored(_) => &[],
         }
     }
 }
@@ -306,6 +312,14 @@ pub struct JobRecord {
     /// Why a queued job is still waiting, when the system knows.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub waiting_reason: Option<String>,
+    /// In a compact listing: how many lines `command` had before it was cut to a
+    /// preview (absent when it is whole).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub command_lines: Option<usize>,
+    /// The shared payload the record's work is stored in, until the store has
+    /// read it (never served).
+    #[serde(skip)]
+    pub payload: Option<String>,
 }
 
 /// A job a worker has claimed: its spec and credentials.
@@ -360,6 +374,8 @@ mod tests {
             device_type: "linux".into(),
             command: vec![],
             waiting_reason: None,
+            command_lines: None,
+            payload: None,
         };
         let json = serde_json::to_value(&record).unwrap();
         assert_eq!(json["created_at"], stored);

@@ -327,5 +327,10 @@ async fn run_work(
             Ok(Value::String(reply.transcript))
         }
         Work::Test => Ok(serde_json::json!({"prompt": session.state.prompt})),
+        // The store resolves shared payloads when it hands a job over.
+        Work::Stored(sha) => Err(JobError::new(
+            ErrorKind::IncompatibleJob,
+            format!("the job's shared payload {sha} was not resolved; it was not run"),
+        )),
     }
 }

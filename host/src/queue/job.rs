@@ -15,6 +15,10 @@ pub fn record_from_hash(mut h: HashMap<String, String>) -> Option<JobRecord> {
     let id = h.remove("id")?;
     let status: JobStatus = h.get("status")?.parse().ok()?;
     let spec: Option<JobSpec> = h.get("spec").and_then(|s| serde_json::from_str(s).ok());
+    let payload = spec.as_ref().and_then(|s| match &s.work {
+        Work::Stored(sha) => Some(sha.clone()),
+        _ => None,
+    });
     let non_empty = |v: Option<String>| v.filter(|s| !s.is_empty());
     let mut time = |field: &str| h.remove(field).as_deref().and_then(parse_rfc3339);
     let (created_at, enqueued_at, started_at, ended_at) =
@@ -40,6 +44,8 @@ pub fn record_from_hash(mut h: HashMap<String, String>) -> Option<JobRecord> {
         device_type: spec.as_ref().map(|s| s.device.device_type.clone()).unwrap_or_default(),
         command: spec.map(|s| s.work.lines().to_vec()).unwrap_or_default(),
         waiting_reason: non_empty(h.remove("waiting_reason")),
+        command_lines: None,
+        payload,
     })
 }
 

@@ -6,6 +6,7 @@
 //! | key | type | TTL | holds |
 //! |---|---|---|---|
 //! | `<p>:job:<id>` | HASH | none while queued/started; `result_ttl` once ended | the job record (no credentials) |
+//! | `<p>:payload:<sha256>` | STRING (the `work` JSON) | the longest `ttl` + `execution_timeout` + `result_ttl` + 120 s of the jobs that use it, extended (never shortened) by each bulk request that stores it again | commands or configuration shared by the jobs of a `/device/bulk` request, stored once; each job's spec says `{"kind": "stored", "lines": "<sha256>"}` |
 //! | `<p>:cred:<id>` | STRING (JSON, or `aes256gcm:<base64>` when sealed) | the job's `ttl` + 60 s; deleted when the job ends (finished, failed, cancelled or expired) | password and secret (sealed with `credential_key` when set), handed to the worker that claims the job (again only if that claim's answer was lost) |
 //! | `<p>:queue:<name>` | LIST | none | ids of jobs waiting in queue `<name>` (`FifoQ`, `pinned_<host>`), oldest first |
 //! | `<p>:queues` | SET | none | names of every queue that has had a job (for queue depths) |
@@ -50,6 +51,9 @@ impl Keys {
     }
     pub fn cred(&self, id: &str) -> String {
         format!("{}:cred:{id}", self.prefix)
+    }
+    pub fn payload(&self, sha256: &str) -> String {
+        format!("{}:payload:{sha256}", self.prefix)
     }
     pub fn queue(&self, name: &str) -> String {
         format!("{}:queue:{name}", self.prefix)

@@ -50,6 +50,22 @@ return 1
     )
 });
 
+/// Store a payload shared by many jobs (content-addressed, so the same text is
+/// one key) and make it live at least `ttl` seconds: a later bulk request may
+/// extend its life, never shorten it. One step, so a payload never expires
+/// between the check and the extension.
+///
+/// KEYS: the payload key. ARGV: the work JSON, ttl_s.
+pub static STORE_PAYLOAD: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) then return 1 end
+redis.call('EXPIRE', KEYS[1], ARGV[2], 'GT')
+return 0
+"#,
+    )
+});
+
 /// Pop job ids from a list until one is still queued, and start it for `worker`:
 /// status, worker, node, start time and the worker registration's `token` set,
 /// credentials handed over (they are deleted when the job ends). Jobs found past

@@ -6,13 +6,14 @@ use std::time::Duration;
 
 use redis::AsyncCommands;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig, MultiplexedConnection};
+use sha2::Digest;
 
 use super::job::record_from_hash;
 use super::keys::{IndexField, Keys};
 use super::scripts;
 use super::sealing::Sealer;
 use crate::model::job::{
-    ClaimedJob, Credentials, ErrorKind, JobError, JobRecord, JobResult, JobSpec, JobStatus, ResultType,
+    ClaimedJob, Credentials, ErrorKind, JobError, JobRecord, JobResult, JobSpec, JobStatus, ResultType, Work,
 };
 use crate::model::routing::{QueueName, QueueStrategy};
 use crate::model::time::{now_ms, now_rfc3339};
@@ -183,7 +184,10 @@ impl JobStore {
         Ok((id, spec.queue_name()))
     }
 
-    /// Store and enqueue many jobs in one pipelined round trip.
+    /// Store and enqueue many jobs in one pipelined round trip. Their commands or
+    /// configuration are stored once per distinct text (`<p>:payload:<sha256>`),
+    /// so a request for a thousand devices costs its payload once, not a
+    /// thousand times.
     pub async fn submit_many(
         &self,
         jobs: &[(JobSpec, Credentials)],
@@ -191,7 +195,35 @@ impl JobStore {
         let hash: String = scripts::SUBMIT.prepare_invoke().load_async(&mut self.conn()).await?;
         let mut out = Vec::with_capacity(jobs.len());
         let mut pipe = redis::pipe();
-        for (spec, cred) in jobs {
+        // Distinct payloads: sha256 -> (work JSON, the longest life a job needs).
+        let mut payloads: HashMap<String, (String, u64)> = HashMap::new();
+        let mut stored = Vec::with_capacity(jobs.len());
+        for (spec, _) in jobs {
+            let mut spec = spec.clone();
+            if matches!(spec.work, Work::Commands(_) | Work::Config(_)) {
+                let json =
+                    serde_json::to_string(&spec.work).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                let sha = hex(&sha2::Sha256::digest(json.as_bytes()));
+                let life = spec.ttl_s + spec.execution_timeout_s + spec.result_ttl_s + 120;
+                let entry = payloads.entry(sha.clone()).or_insert((json, 0));
+                entry.1 = entry.1.max(life);
+                spec.work = Work::Stored(sha);
+            }
+            stored.push(spec);
+        }
+        if !payloads.is_empty() {
+            let store: String = scripts::STORE_PAYLOAD.prepare_invoke().load_async(&mut self.conn()).await?;
+            for (sha, (json, life)) in &payloads {
+                pipe.cmd("EVALSHA")
+                    .arg(&store)
+                    .arg(1)
+                    .arg(self.keys.payload(sha))
+                    .arg(json)
+                    .arg(life)
+                    .ignore();
+            }
+        }
+        for (spec, (_, cred)) in stored.iter().zip(jobs) {
             let id = uuid::Uuid::new_v4().to_string();
             pipe.cmd("EVALSHA").arg(&hash).arg(0).arg(self.submit_args(&id, spec, cred)?).ignore();
             out.push((id, spec.queue_name()));
@@ -206,9 +238,52 @@ impl JobStore {
         if h.is_empty() {
             return Ok(None);
         }
-        record_from_hash(h)
-            .map(Some)
-            .ok_or_else(|| StoreError::Corrupt(format!("job {id} has an unreadable record")))
+        let mut rec = record_from_hash(h)
+            .ok_or_else(|| StoreError::Corrupt(format!("job {id} has an unreadable record")))?;
+        self.fill_payloads(std::slice::from_mut(&mut rec)).await?;
+        Ok(Some(rec))
+    }
+
+    /// The shared payloads of `records` (one read for all of them), put back as
+    /// their `command` lines.
+    async fn fill_payloads(&self, records: &mut [JobRecord]) -> Result<(), StoreError> {
+        let mut shas: Vec<String> = records.iter().filter_map(|r| r.payload.clone()).collect();
+        shas.sort();
+        shas.dedup();
+        if shas.is_empty() {
+            return Ok(());
+        }
+        let keys: Vec<String> = shas.iter().map(|s| self.keys.payload(s)).collect();
+        let texts: Vec<Option<String>> = redis::cmd("MGET").arg(&keys).query_async(&mut self.conn()).await?;
+        let works: HashMap<&String, Work> = shas
+            .iter()
+            .zip(texts)
+            .filter_map(|(sha, t)| Some((sha, serde_json::from_str(&t?).ok()?)))
+            .collect();
+        for r in records {
+            if let Some(work) = r.payload.take().and_then(|sha| works.get(&sha)) {
+                r.command = work.lines().to_vec();
+            }
+        }
+        Ok(())
+    }
+
+    /// The work a claimed job's spec refers to, when it is a shared payload.
+    async fn resolve_work(&self, spec: &mut JobSpec) -> Result<Result<(), String>, StoreError> {
+        let Work::Stored(sha) = &spec.work else { return Ok(Ok(())) };
+        let text: Option<String> = self.conn().get(self.keys.payload(sha)).await?;
+        let Some(text) = text else {
+            return Ok(Err(format!(
+                "the job's commands, stored once for its bulk request (payload {sha}), are gone from Redis; it was not run: submit it again"
+            )));
+        };
+        match serde_json::from_str::<Work>(&text) {
+            Ok(w @ (Work::Commands(_) | Work::Config(_))) => {
+                spec.work = w;
+                Ok(Ok(()))
+            }
+            _ => Ok(Err(format!("the job's shared payload {sha} cannot be read"))),
+        }
     }
 
     /// Jobs matching `filter`, newest first. Uses the smallest matching index and
@@ -284,6 +359,7 @@ impl JobStore {
                 break;
             }
         }
+        self.fill_payloads(&mut out).await?;
         Ok(out)
     }
 
@@ -362,7 +438,7 @@ impl JobStore {
                        could be handed over again; it was not run: submit it again";
             return unreadable(ErrorKind::CredentialError, msg.to_string());
         }
-        let spec: JobSpec = match serde_json::from_str(&spec) {
+        let mut spec: JobSpec = match serde_json::from_str(&spec) {
             Ok(s) => s,
             Err(e) => {
                 let msg = format!(
@@ -371,6 +447,9 @@ impl JobStore {
                 return unreadable(ErrorKind::IncompatibleJob, msg);
             }
         };
+        if let Err(msg) = self.resolve_work(&mut spec).await? {
+            return unreadable(ErrorKind::IncompatibleJob, msg);
+        }
         let credentials = if cred.is_empty() {
             Credentials::default()
         } else {
@@ -437,4 +516,9 @@ fn matches(f: &JobFilter, r: &JobRecord) -> bool {
         && f.queue.as_ref().is_none_or(|q| r.queue == *q)
         && f.host.as_ref().is_none_or(|h| *h == r.host)
         && f.node.as_ref().is_none_or(|n| Some(n) == r.node.as_ref())
+}
+
+/// Lower-case hex of `bytes`.
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

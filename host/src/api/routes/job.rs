@@ -28,10 +28,13 @@ pub struct JobQuery {
     host: Option<String>,
     limit: Option<String>,
     offset: Option<String>,
+    /// `true`: every command and configuration line in a listing, not a preview.
+    full: Option<String>,
 }
 
 impl QueryParams for JobQuery {
-    const NAMES: &'static [&'static str] = &["id", "queue", "status", "node", "host", "limit", "offset"];
+    const NAMES: &'static [&'static str] =
+        &["id", "queue", "status", "node", "host", "limit", "offset", "full"];
 }
 
 /// `DELETE /job`: cancel one job by `id`, or the queued jobs of a queue or host.
@@ -44,6 +47,28 @@ pub struct CancelQuery {
 
 impl QueryParams for CancelQuery {
     const NAMES: &'static [&'static str] = &["id", "queue", "host"];
+}
+
+/// Lines of `command` a listing shows, and characters of each.
+const PREVIEW_LINES: usize = 5;
+const PREVIEW_CHARS: usize = 200;
+
+/// A listing's compact form of a job: the first lines of its commands or
+/// configuration, each cut short, and how many lines there were
+/// (`GET /job?id=` and `full=true` give them whole).
+fn preview(job: &mut crate::queue::JobRecord) {
+    let long = job.command.iter().any(|l| l.chars().count() > PREVIEW_CHARS);
+    if job.command.len() <= PREVIEW_LINES && !long {
+        return;
+    }
+    job.command_lines = Some(job.command.len());
+    job.command.truncate(PREVIEW_LINES);
+    for line in &mut job.command {
+        if let Some((i, _)) = line.char_indices().nth(PREVIEW_CHARS) {
+            line.truncate(i);
+            line.push('…');
+        }
+    }
 }
 
 fn number(value: Option<&str>, name: &str, default: usize, max: usize) -> Result<usize, ApiError> {
@@ -70,7 +95,17 @@ pub async fn get(
     let limit = number(q.limit.as_deref(), "limit", DEFAULT_LIMIT, MAX_LIMIT)?.max(1);
     let offset = number(q.offset.as_deref(), "offset", 0, usize::MAX)?;
     let filter = JobFilter { queue: q.queue, status, node: q.node, host: q.host };
-    let jobs = state.store.list(&filter, limit, offset).await?;
+    let full = match q.full.as_deref() {
+        None | Some("false" | "0") => false,
+        Some("true" | "1") => true,
+        Some(other) => {
+            return Err(ApiError::BadRequest(format!("`full` must be true or false, got {other:?}")));
+        }
+    };
+    let mut jobs = state.store.list(&filter, limit, offset).await?;
+    if !full {
+        jobs.iter_mut().for_each(preview);
+    }
     Ok(envelope::ok(StatusCode::OK, &jobs))
 }
 

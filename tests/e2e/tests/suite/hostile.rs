@@ -183,3 +183,64 @@ async fn connections_past_the_cap_are_refused_at_once_with_an_envelope() {
     drop(held);
     sys.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bulk_request_stores_its_payload_once_and_listings_stay_small() {
+    let sys = TestSystem::start_with(|s| s.node.fifo_workers = 1).await;
+    let fleet = ios_fleet(1, |_| {}).await;
+    let dev = &fleet.devices()[0];
+    let mut conn = sys.redis().await;
+    let memory = |info: String| -> u64 {
+        info.lines().find_map(|l| l.strip_prefix("used_memory:")).and_then(|v| v.trim().parse().ok()).unwrap()
+    };
+    let before: String = redis::cmd("INFO").arg("memory").query_async(&mut conn).await.unwrap();
+    // 2,000 configuration lines for 1,000 devices (nothing listens on their port:
+    // the jobs fail fast; what matters is what the request stores).
+    let config: Vec<String> =
+        (0..2000).map(|i| format!("interface Loopback{i} description np-bulk-{i}")).collect();
+    let port = netpulse_e2e::free_port();
+    let devices: Vec<Value> = (0..1000)
+        .map(|i| json!({"host": format!("127.0.{}.{}", 40 + i / 250, 1 + i % 250), "port": port}))
+        .collect();
+    let mut bulk =
+        device_body(dev, "cisco_ios", json!({"config": config, "queue_strategy": "fifo", "ttl": 60}));
+    bulk["devices"] = json!(devices);
+    let (status, body) = sys.post("/device/bulk", &bulk).await;
+    assert_eq!(status, 201, "{}", message(&body));
+    assert_eq!(body["data"]["succeeded"].as_array().unwrap().len(), 1000);
+    let after: String = redis::cmd("INFO").arg("memory").query_async(&mut conn).await.unwrap();
+    let grown = memory(after).saturating_sub(memory(before));
+    // One copy of the ~100 KB payload, and a small record per job (it was 232 MB).
+    assert!(grown < 30 << 20, "Redis grew by {grown} bytes for one bulk request");
+    let payloads: Vec<String> =
+        redis::cmd("KEYS").arg(format!("{}:payload:*", sys.prefix)).query_async(&mut conn).await.unwrap();
+    assert_eq!(payloads.len(), 1, "{payloads:?}");
+
+    // Listings give a preview; one job, or full=true, the whole configuration.
+    let (status, list) = sys.get("/job?limit=1000").await;
+    assert_eq!(status, 200);
+    let size = list.to_string().len();
+    assert!(size < 2 << 20, "a listing of 1000 jobs is {size} bytes");
+    let first = &list["data"][0];
+    assert_eq!(first["command"].as_array().unwrap().len(), 5, "{first}");
+    assert_eq!(first["command_lines"], 2000, "{first}");
+    let id = first["id"].as_str().unwrap();
+    let (_, one) = sys.get(&format!("/job?id={id}")).await;
+    assert_eq!(one["data"][0]["command"].as_array().unwrap().len(), 2000);
+    assert!(one["data"][0].get("command_lines").is_none());
+    let (_, full) = sys.get("/job?limit=2&full=true").await;
+    assert_eq!(full["data"][0]["command"].as_array().unwrap().len(), 2000);
+    // The jobs themselves still run with their configuration (here: the devices are unreachable).
+    let job = sys.wait_ended(id, std::time::Duration::from_secs(60)).await;
+    assert_eq!(job["result"]["error"]["type"], "ConnectionError", "{job}");
+    // A bulk job on a real device applies its configuration from the shared payload.
+    let mut bulk =
+        device_body(dev, "cisco_ios", json!({"config": ["interface Loopback77", "description np-shared"]}));
+    bulk["devices"] = json!([{"host": dev.addr().ip().to_string()}]);
+    let (_, body) = sys.post("/device/bulk", &bulk).await;
+    let id = body["data"]["succeeded"][0]["id"].as_str().unwrap().to_string();
+    let job = sys.wait_ended(&id, std::time::Duration::from_secs(60)).await;
+    assert_eq!(job["status"], "finished", "{job}");
+    assert!(dev.running_config().contains("np-shared"));
+    sys.stop().await;
+}
