@@ -4,6 +4,7 @@
 //! device sessions). Connections are capped and must send their headers in time.
 
 pub mod auth;
+mod bare_errors;
 pub mod envelope;
 pub mod error;
 pub mod extract;
@@ -191,7 +192,7 @@ pub async fn serve(listener: TcpListener, state: Arc<ApiState>, mut shutdown: wa
             let conn = http1::Builder::new()
                 .timer(TokioTimer::new())
                 .header_read_timeout(header_timeout)
-                .serve_connection(TokioIo::new(stream), service);
+                .serve_connection(TokioIo::new(bare_errors::EnvelopeBareErrors::new(stream)), service);
             tokio::pin!(conn);
             tokio::select! {
                 _ = conn.as_mut() => {}

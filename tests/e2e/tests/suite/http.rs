@@ -62,3 +62,28 @@ async fn a_client_that_never_finishes_its_headers_is_cut_off() {
     assert!(waited >= Duration::from_secs(5), "closed too early: {waited:?}");
     sys.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_hyper_cannot_read_get_envelopes_too() {
+    let sys = TestSystem::start().await;
+    let long_uri = format!("GET /job?id={} HTTP/1.1\r\nhost: x\r\n\r\n", "a".repeat(70_000));
+    let huge_header = format!("GET /health HTTP/1.1\r\nhost: x\r\nx-pad: {}\r\n\r\n", "b".repeat(500_000));
+    for (raw, status) in [
+        ("GARBAGE LINE\r\n\r\n".to_string(), "400"),
+        ("GET /health HTTP/1.1\r\nbad header line\r\n\r\n".to_string(), "400"),
+        (long_uri, "4"),
+        (huge_header, "431"),
+    ] {
+        let mut stream = tokio::net::TcpStream::connect(sys.addr).await.unwrap();
+        let _ = stream.write_all(raw.as_bytes()).await;
+        let mut answer = Vec::new();
+        let _ = tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut answer)).await;
+        let answer = String::from_utf8_lossy(&answer);
+        assert!(answer.starts_with(&format!("HTTP/1.1 {status}")), "{answer}");
+        let body = answer.split("\r\n\r\n").nth(1).unwrap_or_default();
+        let v: serde_json::Value =
+            serde_json::from_str(body).unwrap_or_else(|_| panic!("not an envelope: {answer}"));
+        assert_eq!(v["code"], -1, "{answer}");
+    }
+    sys.stop().await;
+}
