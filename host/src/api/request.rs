@@ -282,6 +282,11 @@ fn validate(
         limits::check_text("connection_args.secret", secret).map_err(bad)?;
     }
     let host = ca.host.map(|h| h.trim().to_string()).unwrap_or_default();
+    // `[fe80::1]` as in a URL is the address itself.
+    let host = match host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+        Some(inner) if inner.contains(':') => inner.to_string(),
+        _ => host,
+    };
     if host.is_empty() {
         return Err(bad("`connection_args.host` is required"));
     }
@@ -670,6 +675,16 @@ mod tests {
         let many = vec!["\"a\""; 10_001].join(",");
         let (_, m) = msg(parse(&format!(r#"{{{CA}, "config": [{many}]}}"#)));
         assert!(m.contains("limits.max_lines"), "{m}");
+    }
+
+    #[test]
+    fn ipv6_hosts_have_unambiguous_queues() {
+        let body = r#"{"connection_args": {"device_type": "cisco_ios", "host": "[fe80::1]", "port": 2222, "username": "u"}, "command": "x"}"#;
+        let (spec, _) = parse(body).unwrap();
+        assert_eq!(spec.device.host, "fe80::1");
+        assert_eq!(spec.queue_name(), "pinned_[fe80::1]:2222");
+        let body = r#"{"connection_args": {"device_type": "cisco_ios", "host": "fe80::1:2222", "username": "u"}, "command": "x"}"#;
+        assert_eq!(parse(body).unwrap().0.queue_name(), "pinned_[fe80::1:2222]");
     }
 
     #[test]

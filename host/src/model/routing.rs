@@ -38,7 +38,9 @@ impl TryFrom<String> for QueueStrategy {
     }
 }
 
-/// A queue's name: `FifoQ`, or `pinned_<host>` with `:<port>` when the port is not 22.
+/// A queue's name: `FifoQ`, or `pinned_<host>` with `:<port>` when the port is not
+/// 22; an IPv6 address is bracketed (`pinned_[fe80::1]:2222`), so `fe80::1` on
+/// port 2222 and `fe80::1:2222` on port 22 never share a queue.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct QueueName(String);
@@ -51,6 +53,7 @@ impl QueueName {
 
     /// The pinned queue of the device at `host`:`port`.
     pub fn pinned(host: &str, port: u16) -> Self {
+        let host = if host.contains(':') { format!("[{host}]") } else { host.to_string() };
         if port == 22 {
             Self(format!("{PINNED_PREFIX}{host}"))
         } else {
@@ -122,6 +125,10 @@ mod tests {
         assert_eq!(QueueName::pinned("10.0.0.1", 22), "pinned_10.0.0.1");
         assert_eq!(pinned_queue_name("10.0.0.1", 2222), "pinned_10.0.0.1:2222");
         assert!(QueueName::pinned("h", 22).is_pinned() && !QueueName::fifo().is_pinned());
+        // IPv6: bracketed, so an address ending in a number is not a port.
+        assert_eq!(QueueName::pinned("fe80::1", 2222), "pinned_[fe80::1]:2222");
+        assert_eq!(QueueName::pinned("fe80::1:2222", 22), "pinned_[fe80::1:2222]");
+        assert_ne!(QueueName::pinned("fe80::1", 2222), QueueName::pinned("fe80::1:2222", 22));
         assert_eq!(serde_json::to_string(&QueueName::fifo()).unwrap(), r#""FifoQ""#);
     }
 
