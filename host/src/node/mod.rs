@@ -19,7 +19,7 @@ use tokio::task::JoinSet;
 
 use crate::config::Settings;
 use crate::plugin::{LivePlugins, Plugins};
-use crate::queue::registry::WorkerEntry;
+use crate::queue::registry::{NodeEntry, WorkerEntry};
 use crate::queue::{Claimed, ClaimedJob, JobResult, JobStore};
 
 pub use executor::SessionVerdict;
@@ -27,6 +27,8 @@ pub use executor::SessionVerdict;
 /// What every worker of a node shares.
 pub struct NodeCtx {
     pub id: String,
+    /// When this node started (RFC 3339), as registered.
+    started_at: String,
     pub store: JobStore,
     /// The plugins in use; replaced as a whole on hot reload (running jobs keep theirs).
     plugins: Arc<LivePlugins>,
@@ -42,6 +44,9 @@ pub struct NodeCtx {
 struct Registered {
     /// Stops it.
     kill: Arc<Notify>,
+    /// What was registered, and when: each heartbeat can write it again whole.
+    entry: WorkerEntry,
+    birth_at: String,
     /// Unique to this registration (names repeat: a pinned worker is named after
     /// its queue, a node's id may be configured): its claims carry it.
     token: String,
@@ -53,6 +58,11 @@ impl NodeCtx {
         self.plugins.get()
     }
 
+    /// What this node registers about itself, with the device types `drivers`.
+    fn entry<'a>(&'a self, drivers: &'a [(String, String)]) -> NodeEntry<'a> {
+        NodeEntry { id: &self.id, started_at: &self.started_at, drivers }
+    }
+
     fn heartbeat_ms(&self) -> u64 {
         self.settings.heartbeat().as_millis() as u64
     }
@@ -60,9 +70,15 @@ impl NodeCtx {
     /// Register a worker and include it in heartbeats; returns its stop switch.
     async fn add_worker(&self, entry: &WorkerEntry) -> Arc<Notify> {
         let kill = Arc::new(Notify::new());
-        let registered = Registered { kill: kill.clone(), token: uuid::Uuid::new_v4().to_string() };
+        let birth_at = crate::model::time::now_rfc3339();
+        let registered = Registered {
+            kill: kill.clone(),
+            token: uuid::Uuid::new_v4().to_string(),
+            entry: entry.clone(),
+            birth_at: birth_at.clone(),
+        };
         self.workers.lock().expect("workers lock").insert(entry.name.clone(), registered);
-        if let Err(e) = self.store.register_worker(entry, self.heartbeat_ms()).await {
+        if let Err(e) = self.store.register_worker(entry, self.heartbeat_ms(), &birth_at).await {
             tracing::warn!(worker = entry.name, "cannot register worker: {e}");
         }
         kill
@@ -212,6 +228,7 @@ pub async fn start(
     let (stop, shutdown) = watch::channel(false);
     let ctx = Arc::new(NodeCtx {
         id: id.clone(),
+        started_at: crate::model::time::now_rfc3339(),
         store: store.clone(),
         plugins: plugins.clone(),
         settings: settings.clone(),
@@ -219,7 +236,7 @@ pub async fn start(
         shutdown,
         host_keys: hostkeys::HostKeys::from_settings(&settings, &store),
     });
-    store.register_node(&id, ctx.heartbeat_ms(), &plugins.get().device_types()).await?;
+    store.register_node(&ctx.entry(&plugins.get().device_types()), ctx.heartbeat_ms()).await?;
     let mut tasks = JoinSet::new();
     for i in 1..=settings.node.fifo_workers {
         // Registered before `start` returns, so GET /worker lists them at once.
@@ -257,8 +274,15 @@ async fn heartbeat(ctx: Arc<NodeCtx>, pinned: Arc<pinned::Dispatcher>) {
             _ = tokio::time::sleep(every) => {}
             _ = shutdown.changed() => return,
         }
-        let names: Vec<String> = ctx.workers.lock().expect("workers lock").keys().cloned().collect();
-        if let Err(e) = ctx.store.heartbeat(&ctx.id, &names, ctx.heartbeat_ms()).await {
+        let workers: Vec<(WorkerEntry, String)> = ctx
+            .workers
+            .lock()
+            .expect("workers lock")
+            .values()
+            .map(|w| (w.entry.clone(), w.birth_at.clone()))
+            .collect();
+        let types = ctx.plugins().device_types();
+        if let Err(e) = ctx.store.heartbeat(&ctx.entry(&types), &workers, ctx.heartbeat_ms()).await {
             tracing::warn!("heartbeat failed: {e}");
         }
         pinned.renew_leases().await;
@@ -286,7 +310,7 @@ async fn register_reloaded_plugins(ctx: Arc<NodeCtx>) {
             _ = shutdown.changed() => return,
         }
         let types = ctx.plugins().device_types();
-        if let Err(e) = ctx.store.register_node(&ctx.id, ctx.heartbeat_ms(), &types).await {
+        if let Err(e) = ctx.store.register_node(&ctx.entry(&types), ctx.heartbeat_ms()).await {
             tracing::warn!("cannot register reloaded plugins: {e}");
         }
     }

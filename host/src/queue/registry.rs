@@ -5,39 +5,56 @@ use std::collections::HashMap;
 
 use redis::AsyncCommands;
 
+use super::scripts;
 use super::store::{JobStore, StoreError};
 use crate::model::hostname;
 use crate::model::time::{now_ms, now_rfc3339, parse_rfc3339};
 pub use crate::model::worker::{ControlMessage, WorkerEntry, WorkerInfo, WorkerStatus};
 
+/// What a node registers about itself.
+pub struct NodeEntry<'a> {
+    pub id: &'a str,
+    /// When the node started (RFC 3339).
+    pub started_at: &'a str,
+    /// device_type -> `plugin@version` its plugins serve.
+    pub drivers: &'a [(String, String)],
+}
+
 /// Heartbeats older than this many intervals mean the worker is dead.
 pub const DEAD_AFTER_INTERVALS: i64 = 3;
 
 impl JobStore {
+    /// A worker's whole registry entry as first written (idle, counters at zero;
+    /// `birth_at` is when its node registered it).
+    fn worker_fields(w: &WorkerEntry, heartbeat_ms: u64, birth_at: &str) -> Vec<(&'static str, String)> {
+        vec![
+            ("name", w.name.clone()),
+            ("status", "idle".to_string()),
+            ("pid", std::process::id().to_string()),
+            ("hostname", hostname()),
+            ("node", w.node.clone()),
+            ("queues", serde_json::to_string(&w.queues).unwrap_or_default()),
+            ("last_heartbeat", birth_at.to_string()),
+            ("heartbeat_ms", now_ms().to_string()),
+            ("interval_ms", heartbeat_ms.to_string()),
+            ("birth_at", birth_at.to_string()),
+            ("successful_job_count", "0".to_string()),
+            ("failed_job_count", "0".to_string()),
+            ("current_job", String::new()),
+        ]
+    }
+
     /// Add a worker to the registry (idle, counters at zero).
-    pub async fn register_worker(&self, w: &WorkerEntry, heartbeat_ms: u64) -> Result<(), StoreError> {
+    pub async fn register_worker(
+        &self,
+        w: &WorkerEntry,
+        heartbeat_ms: u64,
+        birth_at: &str,
+    ) -> Result<(), StoreError> {
         let k = self.keys().worker(&w.name);
-        let now = now_rfc3339();
         let mut pipe = redis::pipe();
         pipe.atomic()
-            .hset_multiple(
-                &k,
-                &[
-                    ("name", w.name.clone()),
-                    ("status", "idle".to_string()),
-                    ("pid", std::process::id().to_string()),
-                    ("hostname", hostname()),
-                    ("node", w.node.clone()),
-                    ("queues", serde_json::to_string(&w.queues).unwrap_or_default()),
-                    ("last_heartbeat", now.clone()),
-                    ("heartbeat_ms", now_ms().to_string()),
-                    ("interval_ms", heartbeat_ms.to_string()),
-                    ("birth_at", now),
-                    ("successful_job_count", "0".to_string()),
-                    ("failed_job_count", "0".to_string()),
-                    ("current_job", String::new()),
-                ],
-            )
+            .hset_multiple(&k, &Self::worker_fields(w, heartbeat_ms, birth_at))
             .ignore()
             .pexpire(&k, worker_ttl_ms(heartbeat_ms))
             .ignore()
@@ -47,25 +64,67 @@ impl JobStore {
         Ok(())
     }
 
-    /// Refresh the heartbeat of the given workers and of their node.
+    /// Refresh the heartbeat of the given workers (each with the time its node
+    /// registered it) and of their node, and say again everything the node
+    /// registered: a Redis that came back empty knows the node, its workers (whole
+    /// entries, never half-empty ones) and the device types it serves after one
+    /// heartbeat.
     pub async fn heartbeat(
         &self,
-        node: &str,
-        workers: &[String],
+        node: &NodeEntry<'_>,
+        workers: &[(WorkerEntry, String)],
         heartbeat_ms: u64,
     ) -> Result<(), StoreError> {
         let now = now_rfc3339();
         let ms = now_ms().to_string();
         let ttl = worker_ttl_ms(heartbeat_ms);
+        let mut conn = self.conn();
+        let script: String = scripts::HEARTBEAT_WORKER.prepare_invoke().load_async(&mut conn).await?;
         let mut pipe = redis::pipe();
-        for name in workers.iter().map(|w| self.keys().worker(w)).chain([self.keys().node(node)]) {
-            pipe.hset_multiple(&name, &[("last_heartbeat", now.as_str()), ("heartbeat_ms", ms.as_str())])
-                .ignore()
-                .pexpire(&name, ttl)
-                .ignore();
+        for (w, birth_at) in workers {
+            pipe.cmd("EVALSHA")
+                .arg(&script)
+                .arg(2)
+                .arg(self.keys().worker(&w.name))
+                .arg(self.keys().workers())
+                .arg(ttl)
+                .arg(&now)
+                .arg(&ms);
+            for (k, v) in Self::worker_fields(w, heartbeat_ms, birth_at) {
+                if k != "last_heartbeat" && k != "heartbeat_ms" {
+                    pipe.arg(k).arg(v);
+                }
+            }
+            pipe.ignore();
         }
-        let _: () = pipe.query_async(&mut self.conn()).await?;
+        self.node_fields(&mut pipe, node, heartbeat_ms);
+        let _: () = pipe.query_async(&mut conn).await?;
         Ok(())
+    }
+
+    /// The node's whole entry, its place in the nodes set and its device types.
+    fn node_fields(&self, pipe: &mut redis::Pipeline, node: &NodeEntry<'_>, heartbeat_ms: u64) {
+        let k = self.keys().node(node.id);
+        pipe.hset_multiple(
+            &k,
+            &[
+                ("id", node.id.to_string()),
+                ("pid", std::process::id().to_string()),
+                ("hostname", hostname()),
+                ("started_at", node.started_at.to_string()),
+                ("last_heartbeat", now_rfc3339()),
+                ("heartbeat_ms", now_ms().to_string()),
+                ("interval_ms", heartbeat_ms.to_string()),
+            ],
+        )
+        .ignore()
+        .pexpire(&k, worker_ttl_ms(heartbeat_ms))
+        .ignore()
+        .sadd(self.keys().nodes(), node.id)
+        .ignore();
+        if !node.drivers.is_empty() {
+            pipe.hset_multiple(self.keys().drivers(), node.drivers).ignore();
+        }
     }
 
     /// Remove a worker from the registry.
@@ -102,34 +161,9 @@ impl JobStore {
     }
 
     /// Register a node and the device types its plugins serve.
-    pub async fn register_node(
-        &self,
-        node: &str,
-        heartbeat_ms: u64,
-        drivers: &[(String, String)],
-    ) -> Result<(), StoreError> {
-        let k = self.keys().node(node);
+    pub async fn register_node(&self, node: &NodeEntry<'_>, heartbeat_ms: u64) -> Result<(), StoreError> {
         let mut pipe = redis::pipe();
-        pipe.hset_multiple(
-            &k,
-            &[
-                ("id", node.to_string()),
-                ("pid", std::process::id().to_string()),
-                ("hostname", hostname()),
-                ("started_at", now_rfc3339()),
-                ("last_heartbeat", now_rfc3339()),
-                ("heartbeat_ms", now_ms().to_string()),
-                ("interval_ms", heartbeat_ms.to_string()),
-            ],
-        )
-        .ignore()
-        .pexpire(&k, worker_ttl_ms(heartbeat_ms))
-        .ignore()
-        .sadd(self.keys().nodes(), node)
-        .ignore();
-        if !drivers.is_empty() {
-            pipe.hset_multiple(self.keys().drivers(), drivers).ignore();
-        }
+        self.node_fields(&mut pipe, node, heartbeat_ms);
         let _: () = pipe.query_async(&mut self.conn()).await?;
         Ok(())
     }

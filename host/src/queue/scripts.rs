@@ -50,6 +50,29 @@ return 1
     )
 });
 
+/// A worker's heartbeat: refresh its entry, or, when Redis lost it (restarted
+/// empty, flushed, failed over to a replica that had not caught up), write the
+/// whole entry again as its node knows it, never a half-empty one.
+///
+/// KEYS: the worker's hash, the workers set. ARGV: ttl_ms, last_heartbeat,
+/// heartbeat_ms, then the full entry as field, value, ...
+pub static HEARTBEAT_WORKER: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  redis.call('HSET', KEYS[1], 'last_heartbeat', ARGV[2], 'heartbeat_ms', ARGV[3])
+else
+  local fields = {'last_heartbeat', ARGV[2], 'heartbeat_ms', ARGV[3]}
+  for i = 4, #ARGV do fields[#fields + 1] = ARGV[i] end
+  redis.call('HSET', KEYS[1], unpack(fields))
+end
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+redis.call('SADD', KEYS[2], string.match(KEYS[1], ':worker:(.*)$'))
+return 1
+"#,
+    )
+});
+
 /// Store a payload shared by many jobs (content-addressed, so the same text is
 /// one key) and make it live at least `ttl` seconds: a later bulk request may
 /// extend its life, never shorten it. One step, so a payload never expires

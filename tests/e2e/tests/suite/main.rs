@@ -9,6 +9,7 @@ mod openssh;
 mod platforms;
 mod plugins;
 mod realism;
+mod recovery;
 mod runtime;
 mod spine;
 mod textfsm;

@@ -1,0 +1,55 @@
+//! Failures of the infrastructure: a Redis that comes back empty (restarted
+//! without persistence, flushed, failed over to a replica that had not caught
+//! up) is told everything again by the running nodes within a heartbeat.
+
+use std::time::{Duration, Instant};
+
+use netpulse_e2e::{TestSystem, exec_body, ios_fleet};
+use serde_json::json;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redis_that_comes_back_empty_learns_every_node_again_within_a_heartbeat() {
+    let sys = TestSystem::start().await;
+    let fleet = ios_fleet(1, |_| {}).await;
+    let dev = &fleet.devices()[0];
+    let id = sys.submit(&exec_body(dev, json!({"command": "show clock"}))).await;
+    assert_eq!(sys.wait_ended(&id, Duration::from_secs(30)).await["status"], "finished");
+    let (_, before) = sys.get("/worker").await;
+    let before = before["data"].as_array().unwrap().len();
+    assert!(before >= 3, "two FIFO workers and the pinned one");
+
+    // Everything of this deployment disappears from Redis.
+    let mut conn = sys.redis().await;
+    let keys: Vec<String> =
+        redis::cmd("KEYS").arg(format!("{}:*", sys.prefix)).query_async(&mut conn).await.unwrap();
+    let _: () = redis::cmd("DEL").arg(&keys).query_async(&mut conn).await.unwrap();
+
+    // Within a heartbeat (0.5 s here) the node, its workers, whole, and its
+    // device types are back.
+    let started = Instant::now();
+    let workers = loop {
+        let (_, body) = sys.get("/worker").await;
+        let list = body["data"].as_array().cloned().unwrap_or_default();
+        if list.len() >= before {
+            break list;
+        }
+        assert!(started.elapsed() < Duration::from_secs(10), "workers not back: {body}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    for w in &workers {
+        assert!(!w["node"].as_str().unwrap_or_default().is_empty(), "{w}");
+        assert!(!w["queues"].as_array().unwrap().is_empty(), "{w}");
+        assert!(w["birth_at"].is_string() && w["pid"].as_u64().unwrap() > 0, "half-empty entry: {w}");
+    }
+    let drivers: Vec<String> =
+        redis::cmd("HKEYS").arg(format!("{}:drivers", sys.prefix)).query_async(&mut conn).await.unwrap();
+    assert!(drivers.contains(&"cisco_ios".to_string()), "{drivers:?}");
+    // Jobs are taken again, by FIFO and by the pinned worker that kept its session.
+    for strategy in ["fifo", "pinned"] {
+        let id =
+            sys.submit(&exec_body(dev, json!({"command": "show clock", "queue_strategy": strategy}))).await;
+        let job = sys.wait_ended(&id, Duration::from_secs(30)).await;
+        assert_eq!(job["status"], "finished", "{strategy}: {job}");
+    }
+    sys.stop().await;
+}
