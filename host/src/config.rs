@@ -38,6 +38,30 @@ pub struct Settings {
     pub limits: LimitSettings,
     pub render: RenderSettings,
     pub ssh: SshSettings,
+    /// Answer the device routes in another API's shapes: `"netpulse-0.4"` makes
+    /// `/device/exec`, `/device/bulk` and `/device/test` answer NetPulse 0.4's
+    /// flattened models (no envelope), for clients that cannot ask for a shape.
+    /// Unset: the spec's envelope. `NETPULSE_COMPAT` (empty or `none` unsets it).
+    pub compat: Option<Compat>,
+}
+
+/// The shapes [`Settings::compat`] can ask for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+pub enum Compat {
+    /// NetPulse 0.4's flattened `JobInResponse`, `BatchSubmitJobResponse` and
+    /// `ConnectionTestResponse`, errors as `{"detail": ...}`.
+    #[serde(rename = "netpulse-0.4")]
+    NetPulse04,
+}
+
+impl std::str::FromStr for Compat {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim() {
+            "netpulse-0.4" => Ok(Compat::NetPulse04),
+            other => Err(format!("unknown compat mode {other:?}; valid values: netpulse-0.4 (or none)")),
+        }
+    }
 }
 
 /// The node daemon.
@@ -106,6 +130,7 @@ impl Default for Settings {
             limits: LimitSettings::default(),
             render: RenderSettings::default(),
             ssh: SshSettings::default(),
+            compat: None,
         }
     }
 }
@@ -463,6 +488,12 @@ impl Settings {
         if let Some(v) = get("NETPULSE_KNOWN_HOSTS") {
             self.ssh.known_hosts = Some(PathBuf::from(v));
         }
+        if let Some(v) = get("NETPULSE_COMPAT") {
+            self.compat = match v.trim() {
+                "" | "none" => None,
+                other => Some(other.parse().map_err(|e| ConfigError(format!("NETPULSE_COMPAT: {e}")))?),
+            };
+        }
         Ok(())
     }
 
@@ -588,6 +619,20 @@ mod tests {
         assert_eq!(roles, vec![("old", Role::Admin), ("ro", Role::Read), ("op", Role::Operate)]);
         assert!(toml::from_str::<Settings>("api_keys = [{key = \"x\", role = \"root\"}]").is_err());
         assert_eq!(format!("{:?}", s.api_keys[0]), "ApiKey(<admin key>)");
+    }
+
+    #[test]
+    fn compat_mode_from_file_and_environment() {
+        let s: Settings = toml::from_str("compat = \"netpulse-0.4\"").unwrap();
+        assert_eq!(s.compat, Some(Compat::NetPulse04));
+        assert!(toml::from_str::<Settings>("compat = \"netpulse-0.3\"").is_err());
+        let mut s = Settings::default();
+        s.apply_env(|k| (k == "NETPULSE_COMPAT").then(|| "netpulse-0.4".into())).unwrap();
+        assert_eq!(s.compat, Some(Compat::NetPulse04));
+        s.apply_env(|k| (k == "NETPULSE_COMPAT").then(|| "none".into())).unwrap();
+        assert_eq!(s.compat, None);
+        let err = s.apply_env(|k| (k == "NETPULSE_COMPAT").then(|| "rq".into())).unwrap_err().to_string();
+        assert!(err.contains("NETPULSE_COMPAT") && err.contains("netpulse-0.4"), "{err}");
     }
 
     #[test]
