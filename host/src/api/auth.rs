@@ -138,5 +138,10 @@ mod tests {
         assert_eq!(needed(&Method::POST, "/template/parse"), Role::Operate);
         assert_eq!(needed(&Method::DELETE, "/worker/"), Role::Admin);
         assert_eq!(needed(&Method::DELETE, "/hostkey"), Role::Admin);
+        // NetPulse's own routes: as their `/job` and `/worker` counterparts.
+        assert_eq!(needed(&Method::GET, "/system/stats"), Role::Read);
+        assert_eq!(needed(&Method::DELETE, "/jobs/abc"), Role::Operate);
+        assert_eq!(needed(&Method::DELETE, "/workers"), Role::Admin);
+        assert_eq!(needed(&Method::DELETE, "/workers/node-1/pinned_10.0.0.1"), Role::Admin);
     }
 }

@@ -1,5 +1,6 @@
 //! The response envelope: `{"code": 200, "message": "success", "data": ...}` for
-//! success, `{"code": -1, "message": ..., "data": ...}` for errors.
+//! success, `{"code": -1, "message": ..., "data": ...}` for errors; and bare JSON
+//! bodies for NetPulse's flattened routes ([`flat`]).
 
 use axum::body::Body;
 use axum::http::{StatusCode, header};
@@ -32,4 +33,10 @@ pub fn ok<T: Serialize>(status: StatusCode, data: &T) -> Response {
 /// An error envelope (`ApiError::into_response` is its one caller for API errors).
 pub fn error(status: StatusCode, message: &str, data: &Value) -> Response {
     respond(status, &Envelope { code: -1, message, data })
+}
+
+/// A body without the envelope: NetPulse's flattened models and `{"detail": ...}`
+/// errors (`routes/netpulse.rs`).
+pub fn flat<T: Serialize>(status: StatusCode, body: &T) -> Response {
+    respond(status, body)
 }

@@ -1,5 +1,7 @@
 //! `POST /device/exec` (enqueue one job), `POST /device/bulk` (one job per device,
 //! pipelined) and `POST /device/test` (a synchronous connection test, run by a node).
+//! They answer the spec's envelope, or NetPulse 0.4's flattened models (errors as
+//! `{"detail": ...}`) when the server runs with `compat = "netpulse-0.4"`.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -15,6 +17,7 @@ use crate::api::envelope;
 use crate::api::error::ApiError;
 use crate::api::extract::{NoParams, Params, RawBody};
 use crate::api::request::{self, Kind};
+use crate::api::routes::netpulse::{compat, device_error, job_in_response};
 use crate::queue::{JobSpec, now_rfc3339};
 
 /// Why no node can run jobs for this device type, or `None` when one can.
@@ -52,12 +55,25 @@ async fn validated<T: Send + 'static>(
         .map_err(|e| ApiError::unprocessable(e.message))?
 }
 
+/// A device route's answer: its own, or its error in the mode's shape.
+fn answer(state: &ApiState, r: Result<Response, ApiError>) -> Response {
+    r.unwrap_or_else(|e| device_error(state, e))
+}
+
 pub async fn exec(
     State(state): State<Arc<ApiState>>,
-    _: Params<NoParams>,
-    RawBody(body): RawBody,
-) -> Result<Response, ApiError> {
-    let (spec, credentials) = validated(&state, body, |state, body| {
+    q: Result<Params<NoParams>, ApiError>,
+    body: Result<RawBody, ApiError>,
+) -> Response {
+    let r = async {
+        q?;
+        exec_inner(&state, body?.0).await
+    };
+    answer(&state, r.await)
+}
+
+async fn exec_inner(state: &Arc<ApiState>, body: bytes::Bytes) -> Result<Response, ApiError> {
+    let (spec, credentials) = validated(state, body, |state, body| {
         let parsers = state.parser_names();
         request::parse_exec(&body, &state.settings.jobs, &state.tools(&parsers))
     })
@@ -70,15 +86,32 @@ pub async fn exec(
         });
     }
     let (id, queue) = state.store.submit(&spec, &credentials).await?;
+    if compat(state) {
+        // NetPulse answers the queued job's JobInResponse.
+        return Ok(match state.store.get(&id).await? {
+            Some(job) => envelope::flat(StatusCode::CREATED, &job_in_response(&job)),
+            None => {
+                envelope::flat(StatusCode::CREATED, &json!({"id": id, "status": "queued", "queue": queue}))
+            }
+        });
+    }
     Ok(envelope::ok(StatusCode::CREATED, &json!({"id": id, "status": "queued", "queue": queue})))
 }
 
 pub async fn bulk(
     State(state): State<Arc<ApiState>>,
-    _: Params<NoParams>,
-    RawBody(body): RawBody,
-) -> Result<Response, ApiError> {
-    let items = validated(&state, body, |state, body| {
+    q: Result<Params<NoParams>, ApiError>,
+    body: Result<RawBody, ApiError>,
+) -> Response {
+    let r = async {
+        q?;
+        bulk_inner(&state, body?.0).await
+    };
+    answer(&state, r.await)
+}
+
+async fn bulk_inner(state: &Arc<ApiState>, body: bytes::Bytes) -> Result<Response, ApiError> {
+    let items = validated(state, body, |state, body| {
         let parsers = state.parser_names();
         request::parse_bulk(&body, &state.settings.jobs, &state.tools(&parsers))
     })
@@ -96,6 +129,15 @@ pub async fn bulk(
         }
     }
     let submitted = if accepted.is_empty() { Vec::new() } else { state.store.submit_many(&accepted).await? };
+    if compat(state) {
+        // NetPulse's BatchSubmitJobResponse: each queued job's JobInResponse.
+        let mut jobs = Vec::with_capacity(submitted.len());
+        for (id, _) in &submitted {
+            jobs.extend(state.store.get(id).await?);
+        }
+        let succeeded: Vec<_> = jobs.iter().map(job_in_response).collect();
+        return Ok(envelope::flat(StatusCode::CREATED, &json!({"succeeded": succeeded, "failed": failed})));
+    }
     let succeeded: Vec<Value> = submitted
         .into_iter()
         .zip(&accepted)
@@ -106,14 +148,34 @@ pub async fn bulk(
 
 pub async fn test(
     State(state): State<Arc<ApiState>>,
-    _: Params<NoParams>,
-    RawBody(body): RawBody,
-) -> Result<Response, ApiError> {
+    q: Result<Params<NoParams>, ApiError>,
+    body: Result<RawBody, ApiError>,
+) -> Response {
+    let r = async {
+        q?;
+        test_inner(&state, body?.0).await
+    };
+    answer(&state, r.await)
+}
+
+async fn test_inner(state: &Arc<ApiState>, body: bytes::Bytes) -> Result<Response, ApiError> {
     let body = request::json_body(&body)?;
+    let driver = body.get("driver").and_then(Value::as_str).unwrap_or("netmiko").to_string();
     let (spec, credentials) = request::from_value(body, &state.settings.jobs, Kind::Test, &state.tools(&[]))?;
     let drivers = state.drivers().await?;
     let device_info = |prompt: Value| json!({"prompt": prompt, "device_type": spec.device.device_type, "host": spec.device.host});
+    let flat = compat(state);
     let answer = |success: bool, time: Option<f64>, error: Option<String>, prompt: Value| {
+        if flat {
+            // NetPulse's ConnectionTestResponse; `result` only when it connected.
+            let result = success.then(|| {
+                json!({"driver": driver, "host": spec.device.host, "prompt": prompt, "device_type": spec.device.device_type})
+            });
+            return envelope::flat(
+                StatusCode::OK,
+                &json!({"success": success, "latency": time, "error": error, "result": result, "timestamp": now_rfc3339()}),
+            );
+        }
         envelope::ok(
             StatusCode::OK,
             &json!({

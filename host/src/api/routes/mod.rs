@@ -5,6 +5,7 @@ mod device;
 mod health;
 mod hostkey;
 mod job;
+mod netpulse;
 mod template;
 mod worker;
 
@@ -26,6 +27,12 @@ pub fn routes() -> Router<Arc<ApiState>> {
         .route("/job", get(job::get).delete(job::delete))
         .route("/worker", get(worker::get).delete(worker::delete))
         .route("/health", get(health::get))
+        // NetPulse 0.4.3's own management routes, in its flattened shapes.
+        .route("/jobs", get(netpulse::get_jobs).delete(netpulse::delete_jobs))
+        .route("/jobs/{id}", get(netpulse::get_job).delete(netpulse::delete_job))
+        .route("/workers", get(netpulse::get_workers).delete(netpulse::delete_workers))
+        .route("/workers/{*name}", delete(netpulse::delete_worker))
+        .route("/system/stats", get(netpulse::system_stats))
         .route("/hostkey", delete(hostkey::delete))
         .route("/template/parse", post(template::parse))
         .route("/template/parse/{name}", post(template::parse_with))

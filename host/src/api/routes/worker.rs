@@ -1,5 +1,6 @@
 //! `GET /worker` (every FIFO and pinned worker of every node) and `DELETE /worker`
-//! (stop workers now, wherever they run).
+//! (stop workers now, wherever they run). The selection and stopping are shared
+//! with NetPulse's `/workers` routes (`netpulse.rs`).
 
 use std::sync::Arc;
 
@@ -29,7 +30,7 @@ pub struct WorkerQuery {
 #[derive(Deserialize)]
 pub struct ListQuery {
     #[serde(flatten)]
-    filter: WorkerQuery,
+    pub(super) filter: WorkerQuery,
 }
 
 impl QueryParams for ListQuery {
@@ -41,7 +42,7 @@ impl QueryParams for WorkerQuery {
 }
 
 /// Workers matching the request's filters: `queue` wins over `node` and `host`.
-async fn select(state: &ApiState, q: &WorkerQuery) -> Result<Vec<WorkerInfo>, ApiError> {
+pub(super) async fn select(state: &ApiState, q: &WorkerQuery) -> Result<Vec<WorkerInfo>, ApiError> {
     let mut workers = state.store.workers().await?;
     if let Some(queue) = q.queue.as_deref() {
         workers.retain(|w| w.queues.iter().any(|x| x == queue));
@@ -71,7 +72,10 @@ async fn stop(state: &ApiState, w: &WorkerInfo) -> Result<Value, ApiError> {
     if let Some(job) = &w.current_job {
         let err = JobError::new(
             ErrorKind::WorkerTerminated,
-            format!("worker {} was stopped through DELETE /worker while running this job", w.name),
+            format!(
+                "worker {} was stopped through the API (DELETE /worker or /workers) while running this job",
+                w.name
+            ),
         );
         if state.store.interrupt(job, &w.name, err).await? {
             interrupted = 1;
@@ -81,27 +85,36 @@ async fn stop(state: &ApiState, w: &WorkerInfo) -> Result<Value, ApiError> {
     Ok(json!({"worker": w.name, "status": "stopped", "interrupted_jobs": interrupted}))
 }
 
-pub async fn delete(
-    State(state): State<Arc<ApiState>>,
-    Params(q): Params<WorkerQuery>,
-) -> Result<Response, ApiError> {
-    let state = &*state;
-    if let Some(name) = q.name.as_deref() {
-        let all = state.store.workers().await?;
-        let w = all
-            .iter()
-            .find(|w| w.name == name)
-            .ok_or_else(|| ApiError::NotFound(format!("no worker named {name:?}; GET /worker lists them")))?;
-        return Ok(envelope::ok(StatusCode::OK, &stop(state, w).await?));
-    }
+/// Stop the worker called `name`; 404 when there is none.
+pub(super) async fn stop_named(state: &ApiState, name: &str) -> Result<Value, ApiError> {
+    let all = state.store.workers().await?;
+    let w = all
+        .iter()
+        .find(|w| w.name == name)
+        .ok_or_else(|| ApiError::NotFound(format!("no worker named {name:?}; GET /worker lists them")))?;
+    stop(state, w).await
+}
+
+/// Stop every worker `q` selects; a request with no filter at all is refused.
+pub(super) async fn stop_matching(state: &ApiState, q: &WorkerQuery) -> Result<Vec<Value>, ApiError> {
     if q.queue.is_none() && q.node.is_none() && q.host.is_none() {
         return Err(ApiError::BadRequest(
             "give `name`, `queue`, `node` or `host` to say which workers to stop".into(),
         ));
     }
     let mut stopped = Vec::new();
-    for w in select(state, &q).await? {
+    for w in select(state, q).await? {
         stopped.push(stop(state, &w).await?);
     }
-    Ok(envelope::ok(StatusCode::OK, &stopped))
+    Ok(stopped)
+}
+
+pub async fn delete(
+    State(state): State<Arc<ApiState>>,
+    Params(q): Params<WorkerQuery>,
+) -> Result<Response, ApiError> {
+    if let Some(name) = q.name.as_deref() {
+        return Ok(envelope::ok(StatusCode::OK, &stop_named(&state, name).await?));
+    }
+    Ok(envelope::ok(StatusCode::OK, &stop_matching(&state, &q).await?))
 }

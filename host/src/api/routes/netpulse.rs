@@ -1,0 +1,388 @@
+//! NetPulse 0.4.3's own management routes, in its flattened models (no envelope),
+//! beside the spec's `/job` and `/worker`: `GET /jobs`, `GET`/`DELETE /jobs/{id}`,
+//! `DELETE /jobs`, `GET /workers`, `DELETE /workers/{name}`, `DELETE /workers`,
+//! `GET /system/stats`. They read and change what `/job` and `/worker` do (the
+//! worker selection and stopping are `worker.rs`'s). Our semantics stay: statuses
+//! are ours (`failed` with `result.error.type`, `cancelled`), and where NetPulse's
+//! model has no room for what we know, fields are added, never dropped.
+//!
+//! Errors here are FastAPI's `{"detail": ...}` ([`FlatError`]) with the status
+//! `ApiError` gives. The shapes of the device routes in compat mode
+//! (`compat = "netpulse-0.4"`) are built here too ([`job_in_response`],
+//! [`device_error`]).
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use super::worker;
+use crate::api::ApiState;
+use crate::api::envelope;
+use crate::api::error::ApiError;
+use crate::api::extract::{NoParams, Params, QueryParams};
+use crate::config::Compat;
+use crate::model::job::{ErrorKind, JobError, JobRecord, ResultType, Retval};
+use crate::model::time::to_rfc3339;
+use crate::model::{FIFO_QUEUE, PINNED_PREFIX, QueueName, WorkerStatus};
+use crate::queue::store::CancelOutcome;
+use crate::queue::{JobFilter, JobStatus, StoreError};
+
+/// An error answered as FastAPI does: `{"detail": message}` (and `data` when the
+/// error carries some), with the status `ApiError::status` gives it.
+pub struct FlatError(pub ApiError);
+
+impl From<ApiError> for FlatError {
+    fn from(e: ApiError) -> Self {
+        FlatError(e)
+    }
+}
+
+impl From<StoreError> for FlatError {
+    fn from(e: StoreError) -> Self {
+        FlatError(e.into())
+    }
+}
+
+impl IntoResponse for FlatError {
+    fn into_response(self) -> Response {
+        let e = self.0;
+        if e.status().is_server_error() {
+            tracing::warn!("{e}");
+        }
+        let data = e.data();
+        let body = if data.is_null() {
+            json!({"detail": e.to_string()})
+        } else {
+            json!({"detail": e.to_string(), "data": data})
+        };
+        envelope::flat(e.status(), &body)
+    }
+}
+
+/// Whether the device routes answer NetPulse 0.4's shapes.
+pub fn compat(state: &ApiState) -> bool {
+    state.settings.compat == Some(Compat::NetPulse04)
+}
+
+/// A device route's error: the envelope, or `{"detail": ...}` in compat mode.
+pub fn device_error(state: &ApiState, e: ApiError) -> Response {
+    if compat(state) { FlatError(e).into_response() } else { e.into_response() }
+}
+
+/// NetPulse's `JobInResponse` for one of our records. `result.type` is NetPulse's
+/// integer (1 successful, 2 failed, 3 stopped: a job failed as `WorkerTerminated`);
+/// added: `result.outcome` (our `success`/`failed`), `host`, `node`,
+/// `device_type`, `waiting_reason`. `task_id` is always null (no detached tasks).
+#[derive(Serialize)]
+pub struct JobInResponse<'a> {
+    id: &'a str,
+    status: JobStatus,
+    created_at: Option<String>,
+    enqueued_at: Option<String>,
+    started_at: Option<String>,
+    ended_at: Option<String>,
+    queue: &'a QueueName,
+    worker: Option<&'a str>,
+    result: Option<FlatResult<'a>>,
+    task_id: Option<&'a str>,
+    device_name: &'a str,
+    command: &'a [String],
+    duration: Option<f64>,
+    queue_time: Option<f64>,
+    host: &'a str,
+    node: Option<&'a str>,
+    device_type: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    waiting_reason: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct FlatResult<'a> {
+    #[serde(rename = "type")]
+    code: u8,
+    retval: Option<&'a Retval>,
+    error: Option<&'a JobError>,
+    /// Our own word for how the job ended (`success` or `failed`, as `/job` says).
+    outcome: &'a ResultType,
+}
+
+/// The flattened form of `job`.
+pub fn job_in_response(job: &JobRecord) -> JobInResponse<'_> {
+    let time = |t: &Option<_>| t.as_ref().map(to_rfc3339);
+    let result = job.result.as_ref().map(|r| FlatResult {
+        code: match (&r.kind, &r.error) {
+            (ResultType::Success, _) => 1,
+            (_, Some(e)) if e.kind == ErrorKind::WorkerTerminated => 3,
+            _ => 2,
+        },
+        retval: r.retval.as_ref(),
+        error: r.error.as_ref(),
+        outcome: &r.kind,
+    });
+    JobInResponse {
+        id: &job.id,
+        status: job.status,
+        created_at: time(&job.created_at),
+        enqueued_at: time(&job.enqueued_at),
+        started_at: time(&job.started_at),
+        ended_at: time(&job.ended_at),
+        queue: &job.queue,
+        worker: job.worker.as_deref(),
+        result,
+        task_id: None,
+        device_name: &job.host,
+        command: &job.command,
+        duration: job.duration,
+        queue_time: job.queue_time,
+        host: &job.host,
+        node: job.node.as_deref(),
+        device_type: &job.device_type,
+        waiting_reason: job.waiting_reason.as_deref(),
+    }
+}
+
+fn ok<T: Serialize>(body: &T) -> Result<Response, FlatError> {
+    Ok(envelope::flat(StatusCode::OK, body))
+}
+
+fn missing_job(id: &str) -> ApiError {
+    ApiError::NotFound(format!("no job with id {id:?} (it never existed or its record has expired)"))
+}
+
+const DEFAULT_LIMIT: usize = 100;
+const MAX_LIMIT: usize = 1000;
+
+/// `GET /jobs`: NetPulse's filters, plus our `limit` and `offset`.
+#[derive(Deserialize)]
+pub struct JobsQuery {
+    queue: Option<String>,
+    status: Option<String>,
+    node: Option<String>,
+    host: Option<String>,
+    limit: Option<String>,
+    offset: Option<String>,
+}
+
+impl QueryParams for JobsQuery {
+    const NAMES: &'static [&'static str] = &["queue", "status", "node", "host", "limit", "offset"];
+}
+
+/// `DELETE /jobs`: cancel the queued jobs of a queue or a host.
+#[derive(Deserialize)]
+pub struct CancelQuery {
+    queue: Option<String>,
+    host: Option<String>,
+}
+
+impl QueryParams for CancelQuery {
+    const NAMES: &'static [&'static str] = &["queue", "host"];
+}
+
+fn number(value: Option<&str>, name: &str, default: usize, max: usize) -> Result<usize, ApiError> {
+    match value {
+        None => Ok(default),
+        Some(v) => v.parse::<usize>().ok().filter(|n| *n <= max).ok_or_else(|| {
+            ApiError::BadRequest(format!("`{name}` must be a whole number from 0 to {max}, got {v:?}"))
+        }),
+    }
+}
+
+/// A page of jobs matching the filters, newest first.
+pub(super) async fn list_jobs(state: &ApiState, q: JobsQuery) -> Result<Vec<JobRecord>, ApiError> {
+    let status =
+        q.status.as_deref().map(|s| s.parse::<JobStatus>().map_err(ApiError::BadRequest)).transpose()?;
+    let limit = number(q.limit.as_deref(), "limit", DEFAULT_LIMIT, MAX_LIMIT)?.max(1);
+    let offset = number(q.offset.as_deref(), "offset", 0, usize::MAX)?;
+    let filter = JobFilter { queue: q.queue, status, node: q.node, host: q.host };
+    Ok(state.store.list(&filter, limit, offset).await?)
+}
+
+/// Cancel one queued job: 404 when there is no such job, 409 when it is no
+/// longer queued.
+pub(super) async fn cancel_one(state: &ApiState, id: &str) -> Result<(), ApiError> {
+    match state.store.cancel(id).await? {
+        CancelOutcome::Cancelled => Ok(()),
+        CancelOutcome::NotQueued(st) => {
+            Err(ApiError::Conflict(format!("job {id} is {st}: only queued jobs can be cancelled")))
+        }
+        CancelOutcome::Missing => Err(missing_job(id)),
+    }
+}
+
+/// Cancel the queued jobs of `queue`, of `host`, or of both (a job in `queue` for
+/// `host`); the ids cancelled.
+pub(super) async fn cancel_queued(
+    state: &ApiState,
+    queue: Option<&str>,
+    host: Option<&str>,
+) -> Result<Vec<String>, ApiError> {
+    let candidates: Vec<String> = match (queue, host) {
+        (Some(q), _) => state.store.queued_ids(q).await?,
+        (None, Some(h)) => {
+            let filter = JobFilter {
+                host: Some(h.to_string()),
+                status: Some(JobStatus::Queued),
+                ..Default::default()
+            };
+            state.store.list(&filter, usize::MAX, 0).await?.into_iter().map(|j| j.id).collect()
+        }
+        (None, None) => {
+            return Err(ApiError::BadRequest("give `queue` or `host` to say which jobs to cancel".into()));
+        }
+    };
+    let mut cancelled = Vec::new();
+    for id in candidates {
+        if let (Some(h), Some(_)) = (host, queue) {
+            // Both filters: the job must also be for that host.
+            if state.store.get(&id).await?.is_none_or(|j| j.host != h) {
+                continue;
+            }
+        }
+        if state.store.cancel(&id).await? == CancelOutcome::Cancelled {
+            cancelled.push(id);
+        }
+    }
+    Ok(cancelled)
+}
+
+/// `GET /jobs`: a list of `JobInResponse`.
+pub async fn get_jobs(
+    State(state): State<Arc<ApiState>>,
+    q: Result<Params<JobsQuery>, ApiError>,
+) -> Result<Response, FlatError> {
+    let jobs = list_jobs(&state, q?.0).await?;
+    ok(&jobs.iter().map(job_in_response).collect::<Vec<_>>())
+}
+
+/// `GET /jobs/{id}`: one `JobInResponse`.
+pub async fn get_job(
+    State(state): State<Arc<ApiState>>,
+    Path(id): Path<String>,
+    q: Result<Params<NoParams>, ApiError>,
+) -> Result<Response, FlatError> {
+    q?;
+    let job = state.store.get(&id).await?.ok_or_else(|| missing_job(&id))?;
+    ok(&job_in_response(&job))
+}
+
+/// `DELETE /jobs/{id}`: `{"id": ..., "status": "cancelled"}`.
+pub async fn delete_job(
+    State(state): State<Arc<ApiState>>,
+    Path(id): Path<String>,
+    q: Result<Params<NoParams>, ApiError>,
+) -> Result<Response, FlatError> {
+    q?;
+    cancel_one(&state, &id).await?;
+    ok(&json!({"id": id, "status": "cancelled"}))
+}
+
+/// `DELETE /jobs?queue=&host=`: the ids cancelled.
+pub async fn delete_jobs(
+    State(state): State<Arc<ApiState>>,
+    q: Result<Params<CancelQuery>, ApiError>,
+) -> Result<Response, FlatError> {
+    let q = q?.0;
+    ok(&cancel_queued(&state, q.queue.as_deref(), q.host.as_deref()).await?)
+}
+
+/// `GET /workers?queue=&node=&host=`: a list of `WorkerInResponse` (ours has every
+/// field of NetPulse's, plus `node` and `current_job`).
+pub async fn get_workers(
+    State(state): State<Arc<ApiState>>,
+    q: Result<Params<worker::ListQuery>, ApiError>,
+) -> Result<Response, FlatError> {
+    ok(&worker::select(&state, &q?.0.filter).await?)
+}
+
+/// `DELETE /workers/{name}`: `{"name": ...}`, plus `status` and `interrupted_jobs`.
+/// Our worker names hold slashes (`<node>/pinned_<host>`), so the name is the
+/// rest of the path.
+pub async fn delete_worker(
+    State(state): State<Arc<ApiState>>,
+    Path(name): Path<String>,
+    q: Result<Params<NoParams>, ApiError>,
+) -> Result<Response, FlatError> {
+    q?;
+    let mut stopped = worker::stop_named(&state, &name).await?;
+    if let Some(o) = stopped.as_object_mut() {
+        o.remove("worker");
+        o.insert("name".into(), Value::String(name));
+    }
+    ok(&stopped)
+}
+
+/// `DELETE /workers?queue=&node=&host=`: the names of the workers stopped, as
+/// NetPulse lists them (a job a stop interrupted reads `failed` /
+/// `WorkerTerminated` in `GET /jobs`).
+pub async fn delete_workers(
+    State(state): State<Arc<ApiState>>,
+    q: Result<Params<worker::ListQuery>, ApiError>,
+) -> Result<Response, FlatError> {
+    let stopped = worker::stop_matching(&state, &q?.0.filter).await?;
+    let names: Vec<&Value> = stopped.iter().map(|s| &s["worker"]).collect();
+    ok(&names)
+}
+
+/// `GET /system/stats`: NetPulse's `SystemStatsResponse`.
+///
+/// Exact: the worker counts (live workers; `dead` is added), `jobs.queued` (the
+/// queues' lengths), `nodes.active` (nodes with a live worker), `uptime_seconds`
+/// (this API process). Approximate: `jobs.succeeded` / `failed` / `in_progress`
+/// count the records still kept (ended jobs expire after their `result_ttl`, as
+/// NetPulse's registries do), read through the status indexes at the moment of
+/// the request; `nodes.total_capacity` assumes every node has this process's
+/// `node.capacity` (nodes do not publish theirs); `self_healing.total_triggers` is
+/// always 0 (we keep no count of reopened sessions). `workers.node` is 0: there
+/// are no per-node queues.
+pub async fn system_stats(
+    State(state): State<Arc<ApiState>>,
+    q: Result<Params<NoParams>, ApiError>,
+) -> Result<Response, FlatError> {
+    q?;
+    let workers = state.store.workers().await?;
+    let live: Vec<_> = workers.iter().filter(|w| w.status != WorkerStatus::Dead).collect();
+    let pinned = live.iter().filter(|w| w.queues.iter().any(|q| q.starts_with(PINNED_PREFIX))).count();
+    let fifo = live.iter().filter(|w| w.queues.iter().any(|q| q == FIFO_QUEUE)).count();
+    let busy = live.iter().filter(|w| w.status == WorkerStatus::Busy).count();
+    let nodes: BTreeSet<&str> = live.iter().map(|w| w.node.as_str()).collect();
+    let count = |status| {
+        let filter = JobFilter { status: Some(status), ..Default::default() };
+        let store = &state.store;
+        async move { store.list(&filter, usize::MAX, 0).await.map(|v| v.len()) }
+    };
+    let succeeded = count(JobStatus::Finished).await?;
+    let failed = count(JobStatus::Failed).await?;
+    let in_progress = count(JobStatus::Started).await?;
+    let queued: u64 = state.store.queue_depths().await?.values().sum();
+    let queued = queued as usize;
+    ok(&json!({
+        "status": "online",
+        "workers": {
+            "total": live.len(),
+            "pinned": pinned,
+            "fifo": fifo,
+            "node": 0,
+            "idle": live.len() - busy,
+            "busy": busy,
+            "dead": workers.len() - live.len(),
+        },
+        "jobs": {
+            "total": succeeded + failed + in_progress + queued,
+            "succeeded": succeeded,
+            "failed": failed,
+            "in_progress": in_progress,
+            "queued": queued,
+        },
+        "nodes": {
+            "active": nodes.len(),
+            "total_capacity": nodes.len() * state.settings.node.capacity,
+        },
+        "self_healing": {"total_triggers": 0},
+        "uptime_seconds": state.started.elapsed().as_secs(),
+    }))
+}
