@@ -5,6 +5,7 @@ mod hostile;
 mod hostkeys;
 mod http;
 mod management;
+mod netpulse_routes;
 mod openssh;
 mod platforms;
 mod plugins;
