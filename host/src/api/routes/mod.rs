@@ -5,6 +5,7 @@ mod device;
 mod health;
 mod hostkey;
 mod job;
+mod job_ops;
 mod netpulse;
 mod template;
 mod worker;

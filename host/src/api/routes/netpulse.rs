@@ -20,6 +20,7 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use super::job_ops::{self, Listing};
 use super::worker;
 use crate::api::ApiState;
 use crate::api::envelope;
@@ -29,7 +30,6 @@ use crate::config::Compat;
 use crate::model::job::{ErrorKind, JobError, JobRecord, ResultType, Retval};
 use crate::model::time::to_rfc3339;
 use crate::model::{FIFO_QUEUE, PINNED_PREFIX, QueueName, WorkerStatus};
-use crate::queue::store::CancelOutcome;
 use crate::queue::{JobFilter, JobStatus, StoreError};
 
 /// An error answered as FastAPI does: `{"detail": message}` (and `data` when the
@@ -150,13 +150,6 @@ fn ok<T: Serialize>(body: &T) -> Result<Response, FlatError> {
     Ok(envelope::flat(StatusCode::OK, body))
 }
 
-fn missing_job(id: &str) -> ApiError {
-    ApiError::NotFound(format!("no job with id {id:?} (it never existed or its record has expired)"))
-}
-
-const DEFAULT_LIMIT: usize = 100;
-const MAX_LIMIT: usize = 1000;
-
 /// `GET /jobs`: NetPulse's filters, plus our `limit` and `offset`.
 #[derive(Deserialize)]
 pub struct JobsQuery {
@@ -183,79 +176,21 @@ impl QueryParams for CancelQuery {
     const NAMES: &'static [&'static str] = &["queue", "host"];
 }
 
-fn number(value: Option<&str>, name: &str, default: usize, max: usize) -> Result<usize, ApiError> {
-    match value {
-        None => Ok(default),
-        Some(v) => v.parse::<usize>().ok().filter(|n| *n <= max).ok_or_else(|| {
-            ApiError::BadRequest(format!("`{name}` must be a whole number from 0 to {max}, got {v:?}"))
-        }),
-    }
-}
-
-/// A page of jobs matching the filters, newest first.
-pub(super) async fn list_jobs(state: &ApiState, q: JobsQuery) -> Result<Vec<JobRecord>, ApiError> {
-    let status =
-        q.status.as_deref().map(|s| s.parse::<JobStatus>().map_err(ApiError::BadRequest)).transpose()?;
-    let limit = number(q.limit.as_deref(), "limit", DEFAULT_LIMIT, MAX_LIMIT)?.max(1);
-    let offset = number(q.offset.as_deref(), "offset", 0, usize::MAX)?;
-    let filter = JobFilter { queue: q.queue, status, node: q.node, host: q.host };
-    Ok(state.store.list(&filter, limit, offset).await?)
-}
-
-/// Cancel one queued job: 404 when there is no such job, 409 when it is no
-/// longer queued.
-pub(super) async fn cancel_one(state: &ApiState, id: &str) -> Result<(), ApiError> {
-    match state.store.cancel(id).await? {
-        CancelOutcome::Cancelled => Ok(()),
-        CancelOutcome::NotQueued(st) => {
-            Err(ApiError::Conflict(format!("job {id} is {st}: only queued jobs can be cancelled")))
-        }
-        CancelOutcome::Missing => Err(missing_job(id)),
-    }
-}
-
-/// Cancel the queued jobs of `queue`, of `host`, or of both (a job in `queue` for
-/// `host`); the ids cancelled.
-pub(super) async fn cancel_queued(
-    state: &ApiState,
-    queue: Option<&str>,
-    host: Option<&str>,
-) -> Result<Vec<String>, ApiError> {
-    let candidates: Vec<String> = match (queue, host) {
-        (Some(q), _) => state.store.queued_ids(q).await?,
-        (None, Some(h)) => {
-            let filter = JobFilter {
-                host: Some(h.to_string()),
-                status: Some(JobStatus::Queued),
-                ..Default::default()
-            };
-            state.store.list(&filter, usize::MAX, 0).await?.into_iter().map(|j| j.id).collect()
-        }
-        (None, None) => {
-            return Err(ApiError::BadRequest("give `queue` or `host` to say which jobs to cancel".into()));
-        }
-    };
-    let mut cancelled = Vec::new();
-    for id in candidates {
-        if let (Some(h), Some(_)) = (host, queue) {
-            // Both filters: the job must also be for that host.
-            if state.store.get(&id).await?.is_none_or(|j| j.host != h) {
-                continue;
-            }
-        }
-        if state.store.cancel(&id).await? == CancelOutcome::Cancelled {
-            cancelled.push(id);
-        }
-    }
-    Ok(cancelled)
-}
-
 /// `GET /jobs`: a list of `JobInResponse`.
 pub async fn get_jobs(
     State(state): State<Arc<ApiState>>,
     q: Result<Params<JobsQuery>, ApiError>,
 ) -> Result<Response, FlatError> {
-    let jobs = list_jobs(&state, q?.0).await?;
+    let q = q?.0;
+    let listing = Listing {
+        queue: q.queue,
+        status: q.status,
+        node: q.node,
+        host: q.host,
+        limit: q.limit,
+        offset: q.offset,
+    };
+    let jobs = job_ops::list(&state, listing).await?;
     ok(&jobs.iter().map(job_in_response).collect::<Vec<_>>())
 }
 
@@ -266,7 +201,7 @@ pub async fn get_job(
     q: Result<Params<NoParams>, ApiError>,
 ) -> Result<Response, FlatError> {
     q?;
-    let job = state.store.get(&id).await?.ok_or_else(|| missing_job(&id))?;
+    let job = job_ops::find(&state, &id).await?;
     ok(&job_in_response(&job))
 }
 
@@ -277,7 +212,7 @@ pub async fn delete_job(
     q: Result<Params<NoParams>, ApiError>,
 ) -> Result<Response, FlatError> {
     q?;
-    cancel_one(&state, &id).await?;
+    job_ops::cancel_one(&state, &id).await?;
     ok(&json!({"id": id, "status": "cancelled"}))
 }
 
@@ -287,7 +222,7 @@ pub async fn delete_jobs(
     q: Result<Params<CancelQuery>, ApiError>,
 ) -> Result<Response, FlatError> {
     let q = q?.0;
-    ok(&cancel_queued(&state, q.queue.as_deref(), q.host.as_deref()).await?)
+    ok(&job_ops::cancel_queued(&state, q.queue.as_deref(), q.host.as_deref()).await?)
 }
 
 /// `GET /workers?queue=&node=&host=`: a list of `WorkerInResponse` (ours has every
