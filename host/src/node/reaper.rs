@@ -81,6 +81,16 @@ pub async fn sweep(ctx: &NodeCtx) -> Result<(), StoreError> {
         }
         let answers: Vec<i64> = pipe.query_async(&mut conn).await?;
         for (q, pair) in pinned.iter().zip(answers.chunks(2)) {
+            if pair[0] == 0 && pair[1] == 0 {
+                let _: i64 = scripts::PRUNE_QUEUE
+                    .key(keys.queues())
+                    .key(keys.queue(q))
+                    .key(keys.owner(q))
+                    .arg(q.as_str())
+                    .invoke_async(&mut conn)
+                    .await?;
+                continue;
+            }
             if pair[0] > 0 && pair[1] == 0 {
                 // Offer it once: an offer already waiting (every node full) is enough.
                 let waiting: Option<i64> =
@@ -92,6 +102,7 @@ pub async fn sweep(ctx: &NodeCtx) -> Result<(), StoreError> {
         }
     }
 
+    forget_dead_nodes(ctx, &mut conn).await?;
     explain_full_capacity(ctx, &mut conn).await?;
 
     // Queued jobs past their ttl.
@@ -107,6 +118,32 @@ pub async fn sweep(ctx: &NodeCtx) -> Result<(), StoreError> {
             .invoke_async(&mut conn)
             .await?;
     }
+    Ok(())
+}
+
+/// Nodes whose entry expired (they stopped without deregistering): their wake-up
+/// list and their place in the nodes set go.
+async fn forget_dead_nodes(
+    ctx: &NodeCtx,
+    conn: &mut redis::aio::ConnectionManager,
+) -> Result<(), StoreError> {
+    let keys = ctx.store.keys();
+    let nodes: Vec<String> = conn.smembers(keys.nodes()).await?;
+    let mut pipe = redis::pipe();
+    for n in &nodes {
+        pipe.exists(keys.node(n));
+    }
+    let alive: Vec<bool> = pipe.query_async(conn).await?;
+    let dead: Vec<&String> = nodes.iter().zip(alive).filter(|(_, a)| !a).map(|(n, _)| n).collect();
+    if dead.is_empty() {
+        return Ok(());
+    }
+    let mut pipe = redis::pipe();
+    for n in &dead {
+        pipe.del(keys.signal(n)).ignore().srem(keys.nodes(), n.as_str()).ignore();
+    }
+    let _: () = pipe.query_async(conn).await?;
+    tracing::info!(nodes = ?dead, "forgot nodes whose entry expired");
     Ok(())
 }
 

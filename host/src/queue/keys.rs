@@ -9,7 +9,7 @@
 //! | `<p>:payload:<sha256>` | STRING (the `work` JSON) | the longest `ttl` + `execution_timeout` + `result_ttl` + 120 s of the jobs that use it, extended (never shortened) by each bulk request that stores it again | commands or configuration shared by the jobs of a `/device/bulk` request, stored once; each job's spec says `{"kind": "stored", "lines": "<sha256>"}` |
 //! | `<p>:cred:<id>` | STRING (JSON, or `aes256gcm:<base64>` when sealed) | the job's `ttl` + 60 s; deleted when the job ends (finished, failed, cancelled or expired) | password and secret (sealed with `credential_key` when set), handed to the worker that claims the job (again only if that claim's answer was lost) |
 //! | `<p>:queue:<name>` | LIST | none | ids of jobs waiting in queue `<name>` (`FifoQ`, `pinned_<host>`), oldest first |
-//! | `<p>:queues` | SET | none | names of every queue that has had a job (for queue depths) |
+//! | `<p>:queues` | SET | none; the reaper removes a pinned queue once it is empty and unowned (one script, `PRUNE_QUEUE`) | names of queues that have jobs or an owner (for queue depths and the reaper's offers) |
 //! | `<p>:inbox:<worker>` | LIST | none | ids a FIFO worker has moved out of `FifoQ` and is about to claim |
 //! | `<p>:seq` | STRING (counter) | none | submission sequence, seeded at the first submit's millisecond; a job's `seq` field and its index score (jobs stored without one are scored by `created_ms`) |
 //! | `<p>:idx:all` | ZSET (score: the job's `seq`) | none; an entry outlives its job until a listing meets it (below) | every job, for listing |
@@ -21,8 +21,8 @@
 //! status index; the queue, host and node indexes lose such an entry only when a
 //! listing reads them.
 //! | `<p>:owner:<queue>` | STRING (`<node>|<worker seq>`) | lease, `3 x heartbeat`, renewed by the owning node | which pinned worker, on which node, serves a pinned queue |
-//! | `<p>:unowned` | LIST | none | pinned queue names that have work and no owner yet |
-//! | `<p>:signal:<node>` | LIST | none | pinned queue names with new work, for that node's dispatcher |
+//! | `<p>:unowned` | LIST | none | pinned queue names that have work and no owner yet, each at most once |
+//! | `<p>:signal:<node>` | LIST | none; deleted by the reaper when the node's entry has expired | pinned queue names with new work, for that node's dispatcher |
 //! | `<p>:worker:<name>` | HASH | `worker_ttl` refreshed by heartbeats | a worker's registry entry |
 //! | `<p>:workers` | SET | none | names of registered workers |
 //! | `<p>:node:<id>` | HASH | `worker_ttl` refreshed by heartbeats | a node's registry entry |

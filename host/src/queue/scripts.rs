@@ -41,7 +41,9 @@ if ARGV[7] == '1' then
   if owner then
     local node = string.match(owner, '^(.*)|') or owner
     redis.call('RPUSH', p..':signal:'..node, q)
-  else
+  elseif not redis.call('LPOS', p..':unowned', q) then
+    -- One offer per queue is enough (while every node is full, submits would
+    -- otherwise add one per job).
     redis.call('RPUSH', p..':unowned', q)
   end
 end
@@ -69,6 +71,22 @@ end
 redis.call('PEXPIRE', KEYS[1], ARGV[1])
 redis.call('SADD', KEYS[2], string.match(KEYS[1], ':worker:(.*)$'))
 return 1
+"#,
+    )
+});
+
+/// Forget a queue that is empty and has no owner (the `queues` set would
+/// otherwise hold every device ever seen, and the reaper look at all of them).
+/// One step, so a job submitted meanwhile keeps its queue listed.
+///
+/// KEYS: the queues set, the queue's list, its owner lease. ARGV: the queue's name.
+pub static PRUNE_QUEUE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
+if redis.call('LLEN', KEYS[2]) == 0 and redis.call('EXISTS', KEYS[3]) == 0 then
+  return redis.call('SREM', KEYS[1], ARGV[1])
+end
+return 0
 "#,
     )
 });

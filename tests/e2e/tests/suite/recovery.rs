@@ -53,3 +53,52 @@ async fn a_redis_that_comes_back_empty_learns_every_node_again_within_a_heartbea
     }
     sys.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn offers_stay_one_per_queue_and_what_is_gone_is_forgotten() {
+    // No node takes pinned queues (capacity 0): submits offer their queue.
+    let sys = TestSystem::start_with(|s| s.node.capacity = 0).await;
+    let fleet = ios_fleet(1, |_| {}).await;
+    let dev = &fleet.devices()[0];
+    let mut ids = Vec::new();
+    for _ in 0..20 {
+        ids.push(sys.submit(&exec_body(dev, json!({"command": "show clock"}))).await);
+    }
+    let mut conn = sys.redis().await;
+    let p = &sys.prefix;
+    let offers: usize = redis::cmd("LLEN").arg(format!("{p}:unowned")).query_async(&mut conn).await.unwrap();
+    assert_eq!(offers, 1, "one offer per queue, not one per submit");
+    // The jobs are cancelled: the queue is empty and unowned, and is forgotten.
+    let queue = format!("pinned_{}:{}", dev.addr().ip(), dev.addr().port());
+    let (status, body) = sys.delete(&format!("/job?queue={queue}")).await;
+    assert_eq!(status, 200, "{body}");
+    // A node that vanished without deregistering leaves a wake-up list behind.
+    let _: () = redis::cmd("RPUSH")
+        .arg(format!("{p}:signal:ghost"))
+        .arg(&queue)
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    let _: () =
+        redis::cmd("SADD").arg(format!("{p}:nodes")).arg("ghost").query_async(&mut conn).await.unwrap();
+    let started = Instant::now();
+    loop {
+        let listed: bool = redis::cmd("SISMEMBER")
+            .arg(format!("{p}:queues"))
+            .arg(&queue)
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+        let ghost: bool =
+            redis::cmd("EXISTS").arg(format!("{p}:signal:ghost")).query_async(&mut conn).await.unwrap();
+        if !listed && !ghost {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(10), "queue listed: {listed}, ghost signal: {ghost}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let nodes: Vec<String> =
+        redis::cmd("SMEMBERS").arg(format!("{p}:nodes")).query_async(&mut conn).await.unwrap();
+    assert!(!nodes.contains(&"ghost".to_string()), "{nodes:?}");
+    sys.stop().await;
+}
