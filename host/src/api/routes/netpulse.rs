@@ -1,10 +1,11 @@
 //! NetPulse 0.4.3's own management routes, in its flattened models (no envelope),
 //! beside the spec's `/job` and `/worker`: `GET /jobs`, `GET`/`DELETE /jobs/{id}`,
 //! `DELETE /jobs`, `GET /workers`, `DELETE /workers/{name}`, `DELETE /workers`,
-//! `GET /system/stats`. They read and change what `/job` and `/worker` do (the
-//! worker selection and stopping are `worker.rs`'s). Our semantics stay: statuses
-//! are ours (`failed` with `result.error.type`, `cancelled`), and where NetPulse's
-//! model has no room for what we know, fields are added, never dropped.
+//! `GET /system/stats`. They read and change what `/job` and `/worker` do, through
+//! the same code (`job_ops.rs`; `worker.rs`'s selection and stopping). Our
+//! semantics stay: statuses are ours (`failed` with `result.error.type`,
+//! `cancelled`), and where NetPulse's model has no room for what we know, fields
+//! are added, never dropped.
 //!
 //! Errors here are FastAPI's `{"detail": ...}` ([`FlatError`]) with the status
 //! `ApiError` gives. The shapes of the device routes in compat mode
