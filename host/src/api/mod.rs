@@ -26,6 +26,7 @@ use tokio::io::AsyncWriteExt;
 use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
 use tower::ServiceExt;
+use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::normalize_path::NormalizePath;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
@@ -109,8 +110,12 @@ impl ApiState {
 pub fn app(state: Arc<ApiState>) -> NormalizePath<Router> {
     let router = routes::routes()
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::require_key))
-        .layer(axum::middleware::map_response(envelope_bare_errors))
         .layer(TimeoutLayer::with_status_code(StatusCode::GATEWAY_TIMEOUT, REQUEST_TIMEOUT))
+        // A body declared larger than the limit is refused before it is read (413);
+        // `RawBody` stops one that grows past it while streaming.
+        .layer(RequestBodyLimitLayer::new(extract::MAX_BODY))
+        // Outside the layers above, so their own answers get the envelope too.
+        .layer(axum::middleware::map_response(envelope_bare_errors))
         .layer(TraceLayer::new_for_http())
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
@@ -119,16 +124,21 @@ pub fn app(state: Arc<ApiState>) -> NormalizePath<Router> {
     NormalizePath::trim_trailing_slash(router)
 }
 
-/// An error that a layer answered with an empty body gets the envelope too.
+/// An error that a layer answered by itself (an empty or plain-text body) gets
+/// the envelope too; every answer of the handlers is JSON already.
 async fn envelope_bare_errors(response: Response) -> Response {
     let status = response.status();
-    if status.as_u16() < 400 || response.headers().contains_key(header::CONTENT_TYPE) {
+    let json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if status.as_u16() < 400 || json {
         return response;
     }
     let message = status.canonical_reason().unwrap_or("error").to_string();
     let mut r = envelope::error(status, &message, &serde_json::Value::Null);
     for (name, value) in response.headers() {
-        if name != header::CONTENT_LENGTH {
+        if name != header::CONTENT_LENGTH && name != header::CONTENT_TYPE {
             r.headers_mut().insert(name.clone(), value.clone());
         }
     }

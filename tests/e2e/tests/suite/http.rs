@@ -67,7 +67,7 @@ async fn a_client_that_never_finishes_its_headers_is_cut_off() {
 async fn requests_hyper_cannot_read_get_envelopes_too() {
     let sys = TestSystem::start().await;
     let long_uri = format!("GET /job?id={} HTTP/1.1\r\nhost: x\r\n\r\n", "a".repeat(70_000));
-    let huge_header = format!("GET /health HTTP/1.1\r\nhost: x\r\nx-pad: {}\r\n\r\n", "b".repeat(500_000));
+    let huge_header = format!("GET /health HTTP/1.1\r\nhost: x\r\nx-pad: {}\r\n\r\n", "b".repeat(2_000_000));
     for (raw, status) in [
         ("GARBAGE LINE\r\n\r\n".to_string(), "400"),
         ("GET /health HTTP/1.1\r\nbad header line\r\n\r\n".to_string(), "400"),
@@ -79,11 +79,27 @@ async fn requests_hyper_cannot_read_get_envelopes_too() {
         let mut answer = Vec::new();
         let _ = tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut answer)).await;
         let answer = String::from_utf8_lossy(&answer);
-        assert!(answer.starts_with(&format!("HTTP/1.1 {status}")), "{answer}");
+        assert!(answer.starts_with(&format!("HTTP/1.1 {status}")), "{} bytes sent: {answer}", raw.len());
         let body = answer.split("\r\n\r\n").nth(1).unwrap_or_default();
         let v: serde_json::Value =
             serde_json::from_str(body).unwrap_or_else(|_| panic!("not an envelope: {answer}"));
         assert_eq!(v["code"], -1, "{answer}");
     }
+    sys.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_declared_too_large_is_refused_before_it_is_sent() {
+    let sys = TestSystem::start().await;
+    let mut stream = tokio::net::TcpStream::connect(sys.addr).await.unwrap();
+    let head = format!(
+        "POST /device/exec HTTP/1.1\r\nhost: x\r\nx-api-key: {API_KEY}\r\ncontent-type: application/json\r\ncontent-length: 104857600\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut buf = vec![0u8; 4096];
+    let n = tokio::time::timeout(Duration::from_secs(10), stream.read(&mut buf)).await.unwrap().unwrap();
+    let answer = String::from_utf8_lossy(&buf[..n]);
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(answer.contains("application/json") && answer.contains("\"code\":-1"), "{answer}");
     sys.stop().await;
 }
