@@ -244,6 +244,19 @@ impl JobStore {
         Ok(Some(rec))
     }
 
+    /// The jobs of `ids` that exist, in that order, read in one round trip.
+    pub async fn get_many(&self, ids: &[String]) -> Result<Vec<JobRecord>, StoreError> {
+        let mut pipe = redis::pipe();
+        for id in ids {
+            pipe.hgetall(self.keys.job(id));
+        }
+        let hashes: Vec<HashMap<String, String>> = pipe.query_async(&mut self.conn()).await?;
+        let mut out: Vec<JobRecord> =
+            hashes.into_iter().filter(|h| !h.is_empty()).filter_map(record_from_hash).collect();
+        self.fill_payloads(&mut out).await?;
+        Ok(out)
+    }
+
     /// The shared payloads of `records` (one read for all of them), put back as
     /// their `command` lines.
     async fn fill_payloads(&self, records: &mut [JobRecord]) -> Result<(), StoreError> {

@@ -56,11 +56,14 @@ pub struct Dialect {
 }
 
 /// Pagers that appear on many platforms even with paging off: (regex, key to send).
+/// Every read's pattern holds these and [`QUESTIONS`]: kept to ASCII classes and
+/// unbounded runs, so the matcher's automaton stays small (bounded repeats of a
+/// Unicode class doubled the cost of a command).
 pub const PAGERS: &[(&str, &str)] = &[
-    (r"-{2,4} ?\(?[Mm]ore[^\r\n]{0,20}?\)? ?-{2,4}[ \t]*", " "),
+    (r"-{2,4} ?\(?[Mm]ore[ -~]*?\)? ?-{2,4}[ \t]*", " "),
     (r"<-+ ?More ?-+>[ \t]*", " "),
     (r"\(END\)[ \t]*", "q"),
-    (r"Press any key[^\r\n]{0,40}", " "),
+    (r"Press any key[ -~]*", " "),
 ];
 
 /// Questions commands ask, answered only when the job asked for it
@@ -68,8 +71,8 @@ pub const PAGERS: &[(&str, &str)] = &[
 pub const QUESTIONS: &[(&str, &str)] = &[
     (r"\[confirm\][ \t]*", ""),
     (r"Destination filename \[[^\]\r\n]*\]\?[ \t]*", ""),
-    (r"(?i:\[(?:y/n|yes/no)\]|\((?:y/n|yes/no)\))[ \t]*[?:]?[ \t]*", "y"),
-    (r"(?i:proceed|continue)\?[ \t]*", "y"),
+    (r"(?:\[(?:[yY]/[nN]|[yY]es/[nN]o)\]|\((?:[yY]/[nN]|[yY]es/[nN]o)\))[ \t]*[?:]?[ \t]*", "y"),
+    (r"(?:[Pp]roceed|[Cc]ontinue)\?[ \t]*", "y"),
 ];
 
 /// What came back for one line.

@@ -43,7 +43,7 @@ impl CliDriver for Linux {
     const PLATFORMS: &'static [&'static str] = &["linux"];
     const DIALECT: Dialect = Dialect {
         // user@host:~$, [user@host ~]$, root@host:/etc#, bash-5.2$, $ (dash), host% (zsh).
-        prompt: r"[^\r\n]{0,160}?[$#%]",
+        prompt: r"[^\r\n]*?[$#%]",
         config_prompt: None,
         pager: None,
         questions: &[],

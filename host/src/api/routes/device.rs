@@ -4,6 +4,7 @@
 //! `{"detail": ...}`) when the server runs with `compat = "netpulse-0.4"`.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -55,9 +56,19 @@ async fn validated<T: Send + 'static>(
         .map_err(|e| ApiError::unprocessable(e.message))?
 }
 
-/// A device route's answer: its own, or its error in the mode's shape.
-fn answer(state: &ApiState, r: Result<Response, ApiError>) -> Response {
-    r.unwrap_or_else(|e| device_error(state, e))
+/// A device route: its query (none) and body checked, then `handle`; an error is
+/// answered in the mode's shape (the envelope, or NetPulse's `{"detail"}`).
+async fn device_route<Fut: Future<Output = Result<Response, ApiError>>>(
+    state: Arc<ApiState>,
+    q: Result<Params<NoParams>, ApiError>,
+    body: Result<RawBody, ApiError>,
+    handle: impl FnOnce(Arc<ApiState>, bytes::Bytes) -> Fut,
+) -> Response {
+    let r = match (q, body) {
+        (Err(e), _) | (Ok(_), Err(e)) => Err(e),
+        (Ok(_), Ok(RawBody(body))) => handle(state.clone(), body).await,
+    };
+    r.unwrap_or_else(|e| device_error(&state, e))
 }
 
 pub async fn exec(
@@ -65,14 +76,27 @@ pub async fn exec(
     q: Result<Params<NoParams>, ApiError>,
     body: Result<RawBody, ApiError>,
 ) -> Response {
-    let r = async {
-        q?;
-        exec_inner(&state, body?.0).await
-    };
-    answer(&state, r.await)
+    device_route(state, q, body, exec_inner).await
 }
 
-async fn exec_inner(state: &Arc<ApiState>, body: bytes::Bytes) -> Result<Response, ApiError> {
+pub async fn bulk(
+    State(state): State<Arc<ApiState>>,
+    q: Result<Params<NoParams>, ApiError>,
+    body: Result<RawBody, ApiError>,
+) -> Response {
+    device_route(state, q, body, bulk_inner).await
+}
+
+pub async fn test(
+    State(state): State<Arc<ApiState>>,
+    q: Result<Params<NoParams>, ApiError>,
+    body: Result<RawBody, ApiError>,
+) -> Response {
+    device_route(state, q, body, test_inner).await
+}
+
+async fn exec_inner(state: Arc<ApiState>, body: bytes::Bytes) -> Result<Response, ApiError> {
+    let state = &state;
     let (spec, credentials) = validated(state, body, |state, body| {
         let parsers = state.parser_names();
         request::parse_exec(&body, &state.settings.jobs, &state.tools(&parsers))
@@ -98,19 +122,8 @@ async fn exec_inner(state: &Arc<ApiState>, body: bytes::Bytes) -> Result<Respons
     Ok(envelope::ok(StatusCode::CREATED, &json!({"id": id, "status": "queued", "queue": queue})))
 }
 
-pub async fn bulk(
-    State(state): State<Arc<ApiState>>,
-    q: Result<Params<NoParams>, ApiError>,
-    body: Result<RawBody, ApiError>,
-) -> Response {
-    let r = async {
-        q?;
-        bulk_inner(&state, body?.0).await
-    };
-    answer(&state, r.await)
-}
-
-async fn bulk_inner(state: &Arc<ApiState>, body: bytes::Bytes) -> Result<Response, ApiError> {
+async fn bulk_inner(state: Arc<ApiState>, body: bytes::Bytes) -> Result<Response, ApiError> {
+    let state = &state;
     let items = validated(state, body, |state, body| {
         let parsers = state.parser_names();
         request::parse_bulk(&body, &state.settings.jobs, &state.tools(&parsers))
@@ -131,10 +144,8 @@ async fn bulk_inner(state: &Arc<ApiState>, body: bytes::Bytes) -> Result<Respons
     let submitted = if accepted.is_empty() { Vec::new() } else { state.store.submit_many(&accepted).await? };
     if compat(state) {
         // NetPulse's BatchSubmitJobResponse: each queued job's JobInResponse.
-        let mut jobs = Vec::with_capacity(submitted.len());
-        for (id, _) in &submitted {
-            jobs.extend(state.store.get(id).await?);
-        }
+        let ids: Vec<String> = submitted.into_iter().map(|(id, _)| id).collect();
+        let jobs = state.store.get_many(&ids).await?;
         let succeeded: Vec<_> = jobs.iter().map(job_in_response).collect();
         return Ok(envelope::flat(StatusCode::CREATED, &json!({"succeeded": succeeded, "failed": failed})));
     }
@@ -146,19 +157,8 @@ async fn bulk_inner(state: &Arc<ApiState>, body: bytes::Bytes) -> Result<Respons
     Ok(envelope::ok(StatusCode::CREATED, &json!({"succeeded": succeeded, "failed": failed})))
 }
 
-pub async fn test(
-    State(state): State<Arc<ApiState>>,
-    q: Result<Params<NoParams>, ApiError>,
-    body: Result<RawBody, ApiError>,
-) -> Response {
-    let r = async {
-        q?;
-        test_inner(&state, body?.0).await
-    };
-    answer(&state, r.await)
-}
-
-async fn test_inner(state: &Arc<ApiState>, body: bytes::Bytes) -> Result<Response, ApiError> {
+async fn test_inner(state: Arc<ApiState>, body: bytes::Bytes) -> Result<Response, ApiError> {
+    let state = &state;
     let body = request::json_body(&body)?;
     let driver = body.get("driver").and_then(Value::as_str).unwrap_or("netmiko").to_string();
     let (spec, credentials) = request::from_value(body, &state.settings.jobs, Kind::Test, &state.tools(&[]))?;

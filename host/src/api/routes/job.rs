@@ -19,14 +19,10 @@ use super::job_ops::{self, Listing};
 #[derive(Deserialize)]
 pub struct JobQuery {
     id: Option<String>,
-    queue: Option<String>,
-    status: Option<String>,
-    node: Option<String>,
-    host: Option<String>,
-    limit: Option<String>,
-    offset: Option<String>,
     /// `true`: every command and configuration line in a listing, not a preview.
     full: Option<String>,
+    #[serde(flatten)]
+    listing: Listing,
 }
 
 impl QueryParams for JobQuery {
@@ -82,15 +78,7 @@ pub async fn get(
             return Err(ApiError::BadRequest(format!("`full` must be true or false, got {other:?}")));
         }
     };
-    let listing = Listing {
-        queue: q.queue,
-        status: q.status,
-        node: q.node,
-        host: q.host,
-        limit: q.limit,
-        offset: q.offset,
-    };
-    let mut jobs = job_ops::list(&state, listing).await?;
+    let mut jobs = job_ops::list(&state, q.listing).await?;
     if !full {
         jobs.iter_mut().for_each(preview);
     }

@@ -24,15 +24,20 @@ fn number(value: Option<&str>, name: &str, default: usize, max: usize) -> Result
     }
 }
 
-/// The filters and page of a job listing, as the query string gave them.
-#[derive(Default)]
-pub(super) struct Listing {
+/// The filters and page of a job listing, as the query string gave them (the
+/// whole query of `GET /jobs`, part of `GET /job`'s).
+#[derive(Default, serde::Deserialize)]
+pub struct Listing {
     pub queue: Option<String>,
     pub status: Option<String>,
     pub node: Option<String>,
     pub host: Option<String>,
     pub limit: Option<String>,
     pub offset: Option<String>,
+}
+
+impl crate::api::extract::QueryParams for Listing {
+    const NAMES: &'static [&'static str] = &["queue", "status", "node", "host", "limit", "offset"];
 }
 
 /// One job; 404 when it has no record.

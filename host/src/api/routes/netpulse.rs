@@ -151,21 +151,6 @@ fn ok<T: Serialize>(body: &T) -> Result<Response, FlatError> {
     Ok(envelope::flat(StatusCode::OK, body))
 }
 
-/// `GET /jobs`: NetPulse's filters, plus our `limit` and `offset`.
-#[derive(Deserialize)]
-pub struct JobsQuery {
-    queue: Option<String>,
-    status: Option<String>,
-    node: Option<String>,
-    host: Option<String>,
-    limit: Option<String>,
-    offset: Option<String>,
-}
-
-impl QueryParams for JobsQuery {
-    const NAMES: &'static [&'static str] = &["queue", "status", "node", "host", "limit", "offset"];
-}
-
 /// `DELETE /jobs`: cancel the queued jobs of a queue or a host.
 #[derive(Deserialize)]
 pub struct CancelQuery {
@@ -180,18 +165,10 @@ impl QueryParams for CancelQuery {
 /// `GET /jobs`: a list of `JobInResponse`.
 pub async fn get_jobs(
     State(state): State<Arc<ApiState>>,
-    q: Result<Params<JobsQuery>, ApiError>,
+    q: Result<Params<Listing>, ApiError>,
 ) -> Result<Response, FlatError> {
-    let q = q?.0;
-    let listing = Listing {
-        queue: q.queue,
-        status: q.status,
-        node: q.node,
-        host: q.host,
-        limit: q.limit,
-        offset: q.offset,
-    };
-    let jobs = job_ops::list(&state, listing).await?;
+    // NetPulse's filters, plus our `limit` and `offset`.
+    let jobs = job_ops::list(&state, q?.0).await?;
     ok(&jobs.iter().map(job_in_response).collect::<Vec<_>>())
 }
 
