@@ -29,6 +29,12 @@ pub struct Settings {
     /// Seals job credentials while they wait in Redis (AES-256-GCM); the API and
     /// every node must share it. `NETPULSE_CREDENTIAL_KEY`.
     pub credential_key: Option<String>,
+    /// Sign every webhook delivery with HMAC-SHA256 of its body under this secret
+    /// (`X-NetPulse-Signature: sha256=<hex>`). `NETPULSE_WEBHOOK_SECRET`.
+    pub webhook_secret: Option<String>,
+    /// Serve `GET /metrics` without an API key (otherwise a `read` key is needed).
+    /// `NETPULSE_METRICS_PUBLIC`.
+    pub metrics_public: bool,
     /// Log lines as JSON. `NETPULSE_LOG_JSON`.
     pub log_json: bool,
     pub node: NodeSettings,
@@ -122,6 +128,8 @@ impl Default for Settings {
             templates_dir: None,
             api_keys: Vec::new(),
             credential_key: None,
+            webhook_secret: None,
+            metrics_public: false,
             log_json: false,
             node: NodeSettings::default(),
             jobs: JobDefaults::default(),
@@ -409,6 +417,12 @@ impl Settings {
         }
         if let Some(v) = get("NETPULSE_CREDENTIAL_KEY") {
             self.credential_key = Some(v).filter(|k| !k.is_empty());
+        }
+        if let Some(v) = get("NETPULSE_WEBHOOK_SECRET") {
+            self.webhook_secret = Some(v).filter(|k| !k.is_empty());
+        }
+        if let Some(v) = get("NETPULSE_METRICS_PUBLIC") {
+            self.metrics_public = parse("NETPULSE_METRICS_PUBLIC", &v)?;
         }
         if let Some(v) = get("NETPULSE_LOG_JSON") {
             self.log_json = matches!(v.trim(), "1" | "true" | "yes");

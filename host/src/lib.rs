@@ -10,6 +10,7 @@ pub mod api;
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod metrics;
 pub mod model;
 pub mod node;
 pub mod plugin;

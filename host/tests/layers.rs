@@ -13,13 +13,14 @@ use std::path::{Path, PathBuf};
 /// generated into lib.rs) is data anyone may read.
 const ALLOWED: &[(&str, &[&str])] = &[
     ("model", &[]),
+    ("metrics", &[]),
     ("config", &["model"]),
-    ("queue", &["model", "config"]),
+    ("queue", &["model", "config", "metrics"]),
     ("ssh", &[]),
-    ("plugin", &["model"]),
+    ("plugin", &["model", "metrics"]),
     ("template", &["model", "plugin"]),
-    ("node", &["model", "config", "queue", "plugin", "template", "ssh"]),
-    ("api", &["model", "config", "queue", "plugin", "template"]),
+    ("node", &["model", "config", "queue", "plugin", "template", "ssh", "metrics"]),
+    ("api", &["model", "config", "queue", "plugin", "template", "metrics"]),
     ("app", &["model", "config", "queue", "plugin", "node", "api"]),
     ("cli", &["model", "config", "plugin", "template", "app"]),
 ];

@@ -23,6 +23,11 @@ pub async fn require_key(
     req: Request,
     next: Next,
 ) -> Result<Response, ApiError> {
+    let metrics_public =
+        state.settings.metrics_public && req.uri().path().trim_end_matches('/') == "/metrics";
+    if public(req.method(), req.uri().path()) || metrics_public {
+        return Ok(next.run(req).await);
+    }
     let query: Vec<(String, String)> = form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes())
         .into_owned()
         .filter(|(k, _)| k.eq_ignore_ascii_case(NAME))
@@ -55,6 +60,14 @@ pub fn needed(method: &Method, path: &str) -> Role {
     } else {
         Role::Operate
     }
+}
+
+/// Routes any client may read without a key: the OpenAPI document and the page
+/// rendering it (`api/docs.rs`), which hold nothing about the system.
+pub fn public(method: &Method, path: &str) -> bool {
+    let path = path.trim_end_matches('/');
+    (method == Method::GET || method == Method::HEAD)
+        && (path == "/openapi.json" || path == "/docs" || path.starts_with("/docs/assets/"))
 }
 
 const NAME: &str = "x-api-key";

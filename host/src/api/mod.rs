@@ -5,10 +5,12 @@
 
 pub mod auth;
 mod bare_errors;
+mod docs;
 pub mod envelope;
 pub mod error;
 pub mod extract;
 pub mod limits;
+pub mod openapi;
 pub mod request;
 mod routes;
 
@@ -51,6 +53,8 @@ pub struct ApiState {
     pub templates: crate::template::Templates,
     /// Sizes a job may have.
     pub limits: limits::Limits,
+    /// Long polls' wake-ups (one subscription for all of them).
+    pub wakeups: crate::queue::wakeups::Wakeups,
     /// device_type -> plugin, as registered by nodes; refreshed at most once a second.
     drivers: Mutex<(Option<Instant>, HashMap<String, String>)>,
 }
@@ -58,6 +62,7 @@ pub struct ApiState {
 impl ApiState {
     pub fn new(store: JobStore, settings: Settings, plugins: Arc<crate::plugin::LivePlugins>) -> Arc<Self> {
         Arc::new(Self {
+            wakeups: crate::queue::wakeups::Wakeups::start(store.clone()),
             store,
             templates: crate::template::Templates::new(settings.templates_dir.clone()),
             limits: settings.limits,
@@ -116,6 +121,7 @@ pub fn app(state: Arc<ApiState>) -> NormalizePath<Router> {
         .layer(RequestBodyLimitLayer::new(extract::MAX_BODY))
         // Outside the layers above, so their own answers get the envelope too.
         .layer(axum::middleware::map_response(envelope_bare_errors))
+        .layer(axum::middleware::from_fn(routes::metrics::count_request))
         .layer(TraceLayer::new_for_http())
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))

@@ -1,12 +1,15 @@
 //! The NetPulse request body of `POST /device/exec`, validated into a job spec.
 //! Accepts what NetPulse 0.2-0.4 clients send; every rejection names the field.
 
+use std::collections::BTreeMap;
+
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::error::ApiError;
 use super::limits::{self, Limits};
 use crate::config::JobDefaults;
+use crate::model::{Webhook, WebhookMethod};
 use crate::queue::{Credentials, DeviceTarget, DriverArgs, JobSpec, ParsePlan, QueueStrategy, Work};
 use crate::template::{LookupError, NamedTemplate, Templates};
 
@@ -29,30 +32,42 @@ pub fn mentions_rendering(body: &[u8]) -> bool {
 }
 
 /// A string or a list of strings.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(untagged)]
 pub enum Lines {
     One(String),
     Many(Vec<String>),
 }
 
-#[derive(Debug, Default, Deserialize)]
+/// `connection_args`: the device and how to log in. `device_type`, `host` and
+/// `username` are required (`device_type` defaults to `linux` with the
+/// `paramiko` driver); other fields are ignored with a warning.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"device_type": "cisco_ios", "host": "192.168.1.1", "username": "admin", "password": "admin", "secret": "enable"}))]
 pub struct RawConnectionArgs {
+    /// The platform, which picks the driver plugin (e.g. `cisco_ios`, `juniper_junos`, `linux`).
     pub device_type: Option<String>,
+    /// Host name or address (`[v6]` accepted).
     pub host: Option<String>,
+    /// SSH port (22).
+    #[schema(minimum = 1)]
     pub port: Option<u16>,
     pub username: Option<String>,
     pub password: Option<String>,
+    /// Enable secret.
     pub secret: Option<String>,
+    /// Connect timeout, seconds (0-3600).
     pub timeout: Option<f64>,
+    /// SSH keepalive interval, seconds (60 for pinned jobs, else off).
     pub keepalive: Option<u64>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
 /// `driver`: how NetPulse reaches the device.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
 #[serde(try_from = "String")]
+#[schema(rename_all = "lowercase")]
 pub enum Driver {
     /// CLI over SSH through the vendor plugin chosen by `device_type`.
     Netmiko,
@@ -76,53 +91,80 @@ impl TryFrom<String> for Driver {
 }
 
 /// `parsing`: structured output for a command job.
-#[derive(Debug, Default, Clone, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(
     expecting = "an object: {\"name\": \"textfsm\", \"template\": ...} or {\"name\": \"textfsm\", \"use_ntc_template\": true}"
 )]
+#[schema(example = json!({"name": "textfsm", "use_ntc_template": true}))]
 pub struct ParsingOption {
+    /// The parser (`textfsm`).
     pub name: Option<String>,
+    /// TextFSM text, or a file name in the templates folder.
     pub template: Option<String>,
+    /// Find the template in the templates index by platform and command.
     pub use_ntc_template: Option<bool>,
     pub ntc_template_args: Option<NtcTemplateArgs>,
 }
 
 /// `parsing.ntc_template_args`: the index lookup's platform and command.
-#[derive(Debug, Default, Clone, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize, utoipa::ToSchema)]
 pub struct NtcTemplateArgs {
     pub platform: Option<String>,
     pub command: Option<String>,
 }
 
 /// `rendering`: configuration from a Jinja2 template.
-#[derive(Debug, Default, Clone, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(expecting = "an object: {\"name\": \"jinja2\", \"template\": ..., \"context\": {...}}")]
 pub struct RenderingOption {
+    /// The renderer (`jinja2`).
     pub name: Option<String>,
+    /// Jinja2 text, or a file name in the templates folder.
     pub template: Option<String>,
+    /// The template's variables (a `config` object wins over it).
     pub context: Option<Map<String, Value>>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+/// The job's options, at the top level (NetPulse 0.3+) or inside `options` (0.2).
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct RawOptions {
+    /// `pinned` (one resident session per device, the default) or `fifo` (a fresh
+    /// session per job; the default for `paramiko`).
     pub queue_strategy: Option<QueueStrategy>,
+    /// Longest wait in the queue, seconds (1-86400; 300).
     pub ttl: Option<i64>,
+    /// Longest run once started, seconds (1-86400; 300).
     pub execution_timeout: Option<i64>,
+    /// How long the result is kept, seconds (60-604800; 3600).
     pub result_ttl: Option<i64>,
     pub parsing: Option<ParsingOption>,
     pub rendering: Option<RenderingOption>,
+    /// Called when the job ends (NetPulse's `webhook`).
+    #[schema(value_type = Option<RawWebhook>)]
     pub webhook: Option<Value>,
 }
 
-/// The body as sent.
-#[derive(Debug, Default, Deserialize)]
+/// The body as sent: `connection_args` and exactly one of `command` or `config`
+/// (a connection test needs neither).
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct RawExecRequest {
     pub driver: Option<Driver>,
     pub connection_args: Option<RawConnectionArgs>,
+    /// Commands to run: one (the result is its output) or a list (an object of
+    /// command -> output).
     pub command: Option<Lines>,
+    /// Configuration lines (a string, one line per line, or a list); with
+    /// `rendering`, an object: the template's context.
+    #[schema(schema_with = super::openapi::config_schema)]
     pub config: Option<Value>,
+    /// Netmiko's names: `read_timeout`, `expect_string`, `strip_prompt`,
+    /// `strip_command`, `error_pattern`, `save`, `exit_config_mode`,
+    /// `host_key_check`; others go to the plugin.
+    #[schema(schema_with = super::openapi::driver_args_schema)]
     pub driver_args: Option<Map<String, Value>>,
+    /// Save the configuration after a `config` job (also `driver_args.save`).
     pub save: Option<bool>,
+    /// NetPulse 0.2's place for the options; the top-level ones win.
     pub options: Option<RawOptions>,
     #[serde(flatten)]
     pub top: RawOptions,
@@ -318,9 +360,10 @@ fn validate(
     let top = raw.top;
     let parsing = top.parsing.or(opts.parsing);
     let rendering = top.rendering.or(opts.rendering);
-    if top.webhook.or(opts.webhook).is_some_and(|w| !w.is_null()) {
-        return Err(bad("`webhook` is not available in this version of NetPulse-rs: poll GET /job"));
-    }
+    let webhook = match top.webhook.or(opts.webhook) {
+        None | Some(Value::Null) => None,
+        Some(w) => Some(webhook(w)?),
+    };
 
     // Exactly one of command / config.
     let work_single = match (raw.command, raw.config) {
@@ -429,6 +472,7 @@ fn validate(
         execution_timeout_s,
         result_ttl_s,
         parsing,
+        webhook,
     };
     let credentials = Credentials { password: ca.password.unwrap_or_default(), secret: ca.secret };
     Ok((spec, credentials))
@@ -694,4 +738,105 @@ mod tests {
         assert_eq!(spec.queue_name(), "pinned_h:2222");
         assert_eq!(spec.work, Work::Config(vec!["hostname x".into(), "interface lo0".into()]));
     }
+}
+
+/// NetPulse's `webhook` object as sent: where to deliver the job's JSON when it ends.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"url": "https://hooks.example.net/netpulse", "method": "POST", "headers": {"Authorization": "Bearer t0ken"}}))]
+struct RawWebhook {
+    /// The caller: only `basic`.
+    name: Option<String>,
+    /// An `http` or `https` URL (required).
+    url: Option<String>,
+    /// GET, POST (default), PUT, DELETE or PATCH.
+    method: Option<String>,
+    headers: Option<BTreeMap<String, String>>,
+    cookies: Option<BTreeMap<String, String>>,
+    /// Basic auth: `[user, password]`.
+    #[schema(value_type = Option<Vec<String>>, min_items = 2, max_items = 2)]
+    auth: Option<(String, String)>,
+    /// Time limit of one attempt, seconds (0.5-120; 5).
+    timeout: Option<f64>,
+    /// Attempts after the first (0-10; 3).
+    max_retries: Option<i64>,
+    /// Seconds before each retry (10, 30, 120); the last is reused.
+    retry_intervals: Option<Vec<f64>>,
+}
+
+/// Validate a `webhook` object: an http(s) URL with a host, a known method,
+/// headers and cookies that cannot break a request, bounded time limits.
+fn webhook(v: Value) -> Result<Webhook, ApiError> {
+    let raw: RawWebhook = serde_json::from_value(v).map_err(|e| {
+        bad(format!(
+            "`webhook`: {e} (fields: url, method, headers, cookies, auth [user, password], timeout, max_retries, retry_intervals)"
+        ))
+    })?;
+    if let Some(name) = raw.name.filter(|n| n != "basic") {
+        return Err(bad(format!(
+            "`webhook.name` {name:?} is not a webhook caller here; the one there is is \"basic\""
+        )));
+    }
+    let url = raw.url.ok_or_else(|| bad("`webhook.url` is required (an http or https URL)"))?;
+    limits::check_text("webhook.url", &url).map_err(bad)?;
+    let parsed = reqwest::Url::parse(url.trim())
+        .map_err(|e| bad(format!("`webhook.url` {url:?} is not a URL: {e}")))?;
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none_or(str::is_empty) {
+        return Err(bad(format!("`webhook.url` {url:?} must be an http:// or https:// URL with a host")));
+    }
+    let method = match raw.method.as_deref().map(str::trim) {
+        None => WebhookMethod::Post,
+        Some(m) => serde_json::from_value(Value::String(m.to_ascii_uppercase())).map_err(|_| {
+            bad(format!("`webhook.method` {m:?} is not one of GET, POST, PUT, DELETE, PATCH"))
+        })?,
+    };
+    let headers = raw.headers.unwrap_or_default();
+    for (k, v) in &headers {
+        if reqwest::header::HeaderName::from_bytes(k.as_bytes()).is_err() {
+            return Err(bad(format!("`webhook.headers` has {k:?}, which is not an HTTP header name")));
+        }
+        if reqwest::header::HeaderValue::from_str(v).is_err() {
+            return Err(bad(format!(
+                "`webhook.headers.{k}` is not a valid header value (control characters?)"
+            )));
+        }
+    }
+    let cookies = raw.cookies.unwrap_or_default();
+    for (k, v) in &cookies {
+        let bad_char = |c: char| c.is_control() || matches!(c, ';' | ',' | ' ' | '"' | '\\');
+        if k.is_empty() || k.contains(bad_char) || k.contains('=') || v.contains(bad_char) {
+            return Err(bad(format!("`webhook.cookies.{k}` cannot be sent as a cookie")));
+        }
+    }
+    if let Some((user, pass)) = &raw.auth {
+        limits::check_text("webhook.auth", user).map_err(bad)?;
+        limits::check_text("webhook.auth", pass).map_err(bad)?;
+    }
+    let timeout_s = raw.timeout.unwrap_or(Webhook::DEFAULT_TIMEOUT_S);
+    if !(0.5..=120.0).contains(&timeout_s) {
+        return Err(bad(format!("`webhook.timeout` is {timeout_s}; it must be between 0.5 and 120 seconds")));
+    }
+    let max_retries = match raw.max_retries {
+        None => Webhook::DEFAULT_MAX_RETRIES,
+        Some(n @ 0..=10) => n as u32,
+        Some(n) => return Err(bad(format!("`webhook.max_retries` is {n}; it must be between 0 and 10"))),
+    };
+    let retry_intervals_s =
+        raw.retry_intervals.unwrap_or_else(|| Webhook::DEFAULT_RETRY_INTERVALS_S.to_vec());
+    if let Some(i) = retry_intervals_s.iter().position(|s| !(0.0..=86400.0).contains(s)) {
+        return Err(bad(format!("`webhook.retry_intervals[{i}]` must be between 0 and 86400 seconds")));
+    }
+    if retry_intervals_s.is_empty() && max_retries > 0 {
+        return Err(bad("`webhook.retry_intervals` is empty but `max_retries` asks for retries"));
+    }
+    Ok(Webhook {
+        url: parsed.to_string(),
+        method,
+        headers,
+        cookies,
+        auth: raw.auth,
+        timeout_s,
+        max_retries,
+        retry_intervals_s,
+    })
 }

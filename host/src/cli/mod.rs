@@ -1,6 +1,7 @@
 //! The `netpulse` command line: `up` (default), `serve`, `node`, `plugin list|check`,
-//! `template parse`.
+//! `template parse`, and the shell client (`exec`, `bulk`, `jobs`, `workers`, `cancel`).
 
+mod client;
 mod local_redis;
 
 use std::path::PathBuf;
@@ -44,6 +45,9 @@ pub enum Command {
         #[command(subcommand)]
         command: TemplateCommand,
     },
+    /// The shell client of a running server (`NETPULSE_URL`, `NETPULSE_API_KEY`).
+    #[command(flatten)]
+    Client(Box<client::ClientCommand>),
 }
 
 #[derive(Subcommand, Debug)]
@@ -81,8 +85,18 @@ pub enum PluginCommand {
     },
 }
 
+/// Parse this process's arguments and run them; returns the exit code.
+pub async fn main() -> i32 {
+    run(Cli::parse()).await
+}
+
 /// Run the command line; returns the process exit code.
 pub async fn run(cli: Cli) -> i32 {
+    let command = match cli.command.unwrap_or(Command::Up) {
+        // The client needs no server settings: only the server's URL and key.
+        Command::Client(c) => return client::run(*c).await,
+        other => other,
+    };
     let mut settings = match Settings::load(cli.config.as_deref()) {
         Ok(s) => s,
         Err(e) => {
@@ -92,7 +106,6 @@ pub async fn run(cli: Cli) -> i32 {
     };
     init_logs(settings.log_json);
     let signals = StopSignals::install();
-    let command = cli.command.unwrap_or(Command::Up);
     let roles = match command {
         Command::Up => Roles { api: true, node: true },
         Command::Serve => Roles { api: true, node: false },
@@ -100,6 +113,7 @@ pub async fn run(cli: Cli) -> i32 {
         Command::Plugin { command: PluginCommand::List } => return plugin_list(&settings),
         Command::Plugin { command: PluginCommand::Check { file } } => return plugin_check(&settings, &file),
         Command::Template { command } => return template_command(&settings, command),
+        Command::Client(_) => unreachable!("the client commands returned above"),
     };
     // Keep a private Redis alive for the life of the process when `up` starts one.
     let mut _private_redis = None;

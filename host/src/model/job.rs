@@ -13,7 +13,7 @@ use super::routing::{QueueName, QueueStrategy};
 
 /// Where a job is in its life. Moves queued -> started -> finished | failed, or
 /// queued -> cancelled, or queued -> failed (expired before a worker took it).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum JobStatus {
     Queued,
@@ -153,6 +153,10 @@ pub struct JobSpec {
     /// Turn each command's output into records (`parsing`), templates resolved at submit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parsing: Option<ParsePlan>,
+    /// Called when the job ends. Stored in its own field of the record (sealed
+    /// like credentials), not in the spec a worker reads.
+    #[serde(skip)]
+    pub webhook: Option<super::Webhook>,
 }
 
 impl JobSpec {
@@ -166,7 +170,7 @@ impl JobSpec {
 }
 
 /// Why a job failed, as clients see it in `result.error.type`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub enum ErrorKind {
     /// The device refused a command or configuration line.
     CommandRejected,
@@ -196,8 +200,28 @@ pub enum ErrorKind {
     HostKeyMismatch,
 }
 
+impl ErrorKind {
+    /// The name clients see (`result.error.type`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::CommandRejected => "CommandRejected",
+            ErrorKind::ConnectionError => "ConnectionError",
+            ErrorKind::AuthenticationError => "AuthenticationError",
+            ErrorKind::TimeoutError => "TimeoutError",
+            ErrorKind::PluginError => "PluginError",
+            ErrorKind::WorkerLost => "WorkerLost",
+            ErrorKind::WorkerTerminated => "WorkerTerminated",
+            ErrorKind::Expired => "Expired",
+            ErrorKind::ParseError => "ParseError",
+            ErrorKind::CredentialError => "CredentialError",
+            ErrorKind::IncompatibleJob => "IncompatibleJob",
+            ErrorKind::HostKeyMismatch => "HostKeyMismatch",
+        }
+    }
+}
+
 /// `result.error`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct JobError {
     #[serde(rename = "type")]
     pub kind: ErrorKind,
@@ -217,7 +241,7 @@ impl fmt::Display for JobError {
 }
 
 /// `result.type`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ResultType {
     Success,
@@ -225,10 +249,13 @@ pub enum ResultType {
 }
 
 /// `result`: set exactly when the job ends, in the same atomic step as its status.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct JobResult {
     #[serde(rename = "type")]
     pub kind: ResultType,
+    /// What the job returned: the output (a string for a single `command`, else an
+    /// object of command -> output), the parsed records, or a test's prompt.
+    #[schema(value_type = Option<Value>)]
     pub retval: Option<Retval>,
     pub error: Option<JobError>,
 }
@@ -285,7 +312,7 @@ impl JobResult {
 }
 
 /// A job as `GET /job` shows it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct JobRecord {
     pub id: String,
     pub status: JobStatus,
@@ -316,6 +343,9 @@ pub struct JobRecord {
     /// preview (absent when it is whole).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub command_lines: Option<usize>,
+    /// Where the job's webhook delivery stands (absent when it asked for none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhook: Option<super::WebhookState>,
     /// The shared payload the record's work is stored in, until the store has
     /// read it (never served).
     #[serde(skip)]
@@ -333,6 +363,13 @@ pub struct ClaimedJob {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn error_kind_names_are_their_json() {
+        for k in [ErrorKind::CommandRejected, ErrorKind::HostKeyMismatch, ErrorKind::Expired] {
+            assert_eq!(serde_json::to_value(k).unwrap(), k.as_str());
+        }
+    }
 
     #[test]
     fn status_parses_and_lists_valid_values() {
@@ -375,6 +412,7 @@ mod tests {
             command: vec![],
             waiting_reason: None,
             command_lines: None,
+            webhook: None,
             payload: None,
         };
         let json = serde_json::to_value(&record).unwrap();

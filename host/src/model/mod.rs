@@ -11,6 +11,7 @@ pub mod job;
 pub mod parse;
 pub mod routing;
 pub mod time;
+pub mod webhook;
 pub mod worker;
 
 pub use job::{
@@ -19,6 +20,7 @@ pub use job::{
 };
 pub use parse::{NamedTemplate, ParsePlan};
 pub use routing::{FIFO_QUEUE, PINNED_PREFIX, QueueName, QueueStrategy, pinned_queue_name};
+pub use webhook::{DeliveryStatus, Webhook, WebhookMethod, WebhookState};
 pub use worker::{ControlMessage, WorkerEntry, WorkerInfo, WorkerStatus};
 
 /// This machine's host name.

@@ -11,7 +11,7 @@ pub const FIFO_QUEUE: &str = "FifoQ";
 pub const PINNED_PREFIX: &str = "pinned_";
 
 /// How a job is routed (`queue_strategy`; stored in the job as `"pinned"` / `"fifo"`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase", try_from = "String")]
 pub enum QueueStrategy {
     /// One worker per device keeps the SSH session open and runs its jobs in order.
@@ -41,8 +41,9 @@ impl TryFrom<String> for QueueStrategy {
 /// A queue's name: `FifoQ`, or `pinned_<host>` with `:<port>` when the port is not
 /// 22; an IPv6 address is bracketed (`pinned_[fe80::1]:2222`), so `fe80::1` on
 /// port 2222 and `fe80::1:2222` on port 22 never share a queue.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(transparent)]
+#[schema(example = "pinned_192.168.1.1")]
 pub struct QueueName(String);
 
 impl QueueName {

@@ -9,6 +9,7 @@ mod hostkeys;
 mod pinned;
 mod reaper;
 mod session;
+mod webhooks;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -257,6 +258,10 @@ pub async fn start(
         let c = ctx.clone();
         tasks.spawn(async move { register_reloaded_plugins(c).await });
     }
+    {
+        let c = ctx.clone();
+        tasks.spawn(async move { webhooks::run(c).await });
+    }
     tracing::info!(
         node = id,
         fifo_workers = settings.node.fifo_workers,
@@ -286,8 +291,12 @@ async fn heartbeat(ctx: Arc<NodeCtx>, pinned: Arc<pinned::Dispatcher>) {
             tracing::warn!("heartbeat failed: {e}");
         }
         pinned.renew_leases().await;
-        let load: [(&str, i64); 2] =
-            [("capacity", ctx.settings.node.capacity as i64), ("pinned", pinned.count() as i64)];
+        let metrics = serde_json::to_string(&crate::metrics::snapshot()).unwrap_or_default();
+        let load: [(&str, String); 3] = [
+            ("capacity", ctx.settings.node.capacity.to_string()),
+            ("pinned", pinned.count().to_string()),
+            ("metrics", metrics),
+        ];
         let r: Result<(), _> =
             redis::AsyncCommands::hset_multiple(&mut ctx.store.conn(), ctx.store.keys().node(&ctx.id), &load)
                 .await;

@@ -41,7 +41,10 @@ impl ParserPlugin {
         command: &str,
         output: &str,
     ) -> Result<Result<String, ParseError>, CallError> {
-        self.parse_within(templates, platform, command, output, None)
+        let start = std::time::Instant::now();
+        let r = self.parse_within(templates, platform, command, output, None);
+        crate::metrics::plugin_call(&self.meta.name, start.elapsed());
+        r
     }
 
     /// [`parse`](Self::parse) with a CPU deadline shorter than the plugin's

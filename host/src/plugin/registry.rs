@@ -55,6 +55,7 @@ impl DriverPlugin {
         ctx: &CallContext,
         f: impl FnOnce(&Driver, &mut Store<PluginCtx>) -> wasmtime::Result<R>,
     ) -> (T, Result<R, CallError>) {
+        let start = std::time::Instant::now();
         let mut store = new_store(
             &self.engine,
             self.limits,
@@ -70,6 +71,7 @@ impl DriverPlugin {
             .map_err(|e| describe_failure(&self.meta.name, self.limits, &e));
         let boxed: Box<dyn Any> = store.into_data().transport.take().expect("transport is kept");
         let transport = *boxed.downcast::<T>().expect("same transport type comes back");
+        crate::metrics::plugin_call(&self.meta.name, start.elapsed());
         (transport, result)
     }
 

@@ -45,6 +45,7 @@ pub fn record_from_hash(mut h: HashMap<String, String>) -> Option<JobRecord> {
         command: spec.map(|s| s.work.lines().to_vec()).unwrap_or_default(),
         waiting_reason: non_empty(h.remove("waiting_reason")),
         command_lines: None,
+        webhook: non_empty(h.remove("webhook_state")).and_then(|w| serde_json::from_str(&w).ok()),
         payload,
     })
 }

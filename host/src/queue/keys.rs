@@ -31,6 +31,10 @@
 //! | `<p>:control:<node>` | LIST | 300 s | control messages for a node (stop a worker) |
 //! | `<p>:reaper` | STRING (node id) | one heartbeat interval | which node runs the recovery sweep now |
 //! | `<p>:capacity_full` | STRING (reason) | 3 x heartbeat | set while pinned queues wait because every node is full |
+//! | `<p>:stats` | HASH | none (a handful of fields, never growing with jobs) | fleet-wide counts for `GET /metrics`, kept by the job scripts: `submitted`, `ended:<status>:<error type>`, and the queue and run time histograms `queue_b:<i>` / `run_b:<i>` (jobs in bucket `i` of `metrics::BOUNDS`, `+Inf` last) with `queue_sum` / `run_sum` (seconds) |
+//! | `<p>:webhooks` | ZSET (score: due time, ms) | none; a delivery leaves it when delivered or given up, or when its job's record is gone | ids of ended jobs whose webhook is due (`end_job` adds them), taken under a lease by one node per attempt (the score becomes the lease's end) |
+//! | `<p>:wait:<id>` | STRING | the long poll's `wait` + 5 s | set while a `GET /job?wait=` request waits for job `<id>`: `end_job` then publishes the id on `<p>:ended` |
+//! | `<p>:ended` | Pub/Sub channel | - | ids of ended jobs that a long poll waits for; each API process holds one subscription for all its waiters |
 //! | `<p>:hostkeys` | HASH | none: a pin lasts until `DELETE /hostkey?host=` forgets it | SSH host key pins (`accept-new`): field `host:port` (`[v6]:port`) -> `<algorithm> SHA256:<base64 fingerprint>` of the first key seen, set with `HSETNX` |
 
 /// Builds key names for one prefix.
@@ -51,6 +55,18 @@ impl Keys {
     }
     pub fn cred(&self, id: &str) -> String {
         format!("{}:cred:{id}", self.prefix)
+    }
+    pub fn stats(&self) -> String {
+        format!("{}:stats", self.prefix)
+    }
+    pub fn webhooks(&self) -> String {
+        format!("{}:webhooks", self.prefix)
+    }
+    pub fn wait(&self, id: &str) -> String {
+        format!("{}:wait:{id}", self.prefix)
+    }
+    pub fn ended_channel(&self) -> String {
+        format!("{}:ended", self.prefix)
     }
     pub fn payload(&self, sha256: &str) -> String {
         format!("{}:payload:{sha256}", self.prefix)

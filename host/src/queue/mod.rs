@@ -9,10 +9,13 @@ pub mod health;
 pub mod hostkeys;
 pub mod job;
 pub mod keys;
+pub mod outbox;
 pub mod registry;
 pub mod scripts;
 pub mod sealing;
+pub mod stats;
 pub mod store;
+pub mod wakeups;
 
 pub use crate::model::ParsePlan;
 pub use crate::model::routing::{FIFO_QUEUE, QueueName, QueueStrategy};

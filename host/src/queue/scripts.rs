@@ -8,6 +8,63 @@ use std::sync::LazyLock;
 
 use redis::Script;
 
+/// The one way a job ends, shared by every script that ends one (finish,
+/// interrupt, cancel, expiry on claim or by the reaper), so a change to how jobs
+/// end is made here once: status (and result) with the end time, credentials
+/// deleted, the status index moved, the record set to expire, a webhook delivery
+/// queued when the job asked for one, and a wake-up published when a long poll
+/// waits for the job.
+///
+/// It also keeps the fleet-wide figures of `GET /metrics` in `<p>:stats`: jobs
+/// ended by status and error type, and how long they ran (`observe`, whose
+/// buckets are `crate::metrics::BOUNDS`; CLAIM observes queue times with it).
+///
+/// `end_job(p, id, from_status, to_status, result_json_or_nil, now, score, result_ttl_s, error_type)`
+const END_JOB: &str = r#"
+local function observe(p, name, secs)
+  local b = #BOUNDS + 1
+  for i, le in ipairs(BOUNDS) do
+    if secs <= le then b = i break end
+  end
+  redis.call('HINCRBY', p..':stats', name..'_b:'..b, 1)
+  redis.call('HINCRBYFLOAT', p..':stats', name..'_sum', secs)
+end
+local function end_job(p, id, from, to, res, now, score, rttl, etype)
+  local job = p..':job:'..id
+  redis.call('HINCRBY', p..':stats', 'ended:'..to..':'..(etype or ''), 1)
+  if from == 'started' then
+    local started = redis.call('HGET', job, 'started_ms')
+    if started then
+      local t = redis.call('TIME')
+      observe(p, 'run', math.max(0, (t[1] * 1000 + math.floor(t[2] / 1000) - tonumber(started)) / 1000))
+    end
+  end
+  if res then
+    redis.call('HSET', job, 'status', to, 'result', res, 'ended_at', now)
+  else
+    redis.call('HSET', job, 'status', to, 'ended_at', now)
+  end
+  redis.call('DEL', p..':cred:'..id)
+  redis.call('ZREM', p..':idx:status:'..from, id)
+  redis.call('ZADD', p..':idx:status:'..to, score, id)
+  redis.call('EXPIRE', job, rttl)
+  if redis.call('HEXISTS', job, 'webhook') == 1 then
+    local t = redis.call('TIME')
+    redis.call('HSET', job, 'webhook_state', '{"status":"pending","attempts":0}')
+    redis.call('ZADD', p..':webhooks', t[1] * 1000 + math.floor(t[2] / 1000), id)
+  end
+  if redis.call('EXISTS', p..':wait:'..id) == 1 then
+    redis.call('PUBLISH', p..':ended', id)
+  end
+end
+"#;
+
+/// A script whose body may call `end_job` (see [`END_JOB`]).
+fn ending(body: &str) -> Script {
+    let bounds: Vec<String> = crate::metrics::BOUNDS.iter().map(|b| b.to_string()).collect();
+    Script::new(&format!("local BOUNDS = {{{}}}\n{END_JOB}{body}", bounds.join(", ")))
+}
+
 /// Store a new job, its credentials and index entries, push it on its queue and,
 /// for a pinned queue, wake the owning node (or offer the queue to any node).
 ///
@@ -29,6 +86,7 @@ local score = redis.call('INCR', p..':seq')
 local fields = {'seq', score}
 for i = 8, #ARGV do fields[#fields + 1] = ARGV[i] end
 redis.call('HSET', job, unpack(fields))
+redis.call('HINCRBY', p..':stats', 'submitted', 1)
 if ARGV[5] ~= '' then redis.call('SET', p..':cred:'..id, ARGV[5], 'EX', ARGV[6]) end
 redis.call('RPUSH', p..':queue:'..q, id)
 redis.call('SADD', p..':queues', q)
@@ -123,7 +181,7 @@ return 0
 /// Returns {id, spec_json, cred_json[, 'credentials expired']} or {} when the list
 /// has no runnable job.
 pub static CLAIM: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
+    ending(
         r#"
 local p, src, worker, node, now, now_ms = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], tonumber(ARGV[6])
 local token = ARGV[7]
@@ -149,15 +207,12 @@ for _ = 1, 1000 do
     if now_ms - tonumber(f[2]) > tonumber(f[3]) * 1000 then
       local msg = 'the job waited in queue '..f[6]..' longer than its ttl of '..f[3]..' s and was not run'
       local res = cjson.encode({type = 'failed', error = {type = 'Expired', message = msg}})
-      redis.call('HSET', job, 'status', 'failed', 'ended_at', now, 'result', res)
-      redis.call('ZREM', p..':idx:status:queued', id)
-      redis.call('ZADD', p..':idx:status:failed', score, id)
-      redis.call('EXPIRE', job, f[4])
-      redis.call('DEL', p..':cred:'..id)
+      end_job(p, id, 'queued', 'failed', res, now, score, f[4], 'Expired')
     else
       local cred = redis.call('GET', p..':cred:'..id) or ''
       redis.call('HSET', job, 'status', 'started', 'started_at', now, 'worker', worker, 'node', node,
-        'waiting_reason', '', 'claim', token, 'had_cred', cred ~= '' and '1' or '0')
+        'waiting_reason', '', 'claim', token, 'had_cred', cred ~= '' and '1' or '0', 'started_ms', now_ms)
+      observe(p, 'queue', math.max(0, (now_ms - tonumber(f[2])) / 1000))
       redis.call('ZREM', p..':idx:status:queued', id)
       redis.call('ZADD', p..':idx:status:started', score, id)
       redis.call('ZADD', p..':idx:node:'..node, score, id)
@@ -175,19 +230,15 @@ return {}
 /// counters updated. Does nothing (returns 0) unless the job is still started by
 /// this worker (a reaper or a kill may have ended it first).
 ///
-/// ARGV: prefix, id, worker, status, result_json, now_rfc3339
+/// ARGV: prefix, id, worker, status, result_json, now_rfc3339, error type ('' on success)
 pub static FINISH: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
+    ending(
         r#"
-local p, id, worker, st, res, now = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+local p, id, worker, st, res, now, etype = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
 local job = p..':job:'..id
 local f = redis.call('HMGET', job, 'status', 'worker', 'result_ttl_s', 'seq', 'created_ms')
 if f[1] ~= 'started' or f[2] ~= worker then return 0 end
-redis.call('HSET', job, 'status', st, 'result', res, 'ended_at', now)
-redis.call('DEL', p..':cred:'..id)
-redis.call('ZREM', p..':idx:status:started', id)
-redis.call('ZADD', p..':idx:status:'..st, f[4] or f[5], id)
-redis.call('EXPIRE', job, f[3])
+end_job(p, id, 'started', st, res, now, f[4] or f[5], f[3], etype)
 local w = p..':worker:'..worker
 if redis.call('EXISTS', w) == 1 then
   if st == 'finished' then
@@ -207,19 +258,15 @@ return 1
 /// ARGV: prefix, id, now_rfc3339. Returns 'ok' when cancelled now, else the job's
 /// status ('cancelled' if it already was), or 'missing'.
 pub static CANCEL: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
+    ending(
         r#"
 local p, id, now = ARGV[1], ARGV[2], ARGV[3]
 local job = p..':job:'..id
 local f = redis.call('HMGET', job, 'status', 'queue', 'result_ttl_s', 'seq', 'created_ms')
 if not f[1] then return 'missing' end
 if f[1] ~= 'queued' then return f[1] end
-redis.call('HSET', job, 'status', 'cancelled', 'ended_at', now)
 redis.call('LREM', p..':queue:'..f[2], 0, id)
-redis.call('DEL', p..':cred:'..id)
-redis.call('ZREM', p..':idx:status:queued', id)
-redis.call('ZADD', p..':idx:status:cancelled', f[4] or f[5], id)
-redis.call('EXPIRE', job, f[3])
+end_job(p, id, 'queued', 'cancelled', nil, now, f[4] or f[5], f[3], '')
 return 'ok'
 "#,
     )
@@ -258,20 +305,16 @@ return 1
 });
 
 /// Fail a worker's running job because the worker is being stopped, in one step
-/// with the worker counters. ARGV: prefix, id, worker, result_json, now.
+/// with the worker counters. ARGV: prefix, id, worker, result_json, now, error type.
 /// Returns 1 when the job was started by that worker (and is now failed).
 pub static INTERRUPT: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
+    ending(
         r#"
-local p, id, worker, res, now = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+local p, id, worker, res, now, etype = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
 local job = p..':job:'..id
 local f = redis.call('HMGET', job, 'status', 'worker', 'result_ttl_s', 'seq', 'created_ms')
 if f[1] ~= 'started' or f[2] ~= worker then return 0 end
-redis.call('HSET', job, 'status', 'failed', 'result', res, 'ended_at', now)
-redis.call('DEL', p..':cred:'..id)
-redis.call('ZREM', p..':idx:status:started', id)
-redis.call('ZADD', p..':idx:status:failed', f[4] or f[5], id)
-redis.call('EXPIRE', job, f[3])
+end_job(p, id, 'started', 'failed', res, now, f[4] or f[5], f[3], etype)
 local w = p..':worker:'..worker
 if redis.call('EXISTS', w) == 1 then
   redis.call('HINCRBY', w, 'failed_job_count', 1)
@@ -285,7 +328,7 @@ return 1
 /// Fail a queued job that has waited longer than its `ttl` (`Expired`), taking it
 /// off its queue. ARGV: prefix, id, now_rfc3339, now_ms. Returns 1 when expired.
 pub static EXPIRE_QUEUED: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
+    ending(
         r#"
 local p, id, now, now_ms = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
 local job = p..':job:'..id
@@ -294,12 +337,8 @@ if f[1] ~= 'queued' then return 0 end
 if now_ms - tonumber(f[5]) <= tonumber(f[6]) * 1000 then return 0 end
 local msg = 'the job waited in queue '..f[2]..' longer than its ttl of '..f[6]..' s and was not run'
 local res = cjson.encode({type = 'failed', error = {type = 'Expired', message = msg}})
-redis.call('HSET', job, 'status', 'failed', 'ended_at', now, 'result', res)
 redis.call('LREM', p..':queue:'..f[2], 0, id)
-redis.call('DEL', p..':cred:'..id)
-redis.call('ZREM', p..':idx:status:queued', id)
-redis.call('ZADD', p..':idx:status:failed', f[4] or f[7], id)
-redis.call('EXPIRE', job, f[3])
+end_job(p, id, 'queued', 'failed', res, now, f[4] or f[7], f[3], 'Expired')
 return 1
 "#,
     )

@@ -34,6 +34,7 @@ pub enum StoreError {
 
 impl From<redis::RedisError> for StoreError {
     fn from(e: redis::RedisError) -> Self {
+        crate::metrics::redis_error();
         if e.is_io_error() || e.is_timeout() || e.is_connection_dropped() || e.is_connection_refusal() {
             StoreError::Unavailable(e.to_string())
         } else {
@@ -113,6 +114,16 @@ impl JobStore {
         &self.keys
     }
 
+    /// How records' secrets are sealed at rest.
+    pub(super) fn sealer(&self) -> &Sealer {
+        &self.sealer
+    }
+
+    /// A connection of its own for a Pub/Sub subscription.
+    pub async fn pubsub(&self) -> Result<redis::aio::PubSub, StoreError> {
+        Ok(self.client.get_async_pubsub().await?)
+    }
+
     /// A shared connection for short commands (it reconnects by itself).
     pub fn conn(&self) -> ConnectionManager {
         self.conn.clone()
@@ -165,6 +176,11 @@ impl JobStore {
         ] {
             args.push(k.to_string());
             args.push(v);
+        }
+        if let Some(hook) = &spec.webhook {
+            let json = serde_json::to_string(hook).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            args.push("webhook".to_string());
+            args.push(self.sealer.seal(id, &json));
         }
         Ok(args)
     }
@@ -489,6 +505,7 @@ impl JobStore {
             ResultType::Failed => JobStatus::Failed,
         };
         let json = serde_json::to_string(result).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let etype = result.error.as_ref().map(|e| e.kind.as_str()).unwrap_or("");
         let n: i64 = scripts::FINISH
             .prepare_invoke()
             .arg(self.keys.prefix())
@@ -497,6 +514,7 @@ impl JobStore {
             .arg(status.as_str())
             .arg(json)
             .arg(now_rfc3339())
+            .arg(etype)
             .invoke_async(&mut self.conn())
             .await?;
         Ok(n == 1)
@@ -504,6 +522,7 @@ impl JobStore {
 
     /// Fail `id` as interrupted if `worker` is running it. Returns true when it was.
     pub async fn interrupt(&self, id: &str, worker: &str, error: JobError) -> Result<bool, StoreError> {
+        let etype = error.kind.as_str();
         let json = serde_json::to_string(&JobResult::failed(error))
             .map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let n: i64 = scripts::INTERRUPT
@@ -513,6 +532,7 @@ impl JobStore {
             .arg(worker)
             .arg(json)
             .arg(now_rfc3339())
+            .arg(etype)
             .invoke_async(&mut self.conn())
             .await?;
         Ok(n == 1)

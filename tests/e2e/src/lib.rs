@@ -94,23 +94,7 @@ impl TestSystem {
         body: Option<&str>,
         key: Option<&str>,
     ) -> (u16, Value) {
-        let stream = tokio::net::TcpStream::connect(self.addr).await.expect("connect to API");
-        let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.unwrap();
-        tokio::spawn(conn);
-        let mut req = Request::builder().method(method).uri(path).header("host", self.addr.to_string());
-        if let Some(k) = key {
-            req = req.header("X-API-KEY", k);
-        }
-        let req = req
-            .header("content-type", "application/json")
-            .body(Full::new(Bytes::from(body.unwrap_or("").to_string())))
-            .unwrap();
-        let resp = sender.send_request(req).await.expect("API answers");
-        let status = resp.status().as_u16();
-        let bytes = resp.into_body().collect().await.unwrap().to_bytes();
-        let v = serde_json::from_slice(&bytes)
-            .unwrap_or_else(|_| json!({"raw": String::from_utf8_lossy(&bytes)}));
-        (status, v)
+        request_at(self.addr, method, path, body, key).await
     }
 
     /// GET with the API key in a cookie only.
@@ -157,16 +141,19 @@ impl TestSystem {
         v["data"][0].clone()
     }
 
-    /// Poll until the job has ended (finished, failed or cancelled); panics after `limit`.
+    /// Wait until the job has ended (finished, failed or cancelled), through the
+    /// long poll (`GET /job?id=&wait=`); panics after `limit`.
     pub async fn wait_ended(&self, id: &str, limit: Duration) -> Value {
         let start = Instant::now();
         loop {
-            let job = self.job(id).await;
+            let left = limit.saturating_sub(start.elapsed()).min(Duration::from_secs(60));
+            let (status, v) = self.get(&format!("/job?id={id}&wait={:.3}", left.as_secs_f64())).await;
+            assert_eq!(status, 200, "GET /job?id={id}&wait=: {v}");
+            let job = v["data"][0].clone();
             if matches!(job["status"].as_str(), Some("finished" | "failed" | "cancelled")) {
                 return job;
             }
             assert!(start.elapsed() < limit, "job {id} did not end within {limit:?}: {job}");
-            tokio::time::sleep(Duration::from_millis(10)).await;
         }
     }
 
@@ -187,6 +174,38 @@ impl TestSystem {
             let _: () = redis::cmd("DEL").arg(keys).query_async(&mut c).await.unwrap();
         }
     }
+}
+
+/// Send a request to the API at `addr`; returns (HTTP status, JSON body).
+pub async fn request_at(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    body: Option<&str>,
+    key: Option<&str>,
+) -> (u16, Value) {
+    let stream = tokio::net::TcpStream::connect(addr).await.expect("connect to API");
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.unwrap();
+    tokio::spawn(conn);
+    let mut req = Request::builder().method(method).uri(path).header("host", addr.to_string());
+    if let Some(k) = key {
+        req = req.header("X-API-KEY", k);
+    }
+    let req = req
+        .header("content-type", "application/json")
+        .body(Full::new(Bytes::from(body.unwrap_or("").to_string())))
+        .unwrap();
+    let resp = sender.send_request(req).await.expect("API answers");
+    let status = resp.status().as_u16();
+    let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+    let v =
+        serde_json::from_slice(&bytes).unwrap_or_else(|_| json!({"raw": String::from_utf8_lossy(&bytes)}));
+    (status, v)
+}
+
+/// `GET path` with the test API key, at `addr` (for a request from another task).
+pub async fn get_at(addr: SocketAddr, path: &str) -> (u16, Value) {
+    request_at(addr, "GET", path, None, Some(API_KEY)).await
 }
 
 /// The exec body for one simulated IOS device.

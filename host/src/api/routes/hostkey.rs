@@ -17,8 +17,11 @@ use crate::api::extract::{Params, QueryParams};
 use crate::queue::hostkeys::{parse_host_port, pin_field};
 
 /// Which device: `host`, `host:port` or `[v6]:port` (port 22 unless given).
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct HostKeyQuery {
+    /// `host`, `host:port` or `[v6]:port` (port 22 unless given).
+    #[param(required = true, example = "192.168.1.1")]
     host: Option<String>,
 }
 

@@ -16,25 +16,38 @@ use crate::api::extract::{Params, QueryParams};
 use super::job_ops::{self, Listing};
 
 /// `GET /job`: one job by `id`, or a filtered page of jobs.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct JobQuery {
+    /// One job by its id (the other filters are then ignored).
+    #[param(example = "job_123456")]
     id: Option<String>,
     /// `true`: every command and configuration line in a listing, not a preview.
+    #[param(value_type = Option<bool>)]
     full: Option<String>,
+    /// With `id`: hold the request until the job ends or this many seconds pass
+    /// (at most 60), then answer as without it (a long poll).
+    #[param(value_type = Option<f64>, maximum = 60)]
+    wait: Option<String>,
     #[serde(flatten)]
+    #[param(ignore)]
     listing: Listing,
 }
 
 impl QueryParams for JobQuery {
     const NAMES: &'static [&'static str] =
-        &["id", "queue", "status", "node", "host", "limit", "offset", "full"];
+        &["id", "queue", "status", "node", "host", "limit", "offset", "full", "wait"];
 }
 
 /// `DELETE /job`: cancel one job by `id`, or the queued jobs of a queue or host.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CancelQuery {
+    /// Cancel this job (409 unless it is queued).
     id: Option<String>,
+    /// Cancel the queued jobs of this queue.
     queue: Option<String>,
+    /// Cancel the queued jobs for this device.
     host: Option<String>,
 }
 
@@ -68,8 +81,12 @@ pub async fn get(
     State(state): State<Arc<ApiState>>,
     Params(q): Params<JobQuery>,
 ) -> Result<Response, ApiError> {
+    let wait = job_ops::wait_param(q.wait.as_deref())?;
     if let Some(id) = q.id.as_deref() {
-        return Ok(envelope::ok(StatusCode::OK, &[job_ops::find(&state, id).await?]));
+        return Ok(envelope::ok(StatusCode::OK, &[job_ops::find_waiting(&state, id, wait).await?]));
+    }
+    if wait.is_some() {
+        return Err(ApiError::BadRequest("`wait` applies to one job: give its `id`".into()));
     }
     let full = match q.full.as_deref() {
         None | Some("false" | "0") => false,

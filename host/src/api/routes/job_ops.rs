@@ -2,6 +2,8 @@
 //! list a filtered page, cancel one, cancel the queued jobs of a queue or host.
 //! The routes differ only in their query names and answer shapes.
 
+use std::time::Duration;
+
 use crate::api::ApiState;
 use crate::api::error::ApiError;
 use crate::queue::store::CancelOutcome;
@@ -26,13 +28,22 @@ fn number(value: Option<&str>, name: &str, default: usize, max: usize) -> Result
 
 /// The filters and page of a job listing, as the query string gave them (the
 /// whole query of `GET /jobs`, part of `GET /job`'s).
-#[derive(Default, serde::Deserialize)]
+#[derive(Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Listing {
+    /// Jobs of this queue (`FifoQ`, `pinned_<host>`).
     pub queue: Option<String>,
+    #[param(value_type = Option<JobStatus>)]
     pub status: Option<String>,
+    /// Jobs run on this node.
     pub node: Option<String>,
+    /// Jobs for this device.
     pub host: Option<String>,
+    /// Page size (100; at most 1000).
+    #[param(value_type = Option<u32>, maximum = 1000)]
     pub limit: Option<String>,
+    /// Jobs to skip, newest first.
+    #[param(value_type = Option<u64>)]
     pub offset: Option<String>,
 }
 
@@ -43,6 +54,43 @@ impl crate::api::extract::QueryParams for Listing {
 /// One job; 404 when it has no record.
 pub(super) async fn find(state: &ApiState, id: &str) -> Result<JobRecord, ApiError> {
     state.store.get(id).await?.ok_or_else(|| missing_job(id))
+}
+
+/// The longest a long poll (`wait`) may hold a request, seconds.
+pub(super) const MAX_WAIT_S: f64 = 60.0;
+
+/// A long poll's `wait=S` (seconds, fractions allowed, at most 60).
+pub(super) fn wait_param(v: Option<&str>) -> Result<Option<Duration>, ApiError> {
+    let Some(v) = v else { return Ok(None) };
+    match v.trim().parse::<f64>() {
+        Ok(s) if (0.0..=MAX_WAIT_S).contains(&s) => Ok(Some(Duration::from_secs_f64(s))),
+        _ => Err(ApiError::BadRequest(format!(
+            "`wait` must be a number of seconds from 0 to {MAX_WAIT_S}, got {v:?}"
+        ))),
+    }
+}
+
+/// One job, once it has ended or `wait` has passed (without `wait`, at once).
+/// The wait holds no Redis connection and polls nothing: the job's end wakes it
+/// (`queue::wakeups`).
+pub(super) async fn find_waiting(
+    state: &ApiState,
+    id: &str,
+    wait: Option<Duration>,
+) -> Result<JobRecord, ApiError> {
+    let Some(wait) = wait.filter(|w| !w.is_zero()) else { return find(state, id).await };
+    let until = tokio::time::Instant::now() + wait;
+    loop {
+        // Registered before the read: an end after the read always wakes us.
+        let mut waiter = state.wakeups.register(id, wait).await?;
+        let job = find(state, id).await?;
+        if job.status.is_ended() || tokio::time::Instant::now() >= until {
+            return Ok(job);
+        }
+        if !waiter.woken(until).await {
+            return find(state, id).await;
+        }
+    }
 }
 
 /// A page of jobs matching the filters, newest first.

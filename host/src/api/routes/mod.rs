@@ -3,12 +3,13 @@
 
 mod device;
 mod health;
-mod hostkey;
-mod job;
-mod job_ops;
-mod netpulse;
+pub(super) mod hostkey;
+pub(super) mod job;
+pub(super) mod job_ops;
+pub(super) mod metrics;
+pub(super) mod netpulse;
 mod template;
-mod worker;
+pub(super) mod worker;
 
 use std::sync::Arc;
 
@@ -35,10 +36,16 @@ pub fn routes() -> Router<Arc<ApiState>> {
         .route("/workers/{*name}", delete(netpulse::delete_worker))
         .route("/system/stats", get(netpulse::system_stats))
         .route("/hostkey", delete(hostkey::delete))
+        .route("/metrics", get(metrics::get))
         .route("/template/parse", post(template::parse))
         .route("/template/parse/{name}", post(template::parse_with))
         .route("/template/render", post(template::render))
         .route("/template/render/{name}", post(template::render_with))
+        // The OpenAPI document and the page rendering it (no key needed: `auth::public`).
+        .route("/openapi.json", get(super::docs::openapi_json))
+        .route("/docs", get(super::docs::page))
+        .route("/docs/assets/{file}", get(super::docs::asset))
+        .route_layer(axum::middleware::from_fn(metrics::note_route))
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(not_found)
 }

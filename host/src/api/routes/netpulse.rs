@@ -79,7 +79,7 @@ pub fn device_error(state: &ApiState, e: ApiError) -> Response {
 /// integer (1 successful, 2 failed, 3 stopped: a job failed as `WorkerTerminated`);
 /// added: `result.outcome` (our `success`/`failed`), `host`, `node`,
 /// `device_type`, `waiting_reason`. `task_id` is always null (no detached tasks).
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct JobInResponse<'a> {
     id: &'a str,
     status: JobStatus,
@@ -102,10 +102,12 @@ pub struct JobInResponse<'a> {
     waiting_reason: Option<&'a str>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct FlatResult<'a> {
+    /// 1 successful, 2 failed, 3 stopped (the worker was stopped).
     #[serde(rename = "type")]
     code: u8,
+    #[schema(value_type = Option<Value>)]
     retval: Option<&'a Retval>,
     error: Option<&'a JobError>,
     /// Our own word for how the job ended (`success` or `failed`, as `/job` says).
@@ -152,9 +154,12 @@ fn ok<T: Serialize>(body: &T) -> Result<Response, FlatError> {
 }
 
 /// `DELETE /jobs`: cancel the queued jobs of a queue or a host.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CancelQuery {
+    /// Cancel the queued jobs of this queue.
     queue: Option<String>,
+    /// Cancel the queued jobs for this device.
     host: Option<String>,
 }
 
@@ -172,14 +177,27 @@ pub async fn get_jobs(
     ok(&jobs.iter().map(job_in_response).collect::<Vec<_>>())
 }
 
+/// `GET /jobs/{id}`'s query: the long poll.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct WaitQuery {
+    /// Hold the request until the job ends or this many seconds pass (at most 60).
+    #[param(value_type = Option<f64>, maximum = 60)]
+    wait: Option<String>,
+}
+
+impl QueryParams for WaitQuery {
+    const NAMES: &'static [&'static str] = &["wait"];
+}
+
 /// `GET /jobs/{id}`: one `JobInResponse`.
 pub async fn get_job(
     State(state): State<Arc<ApiState>>,
     Path(id): Path<String>,
-    q: Result<Params<NoParams>, ApiError>,
+    q: Result<Params<WaitQuery>, ApiError>,
 ) -> Result<Response, FlatError> {
-    q?;
-    let job = job_ops::find(&state, &id).await?;
+    let wait = job_ops::wait_param(q?.0.wait.as_deref())?;
+    let job = job_ops::find_waiting(&state, &id, wait).await?;
     ok(&job_in_response(&job))
 }
 

@@ -18,11 +18,16 @@ use crate::queue::job::{ErrorKind, JobError, pinned_queue_name};
 use crate::queue::registry::{ControlMessage, WorkerInfo};
 
 /// Which workers: by `name` (`DELETE` only), `queue`, or `node` and `host`.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct WorkerQuery {
+    /// The worker called this (wins over the filters).
     name: Option<String>,
+    /// Workers serving this queue (wins over `node` and `host`).
     queue: Option<String>,
+    /// Workers of this node.
     node: Option<String>,
+    /// The pinned worker of this device.
     host: Option<String>,
 }
 

@@ -1,11 +1,14 @@
 //! One test binary for every end-to-end test (one link, shared build).
 //! Needs Redis on 127.0.0.1:6379 (or `NETPULSE_TEST_REDIS_URL`).
 
+mod client;
 mod hostile;
 mod hostkeys;
 mod http;
 mod management;
+mod metrics;
 mod netpulse_routes;
+mod openapi;
 mod openssh;
 mod platforms;
 mod plugins;
@@ -14,3 +17,4 @@ mod recovery;
 mod runtime;
 mod spine;
 mod textfsm;
+mod webhooks;

@@ -241,7 +241,7 @@ const SKIPPED: &[(&str, &str)] = &[
 ];
 
 /// Why a request is skipped, if it is.
-fn skipped(path: &str, body: Option<&Value>, mode: Option<&str>) -> Option<&'static str> {
+pub(crate) fn skipped(path: &str, body: Option<&Value>, mode: Option<&str>) -> Option<&'static str> {
     let has = |k: &str| body.is_some_and(|b| b.get(k).is_some_and(|v| !v.is_null() && *v != json!(false)));
     if path.starts_with("/detached-tasks") || has("detach") {
         Some(SKIPPED[0].1)
@@ -255,7 +255,7 @@ fn skipped(path: &str, body: Option<&Value>, mode: Option<&str>) -> Option<&'sta
 }
 
 /// The collection's JSON bodies carry `//` comments: drop them (outside strings).
-fn strip_comments(text: &str) -> String {
+pub(crate) fn strip_comments(text: &str) -> String {
     let mut out = String::new();
     for line in text.lines() {
         let (mut in_str, mut esc) = (false, false);
@@ -284,10 +284,10 @@ fn strip_comments(text: &str) -> String {
 }
 
 /// One request of the collection: (name, method, url, body text, body mode).
-type PostmanRequest = (String, String, String, Option<String>, Option<String>);
+pub(crate) type PostmanRequest = (String, String, String, Option<String>, Option<String>);
 
 /// Every request of the collection, depth first.
-fn requests(items: &[Value], out: &mut Vec<PostmanRequest>) {
+pub(crate) fn requests(items: &[Value], out: &mut Vec<PostmanRequest>) {
     for it in items {
         if let Some(sub) = it["item"].as_array() {
             requests(sub, out);
@@ -355,10 +355,9 @@ fn check_answer(method: &str, path: &str, body: Option<&Value>, status: u16, v: 
     let driver = body.and_then(|b| b["driver"].as_str()).unwrap_or("netmiko");
     let route = path.split('?').next().unwrap();
     // What we refuse in a device request (422, saying so): NetPulse's other
-    // drivers, webhooks, rendering a command.
+    // drivers, rendering a command. (Webhooks are accepted.)
     let refused = match body {
         _ if matches!(driver, "napalm" | "pyeapi") => Some(driver),
-        Some(b) if b.get("webhook").is_some() => Some("webhook"),
         // NetPulse also renders commands; we render configuration only.
         Some(b) if b.get("rendering").is_some() && b.get("command").is_some() => Some("rendering"),
         _ => None,
