@@ -72,7 +72,7 @@ async fn work(ctx: &NodeCtx, name: &str, queue: &str, inbox: &str, kill: &Notify
     let mut shutdown = ctx.shutdown.clone();
     while !ctx.stopping() {
         // Jobs moved to the inbox are claimed one by one; then wait for more.
-        match ctx.claim(inbox, name).await {
+        match ctx.claim(inbox, name, None).await {
             Ok(Some(job)) => {
                 let mut slot = None;
                 let verdict = ctx.execute_unless_killed(name, &mut slot, job, kill).await;

@@ -129,11 +129,13 @@ impl NodeCtx {
     }
 
     /// Take the next job from `source` for `worker`; a job this node cannot read
-    /// is failed on the way (with its reason) and the next one taken.
+    /// is failed on the way (with its reason) and the next one taken. A pinned
+    /// worker gives its (queue, lease token): without the lease, no job.
     async fn claim(
         &self,
         source: &str,
         worker: &str,
+        lease: Option<(&str, &str)>,
     ) -> Result<Option<ClaimedJob>, crate::queue::StoreError> {
         // A job whose claim went unanswered comes back only to this registration.
         let token = match self.workers.lock().expect("workers lock").get(worker) {
@@ -141,7 +143,7 @@ impl NodeCtx {
             None => uuid::Uuid::new_v4().to_string(),
         };
         loop {
-            match self.store.claim(source, worker, &self.id, &token).await? {
+            match self.store.claim(source, worker, &self.id, &token, lease).await? {
                 None => return Ok(None),
                 Some(Claimed::Job(job)) => return Ok(Some(*job)),
                 Some(Claimed::Unreadable { id, error }) => {

@@ -7,7 +7,7 @@
 //! key holding `<node>|<seq>`; submitters signal the owning node.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -22,6 +22,8 @@ use crate::queue::scripts;
 struct Pinned {
     token: String,
     notify: Arc<Notify>,
+    /// Set when a renewal found another owner: the worker takes no more jobs.
+    lost: Arc<AtomicBool>,
 }
 
 /// The node's pinned workers and the loop that creates them.
@@ -116,12 +118,13 @@ impl Dispatcher {
             match acquired {
                 Ok(Some(_)) => {
                     let notify = Arc::new(Notify::new());
-                    self.active
-                        .lock()
-                        .expect("pinned lock")
-                        .insert(queue.clone(), Pinned { token: token.clone(), notify: notify.clone() });
+                    let lost = Arc::new(AtomicBool::new(false));
+                    self.active.lock().expect("pinned lock").insert(
+                        queue.clone(),
+                        Pinned { token: token.clone(), notify: notify.clone(), lost: lost.clone() },
+                    );
                     let me = self.clone();
-                    workers.spawn(async move { me.worker(queue, token, notify).await });
+                    workers.spawn(async move { me.worker(queue, token, notify, lost).await });
                 }
                 Ok(None) => {} // another worker owns it and drains it
                 Err(e) => tracing::warn!(queue, "cannot take ownership: {e}"),
@@ -135,8 +138,16 @@ impl Dispatcher {
     }
 
     /// One pinned worker: drain the queue, wait for more, exit when idle too long,
-    /// when the device is unreachable, or when the node stops.
-    async fn worker(self: Arc<Self>, queue: String, token: String, notify: Arc<Notify>) {
+    /// when the device is unreachable, when the node stops, or when its lease on
+    /// the queue is lost (another node serves the device now: the job under way
+    /// is finished, nothing more is claimed, the session is closed).
+    async fn worker(
+        self: Arc<Self>,
+        queue: String,
+        token: String,
+        notify: Arc<Notify>,
+        lost: Arc<AtomicBool>,
+    ) {
         let ctx = &self.ctx;
         let name = format!("{}/{queue}", ctx.id);
         let kill = ctx
@@ -153,10 +164,10 @@ impl Dispatcher {
         let mut slot = None;
         'outer: loop {
             loop {
-                if ctx.stopping() {
+                if ctx.stopping() || lost.load(Ordering::Relaxed) {
                     break 'outer;
                 }
-                match ctx.claim(&queue_key, &name).await {
+                match ctx.claim(&queue_key, &name, Some((&queue, &token))).await {
                     Ok(Some(job)) => match ctx.execute_unless_killed(&name, &mut slot, job, &kill).await {
                         // No resident worker for a device we cannot reach: the next
                         // job gets a fresh attempt from whichever node takes the queue.
@@ -164,6 +175,13 @@ impl Dispatcher {
                         Some(SessionVerdict::Keep) => {}
                     },
                     Ok(None) => break,
+                    Err(crate::queue::StoreError::LeaseLost(_)) => {
+                        tracing::error!(
+                            worker = name,
+                            "the lease on {queue} is another node's now (was this node paused?): leaving the device to it"
+                        );
+                        break 'outer;
+                    }
                     Err(e) => {
                         tracing::warn!(worker = name, "claim failed: {e}");
                         tokio::time::sleep(Duration::from_millis(500)).await;
@@ -193,6 +211,9 @@ impl Dispatcher {
                     }
                     _ = shutdown.changed() => break 'outer,
                     _ = kill.notified() => break 'outer,
+                }
+                if lost.load(Ordering::Relaxed) {
+                    break 'outer;
                 }
             }
         }
@@ -233,15 +254,15 @@ impl Dispatcher {
 
     /// Renew the lease of every pinned worker on this node.
     pub async fn renew_leases(&self) {
-        let owned: Vec<(String, String)> = self
+        let owned: Vec<(String, String, Arc<AtomicBool>, Arc<Notify>)> = self
             .active
             .lock()
             .expect("pinned lock")
             .iter()
-            .map(|(q, p)| (q.clone(), p.token.clone()))
+            .map(|(q, p)| (q.clone(), p.token.clone(), p.lost.clone(), p.notify.clone()))
             .collect();
         let lease = self.lease_s();
-        for (queue, token) in owned {
+        for (queue, token, lost, notify) in owned {
             let r: Result<i64, _> = scripts::RENEW
                 .prepare_invoke()
                 .arg(self.ctx.store.keys().prefix())
@@ -252,7 +273,11 @@ impl Dispatcher {
                 .await;
             match r {
                 Ok(1) => {}
-                Ok(_) => tracing::error!(queue, "another worker took over this queue's lease"),
+                Ok(_) => {
+                    tracing::error!(queue, "another worker took over this queue's lease: this one stops");
+                    lost.store(true, Ordering::Relaxed);
+                    notify.notify_one();
+                }
                 Err(e) => tracing::warn!(queue, "lease renewal failed: {e}"),
             }
         }

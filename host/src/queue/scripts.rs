@@ -177,14 +177,20 @@ return 0
 /// meanwhile (they live the job's `ttl` + 60 s from submit), the fourth element
 /// says so, for the worker to fail the job instead of running it without them.
 ///
-/// ARGV: prefix, source_list_key, worker, node, now_rfc3339, now_ms, token
-/// Returns {id, spec_json, cred_json[, 'credentials expired']} or {} when the list
-/// has no runnable job.
+/// A pinned worker claims only while it holds its queue's lease: a worker whose
+/// node was frozen (SIGSTOP, a long pause, a partition) past the lease, while
+/// another node took the device, gets `{'lease lost'}` and no job.
+///
+/// ARGV: prefix, source_list_key, worker, node, now_rfc3339, now_ms, token,
+/// lease key ('' for FIFO workers), lease token.
+/// Returns {id, spec_json, cred_json[, 'credentials expired']}, {} when the list
+/// has no runnable job, or {'lease lost'}.
 pub static CLAIM: LazyLock<Script> = LazyLock::new(|| {
     ending(
         r#"
 local p, src, worker, node, now, now_ms = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], tonumber(ARGV[6])
 local token = ARGV[7]
+if ARGV[8] ~= '' and redis.call('GET', ARGV[8]) ~= ARGV[9] then return {'lease lost'} end
 local cur = redis.call('HGET', p..':worker:'..worker, 'current_job')
 if cur and cur ~= '' then
   local job = p..':job:'..cur

@@ -27,6 +27,9 @@ pub enum StoreError {
     /// Redis answered with an error.
     #[error("Redis error: {0}")]
     Redis(String),
+    /// A pinned worker's claim was refused: its queue's lease is no longer its own.
+    #[error("the lease on queue {0} is no longer this worker's")]
+    LeaseLost(String),
     /// A stored value could not be read back.
     #[error("stored data is damaged: {0}")]
     Corrupt(String),
@@ -436,13 +439,21 @@ impl JobStore {
     /// names repeat): a job this registration claimed without hearing back is
     /// handed over again; a job an earlier worker of the same name left started
     /// never is (it may have run part way).
+    ///
+    /// `lease` is a pinned worker's (queue, lease token): the claim is refused
+    /// ([`StoreError::LeaseLost`]) unless the queue's lease holds that token.
     pub async fn claim(
         &self,
         source_key: &str,
         worker: &str,
         node: &str,
         token: &str,
+        lease: Option<(&str, &str)>,
     ) -> Result<Option<Claimed>, StoreError> {
+        let (lease_key, lease_token) = match lease {
+            Some((queue, t)) => (self.keys.owner(queue), t),
+            None => (String::new(), ""),
+        };
         let r: Vec<String> = scripts::CLAIM
             .prepare_invoke()
             .arg(self.keys.prefix())
@@ -452,8 +463,13 @@ impl JobStore {
             .arg(now_rfc3339())
             .arg(now_ms())
             .arg(token)
+            .arg(lease_key)
+            .arg(lease_token)
             .invoke_async(&mut self.conn())
             .await?;
+        if r.len() == 1 && r[0] == "lease lost" {
+            return Err(StoreError::LeaseLost(lease.map(|(q, _)| q.to_string()).unwrap_or_default()));
+        }
         let mut r = r.into_iter();
         let (Some(id), Some(spec), Some(cred)) = (r.next(), r.next(), r.next()) else {
             return Ok(None);

@@ -102,3 +102,111 @@ async fn offers_stay_one_per_queue_and_what_is_gone_is_forgotten() {
     assert!(!nodes.contains(&"ghost".to_string()), "{nodes:?}");
     sys.stop().await;
 }
+
+/// A `netpulse node` in its own process (killed on drop).
+struct NodeProcess {
+    child: std::process::Child,
+    name: String,
+}
+
+impl NodeProcess {
+    fn start(prefix: &str, name: &str) -> Self {
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_netpulse-e2e-cli"))
+            .arg("node")
+            .env("NETPULSE_REDIS_URL", netpulse_e2e::redis_url())
+            .env("NETPULSE_REDIS_PREFIX", prefix)
+            .env("NETPULSE_NODE_NAME", name)
+            .env("NETPULSE_HEARTBEAT_S", "0.3")
+            .env("NETPULSE_FIFO_WORKERS", "0")
+            .env("NETPULSE_CAPACITY", "4")
+            .env("NETPULSE_PINNED_IDLE_S", "60")
+            .env("NETPULSE_READ_TIMEOUT_S", "20")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("the node starts");
+        Self { child, name: name.to_string() }
+    }
+
+    fn signal(&self, sig: &str) {
+        let ok =
+            std::process::Command::new("kill").arg(sig).arg(self.child.id().to_string()).status().unwrap();
+        assert!(ok.success(), "kill {sig}");
+    }
+}
+
+impl Drop for NodeProcess {
+    fn drop(&mut self) {
+        self.signal("-CONT");
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Wait until `cond` holds for the job's record.
+async fn job_until(sys: &TestSystem, id: &str, what: &str, cond: impl Fn(&serde_json::Value) -> bool) {
+    let start = Instant::now();
+    loop {
+        let job = sys.job(id).await;
+        if cond(&job) {
+            return;
+        }
+        assert!(start.elapsed() < Duration::from_secs(30), "job {id} never {what}: {job}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_frozen_node_takes_no_job_of_a_device_another_node_took() {
+    // Each command takes 300 ms on the device, so jobs are still queued when
+    // the frozen node wakes up.
+    let fleet = ios_fleet(1, |c| c.latency = Duration::from_millis(300)).await;
+    let dev = &fleet.devices()[0];
+    // The API (and a node that takes no device).
+    let sys = TestSystem::start_with(|s| s.node.capacity = 0).await;
+    let suffix = &sys.prefix[7..13];
+    let a = NodeProcess::start(&sys.prefix, &format!("frozen-{suffix}"));
+    let mut redis = sys.redis().await;
+    let nodes = format!("{}:nodes", sys.prefix);
+    let start = Instant::now();
+    while !redis::AsyncCommands::sismember::<_, _, bool>(&mut redis, &nodes, &a.name).await.unwrap() {
+        assert!(start.elapsed() < Duration::from_secs(30), "node {} never registered", a.name);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+
+    let ids: Vec<String> = {
+        let mut ids = Vec::new();
+        for _ in 0..10 {
+            ids.push(sys.submit(&exec_body(dev, json!({"command": "show version"}))).await);
+        }
+        ids
+    };
+    // The first node runs the first job; it is frozen in the middle of it.
+    job_until(&sys, &ids[0], "started on the first node", |j| {
+        j["status"] == "started" && j["node"] == a.name.as_str()
+    })
+    .await;
+    a.signal("-STOP");
+
+    // Its lease and its worker expire: the job it held is failed (never re-run),
+    // and a second node takes the device.
+    let first = sys.wait_ended(&ids[0], Duration::from_secs(30)).await;
+    assert_eq!(first["result"]["error"]["type"], "WorkerLost", "{first}");
+    let c = NodeProcess::start(&sys.prefix, &format!("taker-{suffix}"));
+    let second = sys.wait_ended(&ids[1], Duration::from_secs(30)).await;
+    assert_eq!(
+        (second["status"].as_str(), second["node"].as_str()),
+        (Some("finished"), Some(c.name.as_str()))
+    );
+
+    // The first node wakes up while jobs of the device are still queued.
+    a.signal("-CONT");
+    for id in &ids[2..] {
+        let job = sys.wait_ended(id, Duration::from_secs(60)).await;
+        assert_eq!(job["status"], "finished", "{job}");
+        assert_eq!(job["node"], c.name.as_str(), "a job ran on the node that lost the device: {job}");
+    }
+    drop(a);
+    drop(c);
+    sys.stop().await;
+}

@@ -239,7 +239,10 @@ async fn a_claim_whose_answer_was_lost_is_handed_over_again_to_its_own_worker_on
     let second = sys.submit(&body).await;
     let store = JobStore::connect(&netpulse_e2e::redis_url(), &sys.prefix).await.unwrap();
     let queue = store.keys().queue(FIFO_QUEUE);
-    let claim = async |token: &str| match store.claim(&queue, "node-x/fifo-1", "node-x", token).await.unwrap()
+    let claim = async |token: &str| match store
+        .claim(&queue, "node-x/fifo-1", "node-x", token, None)
+        .await
+        .unwrap()
     {
         Some(Claimed::Job(job)) => (job.id, job.credentials.password),
         other => panic!("no job claimed: {}", other.is_some()),
@@ -259,7 +262,7 @@ async fn a_claim_whose_answer_was_lost_is_handed_over_again_to_its_own_worker_on
     let mut c = sys.redis().await;
     let _: i64 =
         redis::cmd("DEL").arg(format!("{}:cred:{second}", sys.prefix)).query_async(&mut c).await.unwrap();
-    match store.claim(&queue, "node-x/fifo-1", "node-x", "run-2").await.unwrap() {
+    match store.claim(&queue, "node-x/fifo-1", "node-x", "run-2", None).await.unwrap() {
         Some(Claimed::Unreadable { id, error }) => {
             assert_eq!(id, second);
             assert_eq!(error.kind, netpulse::queue::ErrorKind::CredentialError);
