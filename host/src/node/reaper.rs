@@ -186,11 +186,12 @@ async fn explain_full_capacity(
         "waiting for a pinned worker: every node is at capacity ({used} of {total} device sessions in use); \
          it runs when a session is freed (idle timeout) or a node is added"
     );
+    let explain: String = scripts::EXPLAIN_WAIT.prepare_invoke().load_async(conn).await?;
     let mut pipe = redis::pipe();
     for q in &waiting {
         let ids: Vec<String> = conn.lrange(keys.queue(q), 0, 99).await?;
         for id in ids {
-            pipe.hset(keys.job(&id), "waiting_reason", &reason).ignore();
+            pipe.cmd("EVALSHA").arg(&explain).arg(1).arg(keys.job(&id)).arg(&reason).ignore();
         }
     }
     pipe.set_ex(

@@ -149,6 +149,20 @@ return 0
     )
 });
 
+/// Say why a job waits, if it still waits: a plain write could land after the
+/// job's claim cleared `waiting_reason`, and show a started job as waiting.
+///
+/// KEYS: the job hash. ARGV: the reason.
+pub static EXPLAIN_WAIT: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
+if redis.call('HGET', KEYS[1], 'status') ~= 'queued' then return 0 end
+redis.call('HSET', KEYS[1], 'waiting_reason', ARGV[1])
+return 1
+"#,
+    )
+});
+
 /// Store a payload shared by many jobs (content-addressed, so the same text is
 /// one key) and make it live at least `ttl` seconds: a later bulk request may
 /// extend its life, never shorten it. One step, so a payload never expires

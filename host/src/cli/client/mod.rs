@@ -212,18 +212,38 @@ impl Api {
         }
     }
 
-    /// Read the job until it has ended; `None` when it is still queued or running after `limit`.
+    /// Wait until the job has ended; `None` when it is still queued or running
+    /// after `limit`. Uses the server's long poll (`wait=`), each request held
+    /// at most a little less than the HTTP time limit; a server without it is
+    /// polled.
     pub async fn wait_job(&self, id: &str, limit: Duration) -> Result<Option<Value>, ClientError> {
         let start = Instant::now();
+        let mut long_poll = true;
         loop {
-            let job = self.job(id).await?;
+            let left = limit.saturating_sub(start.elapsed());
+            let hold = left.min(Duration::from_secs_f64((self.timeout_s - 1.0).clamp(0.0, 60.0)));
+            let job = if long_poll && !hold.is_zero() {
+                let query = [("id", id.to_string()), ("wait", format!("{:.3}", hold.as_secs_f64()))];
+                match self.get("/job", &query).await {
+                    Ok(Value::Array(mut jobs)) if !jobs.is_empty() => jobs.swap_remove(0),
+                    Ok(_) | Err(_) => {
+                        // An older server refuses `wait`: poll it instead.
+                        long_poll = false;
+                        self.job(id).await?
+                    }
+                }
+            } else {
+                self.job(id).await?
+            };
             if is_ended(&job) {
                 return Ok(Some(job));
             }
             if start.elapsed() >= limit {
                 return Ok(None);
             }
-            tokio::time::sleep(POLL_EVERY).await;
+            if !long_poll || hold.is_zero() {
+                tokio::time::sleep(POLL_EVERY.min(limit.saturating_sub(start.elapsed()))).await;
+            }
         }
     }
 }
