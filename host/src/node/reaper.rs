@@ -17,6 +17,8 @@ const FORGET_AFTER_INTERVALS: i64 = 10;
 
 /// Oldest queued jobs looked at per sweep.
 const EXPIRY_BATCH: isize = 500;
+/// Expired jobs whose index entries one sweep trims, at most.
+const TRIM_BATCH: i64 = 1000;
 
 pub async fn sweep(ctx: &NodeCtx) -> Result<(), StoreError> {
     let keys = ctx.store.keys().clone();
@@ -101,6 +103,15 @@ pub async fn sweep(ctx: &NodeCtx) -> Result<(), StoreError> {
             }
         }
     }
+
+    // Index entries of jobs whose record expired, a bounded batch per sweep.
+    let _: i64 = scripts::TRIM_EXPIRED
+        .prepare_invoke()
+        .arg(keys.prefix())
+        .arg(now_ms())
+        .arg(TRIM_BATCH)
+        .invoke_async(&mut conn)
+        .await?;
 
     forget_dead_nodes(ctx, &mut conn).await?;
     explain_full_capacity(ctx, &mut conn).await?;

@@ -12,14 +12,15 @@
 //! | `<p>:queues` | SET | none; the reaper removes a pinned queue once it is empty and unowned (one script, `PRUNE_QUEUE`) | names of queues that have jobs or an owner (for queue depths and the reaper's offers) |
 //! | `<p>:inbox:<worker>` | LIST | none | ids a FIFO worker has moved out of `FifoQ` and is about to claim |
 //! | `<p>:seq` | STRING (counter) | none | submission sequence, seeded at the first submit's millisecond; a job's `seq` field and its index score (jobs stored without one are scored by `created_ms`) |
-//! | `<p>:idx:all` | ZSET (score: the job's `seq`) | none; an entry outlives its job until a listing meets it (below) | every job, for listing |
+//! | `<p>:idx:all` | ZSET (score: the job's `seq`) | none; an entry outlives its job until the next recovery sweep or a listing meets it (below) | every job, for listing |
 //! | `<p>:idx:queue:<q>` / `idx:status:<s>` / `idx:host:<h>` / `idx:node:<n>` | ZSET | as above | jobs by queue, status, host, node |
 //!
-//! Index entries are not removed when their job's record expires (Redis says
-//! nothing then). A listing (`GET /job`, `JobStore::list`) that meets an id whose
-//! record is gone removes it from the index it read, from `idx:all` and from every
-//! status index; the queue, host and node indexes lose such an entry only when a
-//! listing reads them.
+//! Redis says nothing when a job's record expires, so every job that ends is
+//! also entered in `<p>:expiring` (below) with the indexes it is in; each
+//! recovery sweep trims the entries of jobs whose record is gone, up to 1,000 a
+//! sweep, from every index. A listing (`GET /job`, `JobStore::list`) that meets
+//! such an id before the sweep does removes it from the index it read, from
+//! `idx:all` and from every status index.
 //! | `<p>:owner:<queue>` | STRING (`<node>|<worker seq>`) | lease, `3 x heartbeat`, renewed by the owning node | which pinned worker, on which node, serves a pinned queue |
 //! | `<p>:unowned` | LIST | none | pinned queue names that have work and no owner yet, each at most once |
 //! | `<p>:signal:<node>` | LIST | none; deleted by the reaper when the node's entry has expired | pinned queue names with new work, for that node's dispatcher |
@@ -32,6 +33,7 @@
 //! | `<p>:reaper` | STRING (node id) | one heartbeat interval | which node runs the recovery sweep now |
 //! | `<p>:capacity_full` | STRING (reason) | 3 x heartbeat | set while pinned queues wait because every node is full |
 //! | `<p>:stats` | HASH | none (a handful of fields, never growing with jobs) | fleet-wide counts for `GET /metrics`, kept by the job scripts: `submitted`, `ended:<status>:<error type>`, and the queue and run time histograms `queue_b:<i>` / `run_b:<i>` (jobs in bucket `i` of `metrics::BOUNDS`, `+Inf` last) with `queue_sum` / `run_sum` (seconds) |
+//! | `<p>:expiring` | ZSET (score: when the record expires, ms) | none; an entry leaves when the reaper has trimmed its job's index entries | `<id>\t<status>\t<queue>\t<host>\t<node>` of every ended job (`end_job` adds it) |
 //! | `<p>:webhooks` | ZSET (score: due time, ms) | none; a delivery leaves it when delivered or given up, or when its job's record is gone | ids of ended jobs whose webhook is due (`end_job` adds them), taken under a lease by one node per attempt (the score becomes the lease's end) |
 //! | `<p>:wait:<id>` | STRING | the long poll's `wait` + 5 s | set while a `GET /job?wait=` request waits for job `<id>`: `end_job` then publishes the id on `<p>:ended` |
 //! | `<p>:ended` | Pub/Sub channel | - | ids of ended jobs that a long poll waits for; each API process holds one subscription for all its waiters |

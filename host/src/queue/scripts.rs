@@ -48,6 +48,11 @@ local function end_job(p, id, from, to, res, now, score, rttl, etype)
   redis.call('ZREM', p..':idx:status:'..from, id)
   redis.call('ZADD', p..':idx:status:'..to, score, id)
   redis.call('EXPIRE', job, rttl)
+  -- Where the job is indexed, for the reaper to trim once the record expires.
+  local at = redis.call('HMGET', job, 'queue', 'host', 'node')
+  local t = redis.call('TIME')
+  redis.call('ZADD', p..':expiring', (tonumber(t[1]) + tonumber(rttl)) * 1000,
+    id..'\t'..to..'\t'..(at[1] or '')..'\t'..(at[2] or '')..'\t'..(at[3] or ''))
   if redis.call('HEXISTS', job, 'webhook') == 1 then
     local t = redis.call('TIME')
     redis.call('HSET', job, 'webhook_state', '{"status":"pending","attempts":0}')
@@ -145,6 +150,40 @@ if redis.call('LLEN', KEYS[2]) == 0 and redis.call('EXISTS', KEYS[3]) == 0 then
   return redis.call('SREM', KEYS[1], ARGV[1])
 end
 return 0
+"#,
+    )
+});
+
+/// Trim the indexes of jobs whose record has expired, oldest first, at most
+/// `limit` entries of `<p>:expiring` per call: each names the job's id, final
+/// status, queue, host and node, so every index it is in loses it, whatever
+/// filter clients list with. Stops at the first job not due to expire yet.
+///
+/// ARGV: prefix, now_ms, limit. Returns how many jobs were trimmed.
+pub static TRIM_EXPIRED: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
+local p, now, limit = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+local batch = redis.call('ZRANGE', p..':expiring', 0, limit - 1, 'WITHSCORES')
+local trimmed = 0
+for i = 1, #batch, 2 do
+  local m, due = batch[i], tonumber(batch[i + 1])
+  local id, st, q, h, n = string.match(m, '^([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)$')
+  if not id then
+    redis.call('ZREM', p..':expiring', m)
+  elseif redis.call('EXISTS', p..':job:'..id) == 0 then
+    redis.call('ZREM', p..':idx:all', id)
+    redis.call('ZREM', p..':idx:status:'..st, id)
+    if q ~= '' then redis.call('ZREM', p..':idx:queue:'..q, id) end
+    if h ~= '' then redis.call('ZREM', p..':idx:host:'..h, id) end
+    if n ~= '' then redis.call('ZREM', p..':idx:node:'..n, id) end
+    redis.call('ZREM', p..':expiring', m)
+    trimmed = trimmed + 1
+  elseif due > now then
+    break
+  end
+end
+return trimmed
 "#,
     )
 });

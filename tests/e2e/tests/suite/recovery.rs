@@ -210,3 +210,56 @@ async fn a_frozen_node_takes_no_job_of_a_device_another_node_took() {
     drop(c);
     sys.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_indexes_of_expired_jobs_are_trimmed_without_anyone_listing() {
+    // Jobs over many device queues end (cancelled); their records expire; the
+    // recovery sweep alone (nobody lists jobs) removes every trace of them.
+    let sys = TestSystem::start_with(|s| s.node.capacity = 0).await;
+    let mut redis = sys.redis().await;
+    let keys_now = async |redis: &mut redis::aio::MultiplexedConnection| -> Vec<String> {
+        let mut k: Vec<String> =
+            redis::cmd("KEYS").arg(format!("{}:*", sys.prefix)).query_async(redis).await.unwrap();
+        k.sort();
+        k
+    };
+    let mut ids = Vec::new();
+    for i in 0..60 {
+        let body = json!({
+            "driver": "netmiko",
+            "connection_args": {"device_type": "cisco_ios", "host": format!("127.0.10.{}", i % 30 + 1),
+                                "username": "u", "password": "p"},
+            "command": "show version",
+            "result_ttl": 60,
+        });
+        ids.push(sys.submit(&body).await);
+    }
+    for i in 0..30 {
+        let (status, v) = sys.delete(&format!("/job?host=127.0.10.{}", i + 1)).await;
+        assert_eq!(status, 200, "{v}");
+    }
+    let job_keys: Vec<String> = ids.iter().map(|id| format!("{}:job:{id}", sys.prefix)).collect();
+    let ttl: i64 = redis::AsyncCommands::ttl(&mut redis, &job_keys[0]).await.unwrap();
+    assert!((1..=60).contains(&ttl), "an ended job's record expires after its result_ttl: {ttl}");
+    // What Redis does when the result_ttl has passed.
+    let _: () = redis::AsyncCommands::del(&mut redis, &job_keys).await.unwrap();
+
+    let start = Instant::now();
+    let left = loop {
+        let left: Vec<String> = keys_now(&mut redis)
+            .await
+            .into_iter()
+            .filter(|k| {
+                ["idx:", "job:", "cred:", "queue:", ":expiring", ":payload:"].iter().any(|p| k.contains(p))
+                    || k.ends_with(":queues")
+            })
+            .collect();
+        if left.is_empty() {
+            break left;
+        }
+        assert!(start.elapsed() < Duration::from_secs(20), "still held after the sweeps: {left:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(left.is_empty());
+    sys.stop().await;
+}
