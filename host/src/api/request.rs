@@ -784,6 +784,11 @@ fn webhook(v: Value) -> Result<Webhook, ApiError> {
     if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none_or(str::is_empty) {
         return Err(bad(format!("`webhook.url` {url:?} must be an http:// or https:// URL with a host")));
     }
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(bad(
+            "`webhook.url` carries a user name or password: give them as `webhook.auth` [user, password]",
+        ));
+    }
     let method = match raw.method.as_deref().map(str::trim) {
         None => WebhookMethod::Post,
         Some(m) => serde_json::from_value(Value::String(m.to_ascii_uppercase())).map_err(|_| {
@@ -792,6 +797,20 @@ fn webhook(v: Value) -> Result<Webhook, ApiError> {
     };
     let headers = raw.headers.unwrap_or_default();
     for (k, v) in &headers {
+        const RESERVED: [&str; 7] = [
+            "host",
+            "content-length",
+            "transfer-encoding",
+            "connection",
+            "cookie",
+            "x-netpulse-signature",
+            "x-netpulse-delivery",
+        ];
+        if RESERVED.contains(&k.to_ascii_lowercase().as_str()) {
+            return Err(bad(format!(
+                "`webhook.headers` cannot set {k:?}: NetPulse sets it (cookies go in `webhook.cookies`)"
+            )));
+        }
         if reqwest::header::HeaderName::from_bytes(k.as_bytes()).is_err() {
             return Err(bad(format!("`webhook.headers` has {k:?}, which is not an HTTP header name")));
         }
@@ -802,6 +821,14 @@ fn webhook(v: Value) -> Result<Webhook, ApiError> {
         }
     }
     let cookies = raw.cookies.unwrap_or_default();
+    let joined: Vec<String> = cookies.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    if reqwest::header::HeaderValue::from_str(&joined.join("; ")).is_err()
+        || !joined.iter().all(|c| c.is_ascii())
+    {
+        return Err(bad(
+            "`webhook.cookies` cannot be sent as a Cookie header (control or non-ASCII characters?)",
+        ));
+    }
     for (k, v) in &cookies {
         let bad_char = |c: char| c.is_control() || matches!(c, ';' | ',' | ' ' | '"' | '\\');
         if k.is_empty() || k.contains(bad_char) || k.contains('=') || v.contains(bad_char) {

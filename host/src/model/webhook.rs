@@ -58,6 +58,33 @@ impl Webhook {
     pub const DEFAULT_MAX_RETRIES: u32 = 3;
     pub const DEFAULT_RETRY_INTERVALS_S: [f64; 3] = [10.0, 30.0, 120.0];
 
+    /// A placeholder for a stored webhook that cannot be read (never sent).
+    pub fn unreadable() -> Self {
+        Self {
+            url: String::new(),
+            method: WebhookMethod::Post,
+            headers: BTreeMap::new(),
+            cookies: BTreeMap::new(),
+            auth: None,
+            timeout_s: Self::DEFAULT_TIMEOUT_S,
+            max_retries: 0,
+            retry_intervals_s: Vec::new(),
+        }
+    }
+
+    /// Where deliveries go, for logs: scheme, host and port only (a path may
+    /// carry a token, as chat services' hook URLs do).
+    pub fn origin(&self) -> String {
+        match self.url.find("://") {
+            Some(i) => {
+                let rest = &self.url[i + 3..];
+                let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+                format!("{}{}", &self.url[..i + 3], &rest[..end])
+            }
+            None => String::new(),
+        }
+    }
+
     /// Seconds to wait before retry number `retry` (1 = the first retry).
     pub fn retry_delay_s(&self, retry: u32) -> f64 {
         let i = (retry.max(1) - 1) as usize;
@@ -116,5 +143,7 @@ mod tests {
             retry_intervals_s: vec![1.0, 2.0],
         };
         assert_eq!([1, 2, 3, 5].map(|r| w.retry_delay_s(r)), [1.0, 2.0, 2.0, 2.0]);
+        let w = Webhook { url: "https://127.0.0.1:8443/services/T0/B0/secret?x=1".into(), ..w };
+        assert_eq!(w.origin(), "https://127.0.0.1:8443");
     }
 }

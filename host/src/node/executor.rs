@@ -10,7 +10,8 @@ use serde_json::{Map, Value};
 use super::hostkeys::HostKeys;
 use super::session::{BlockingShell, DeviceSession};
 use crate::plugin::{
-    CallContext, CallError, CommandOptions, ConfigOptions, DriverError, DriverPlugin, Plugins, SessionOptions,
+    CallContext, CallError, CommandOptions, ConfigOptions, DriverError, DriverPlugin, Plugins,
+    SessionOptions, StopSignal,
 };
 use crate::queue::{ClaimedJob, ErrorKind, JobError, JobResult, Retval, Work};
 use crate::ssh::{ConnectParams, HostKeyCheck, SshError, SshShell};
@@ -76,12 +77,16 @@ async fn on_shell<R: Send + 'static>(
 
 /// Run `job`, reusing `slot`'s session when it fits and leaving a usable session
 /// in it afterwards (or none).
+///
+/// `stop` is the job's stop switch (`DELETE /worker`): once raised, the driver
+/// call under way traps or fails at its next read, write or epoch tick.
 pub async fn run_job(
     plugins: &Plugins,
     defaults: &crate::config::JobDefaults,
     host_keys: &Arc<dyn HostKeyCheck>,
     slot: &mut Option<DeviceSession>,
     job: &ClaimedJob,
+    stop: Arc<StopSignal>,
 ) -> (JobResult, SessionVerdict) {
     let spec = &job.spec;
     let device = format!("{}:{}", spec.device.host, spec.device.port);
@@ -95,7 +100,12 @@ pub async fn run_job(
         return (fail(ErrorKind::PluginError, msg), SessionVerdict::Keep);
     };
     let deadline = Instant::now() + Duration::from_secs(spec.execution_timeout_s);
-    let ctx = CallContext { job: job.id.clone(), device: device.clone(), job_deadline: Some(deadline) };
+    let ctx = CallContext {
+        job: job.id.clone(),
+        device: device.clone(),
+        job_deadline: Some(deadline),
+        stop: Some(stop.clone()),
+    };
     let fp = fingerprint(job);
 
     // Drop a session that is closed, was opened with other credentials, or by another plugin.
@@ -113,6 +123,9 @@ pub async fn run_job(
         }
     }
     let session = slot.as_mut().expect("session present");
+    if let Some(sh) = session.shell.as_mut() {
+        sh.stop = Some(stop);
+    }
     let result = run_work(session, job, defaults, &ctx).await;
     let result = match result {
         Err(e) if Instant::now() >= deadline && e.kind == ErrorKind::TimeoutError => Err(JobError::new(
@@ -235,8 +248,10 @@ async fn open_session(
         };
         (JobError::new(kind, e.to_string()), SessionVerdict::DeviceDown)
     })?;
+    let mut shell = BlockingShell::new(shell);
+    shell.stop = ctx.stop.clone();
     let mut session = DeviceSession {
-        shell: Some(BlockingShell::new(shell)),
+        shell: Some(shell),
         state: crate::plugin::SessionState { prompt: String::new(), data: String::new() },
         plugin: plugin.clone(),
         fingerprint: fp,

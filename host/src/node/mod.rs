@@ -106,11 +106,15 @@ impl NodeCtx {
         kill: &Notify,
     ) -> Option<SessionVerdict> {
         let id = job.id.clone();
+        let stop = Arc::new(crate::plugin::StopSignal::default());
         let verdict = tokio::select! {
-            v = self.execute(worker, slot, job) => Some(v),
+            v = self.execute(worker, slot, job, stop.clone()) => Some(v),
             _ = kill.notified() => None,
         };
         if verdict.is_none() {
+            // The driver call under way stops at its next read, write or epoch
+            // tick; its session is dropped (closed) with it.
+            stop.stop();
             tracing::warn!(worker, job = id, "worker stopped while running a job");
             *slot = None;
         }
@@ -135,7 +139,7 @@ impl NodeCtx {
         &self,
         source: &str,
         worker: &str,
-        lease: Option<(&str, &str)>,
+        lease: Option<(&str, &str, u64)>,
     ) -> Result<Option<ClaimedJob>, crate::queue::StoreError> {
         // A job whose claim went unanswered comes back only to this registration.
         let token = match self.workers.lock().expect("workers lock").get(worker) {
@@ -178,10 +182,11 @@ impl NodeCtx {
         worker: &str,
         slot: &mut Option<session::DeviceSession>,
         job: ClaimedJob,
+        stop: Arc<crate::plugin::StopSignal>,
     ) -> SessionVerdict {
         let started = std::time::Instant::now();
         let (result, verdict) =
-            executor::run_job(&self.plugins(), &self.settings.jobs, &self.host_keys, slot, &job).await;
+            executor::run_job(&self.plugins(), &self.settings.jobs, &self.host_keys, slot, &job, stop).await;
         let ok = result.error.is_none();
         tracing::info!(
             job = job.id,

@@ -167,7 +167,7 @@ impl Dispatcher {
                 if ctx.stopping() || lost.load(Ordering::Relaxed) {
                     break 'outer;
                 }
-                match ctx.claim(&queue_key, &name, Some((&queue, &token))).await {
+                match ctx.claim(&queue_key, &name, Some((&queue, &token, self.lease_s()))).await {
                     Ok(Some(job)) => match ctx.execute_unless_killed(&name, &mut slot, job, &kill).await {
                         // No resident worker for a device we cannot reach: the next
                         // job gets a fresh attempt from whichever node takes the queue.

@@ -8,23 +8,33 @@ use std::time::Duration;
 use tokio::runtime::Handle;
 
 use crate::plugin::SessionState;
-use crate::plugin::{DriverPlugin, Transport, TransportReadError};
+use crate::plugin::{DriverPlugin, StopSignal, Transport, TransportReadError};
 use crate::ssh::{ReadError, SshShell};
 
 /// The SSH shell as a blocking [`Transport`] for plugin calls.
 pub struct BlockingShell {
     pub shell: SshShell,
     rt: Handle,
+    /// The running job's stop switch: a raised one ends a read at once and
+    /// refuses writes, so a stopped job sends the device nothing more.
+    pub stop: Option<Arc<StopSignal>>,
 }
 
 impl BlockingShell {
     pub fn new(shell: SshShell) -> Self {
-        Self { shell, rt: Handle::current() }
+        Self { shell, rt: Handle::current(), stop: None }
+    }
+
+    fn stopped(&self) -> bool {
+        self.stop.as_ref().is_some_and(|s| s.is_stopped())
     }
 }
 
 impl Transport for BlockingShell {
     fn write(&mut self, data: &str) -> Result<(), String> {
+        if self.stopped() {
+            return Err(crate::plugin::STOPPED.into());
+        }
         self.rt.block_on(self.shell.write(data))
     }
 
@@ -33,7 +43,22 @@ impl Transport for BlockingShell {
         pattern: &str,
         timeout: Duration,
     ) -> Result<(String, String), TransportReadError> {
-        self.rt.block_on(self.shell.read_until(pattern, timeout)).map_err(|e| match e {
+        let stop = self.stop.clone();
+        let shell = &mut self.shell;
+        let read = async move {
+            let Some(stop) = stop else { return shell.read_until(pattern, timeout).await };
+            let woken = stop.wake().notified();
+            tokio::pin!(woken);
+            woken.as_mut().enable();
+            if stop.is_stopped() {
+                return Err(ReadError::Closed(crate::plugin::STOPPED.into()));
+            }
+            tokio::select! {
+                r = shell.read_until(pattern, timeout) => r,
+                _ = woken => Err(ReadError::Closed(crate::plugin::STOPPED.into())),
+            }
+        };
+        self.rt.block_on(read).map_err(|e| match e {
             ReadError::Timeout(s) => TransportReadError::Timeout(s),
             ReadError::Closed(s) => TransportReadError::Closed(s),
             ReadError::BadPattern(s) => TransportReadError::BadPattern(s),
@@ -70,6 +95,7 @@ impl DeviceSession {
             job: String::new(),
             device: device.to_string(),
             job_deadline: Some(std::time::Instant::now() + Duration::from_secs(10)),
+            stop: None,
         };
         match tokio::task::spawn_blocking(move || plugin.probe(shell, &ctx, &state, 10_000)).await {
             Ok((shell, r)) => {
@@ -91,6 +117,7 @@ impl DeviceSession {
             job: job.to_string(),
             device: device.to_string(),
             job_deadline: Some(std::time::Instant::now() + Duration::from_secs(5)),
+            stop: None,
         };
         let shell = tokio::task::spawn_blocking(move || plugin.close(shell, &ctx, &state)).await;
         if let Ok(shell) = shell {

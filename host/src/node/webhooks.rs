@@ -43,22 +43,27 @@ pub async fn run(ctx: Arc<NodeCtx>) {
     };
     let slots = Arc::new(Semaphore::new(CONCURRENCY));
     let mut shutdown = ctx.shutdown.clone();
+    let mut more_due = false;
     loop {
-        tokio::select! {
-            _ = tokio::time::sleep(TICK) => {}
-            _ = shutdown.changed() => return,
+        // A full batch means more may be due: look again at once.
+        if !more_due {
+            tokio::select! {
+                _ = tokio::time::sleep(TICK) => {}
+                _ = shutdown.changed() => return,
+            }
+        } else if ctx.stopping() {
+            return;
         }
-        let free = slots.available_permits();
-        if free == 0 {
-            continue;
-        }
+        let free = slots.available_permits().max(1);
         let due = match ctx.store.due_webhooks(free).await {
             Ok(d) => d,
             Err(e) => {
                 tracing::debug!("cannot read the webhook outbox: {e}");
+                more_due = false;
                 continue;
             }
         };
+        more_due = due.len() >= free;
         for id in due {
             let Ok(permit) = slots.clone().acquire_owned().await else { return };
             let (ctx, client) = (ctx.clone(), client.clone());
@@ -90,6 +95,19 @@ async fn attempt(ctx: &NodeCtx, client: &reqwest::Client, id: &str) {
         settle(ctx, &delivery, &state, None).await;
         return;
     };
+    // Attempts whose node died before recording them count too.
+    if delivery.state.attempts > delivery.webhook.max_retries + 1 {
+        let state = WebhookState {
+            status: DeliveryStatus::Failed,
+            last_error: Some(format!(
+                "gave up after {} attempts (the outcome of the last ones is unknown: their node stopped)",
+                delivery.state.attempts - 1
+            )),
+            ..delivery.state.clone()
+        };
+        settle(ctx, &delivery, &state, None).await;
+        return;
+    }
     let body = body(record);
     let outcome =
         send(client, &delivery.webhook, &body, &delivery.state, ctx.settings.webhook_secret.as_deref()).await;
@@ -102,7 +120,7 @@ async fn attempt(ctx: &NodeCtx, client: &reqwest::Client, id: &str) {
             tracing::info!(
                 job = id,
                 attempts = state.attempts,
-                url = delivery.webhook.url,
+                to = delivery.webhook.origin(),
                 "webhook delivered"
             );
             None
@@ -122,6 +140,7 @@ async fn attempt(ctx: &NodeCtx, client: &reqwest::Client, id: &str) {
                 tracing::warn!(
                     job = id,
                     attempt = state.attempts,
+                    to = delivery.webhook.origin(),
                     "webhook delivery failed, retrying in {delay} s: {e}"
                 );
                 Some(at)
@@ -130,6 +149,7 @@ async fn attempt(ctx: &NodeCtx, client: &reqwest::Client, id: &str) {
                 tracing::warn!(
                     job = id,
                     attempts = state.attempts,
+                    to = delivery.webhook.origin(),
                     "webhook delivery failed, giving up: {e}"
                 );
                 None
@@ -193,10 +213,10 @@ async fn send(
     secret: Option<&str>,
 ) -> Result<(), String> {
     let method = reqwest::Method::from_bytes(hook.method.as_str().as_bytes()).map_err(|e| e.to_string())?;
-    let mut req = client
-        .request(method, &hook.url)
-        .timeout(Duration::from_secs_f64(hook.timeout_s))
-        .header(reqwest::header::CONTENT_TYPE, "application/json");
+    let mut req = client.request(method, &hook.url).timeout(Duration::from_secs_f64(hook.timeout_s));
+    if !hook.headers.keys().any(|k| k.eq_ignore_ascii_case("content-type")) {
+        req = req.header(reqwest::header::CONTENT_TYPE, "application/json");
+    }
     for (k, v) in &hook.headers {
         req = req.header(k.as_str(), v.as_str());
     }
@@ -213,7 +233,10 @@ async fn send(
     if let Some(secret) = secret {
         req = req.header("X-NetPulse-Signature", signature(secret, body));
     }
+    // Errors without the URL: a hook URL may carry a token in its path, and the
+    // error lands in the job record (`last_error`) and the log.
     let resp = req.body(body.to_vec()).send().await.map_err(|e| {
+        let e = e.without_url();
         if e.is_timeout() {
             format!("no answer within {} s", hook.timeout_s)
         } else if e.is_connect() {
@@ -226,9 +249,8 @@ async fn send(
     if status.is_success() {
         return Ok(());
     }
-    let text = resp.text().await.unwrap_or_default();
-    let snippet: String = text.chars().take(200).collect();
-    Err(format!("HTTP {status}{}", if snippet.is_empty() { String::new() } else { format!(": {snippet}") }))
+    // The status only: the receiver's body is not ours to show to every reader.
+    Err(format!("HTTP {status}"))
 }
 
 /// An error with its causes, as one line.

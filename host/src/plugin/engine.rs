@@ -172,7 +172,37 @@ pub struct CallContext {
     pub device: String,
     /// The job's execution deadline.
     pub job_deadline: Option<Instant>,
+    /// Raised when the job is stopped (`DELETE /worker`): the call traps at its
+    /// next epoch tick and its channel refuses to write or read any more.
+    pub stop: Option<Arc<StopSignal>>,
 }
+
+/// A job's stop switch, shared by the worker that raises it, the plugin call
+/// that checks it, and the transport whose reads it cuts short.
+#[derive(Debug, Default)]
+pub struct StopSignal {
+    stopped: AtomicBool,
+    wake: tokio::sync::Notify,
+}
+
+impl StopSignal {
+    /// Stop the job: raise the flag and wake a read waiting on the device.
+    pub fn stop(&self) {
+        self.stopped.store(true, Ordering::SeqCst);
+        self.wake.notify_waiters();
+    }
+    pub fn is_stopped(&self) -> bool {
+        self.stopped.load(Ordering::SeqCst)
+    }
+    /// Resolves once [`stop`](Self::stop) is called (register before checking
+    /// [`is_stopped`](Self::is_stopped) to miss nothing).
+    pub fn wake(&self) -> &tokio::sync::Notify {
+        &self.wake
+    }
+}
+
+/// What a stopped job's call is told.
+pub const STOPPED: &str = "the job was stopped (DELETE /worker): nothing more is sent to the device";
 
 /// Make a store for one call.
 pub(super) fn new_store(
@@ -188,8 +218,9 @@ pub(super) fn new_store(
         .instances(16)
         .trap_on_grow_failure(true)
         .build();
-    let data =
+    let mut data =
         PluginCtx::new(store_limits, transport, plugin, &ctx.job, &ctx.device, ctx.job_deadline, patterns);
+    data.stop = ctx.stop.clone();
     let mut store = Store::new(engine, data);
     store.limiter(|c| &mut c.limits);
     arm_deadline(&mut store, limits);
@@ -204,6 +235,9 @@ pub(super) fn arm_deadline(store: &mut Store<PluginCtx>, limits: SandboxLimits) 
     let budget = limits.deadline;
     store.set_epoch_deadline(ticks(budget));
     store.epoch_deadline_callback(move |cx| {
+        if cx.data().stop.as_ref().is_some_and(|s| s.is_stopped()) {
+            return Err(wasmtime::Error::msg(STOPPED));
+        }
         let host = cx.data().host_time.saturating_sub(host_before);
         let guest = started.elapsed().saturating_sub(host);
         if guest >= budget {

@@ -28,6 +28,8 @@ pub struct PluginCtx {
     pub(super) host_time: Duration,
     /// Compiled `search` patterns, shared by every call of the plugin.
     patterns: PatternCache,
+    /// The job's stop switch: once raised, the channel refuses to write or read.
+    pub(super) stop: Option<std::sync::Arc<super::engine::StopSignal>>,
 }
 
 /// Compiled regexes shared across calls (plugins ask for the same few patterns).
@@ -54,6 +56,7 @@ impl PluginCtx {
             job_deadline,
             host_time: Duration::ZERO,
             patterns,
+            stop: None,
         }
     }
 }
@@ -101,7 +104,14 @@ impl WasiView for PluginCtx {
 /// The `channel` interface, implemented once for every contract version: each
 /// version's generated `channel::Host` forwards here (`bindings::channel_host!`).
 impl PluginCtx {
+    fn stopped(&self) -> bool {
+        self.stop.as_ref().is_some_and(|s| s.is_stopped())
+    }
+
     pub(super) fn channel_write(&mut self, data: &str) -> Result<(), String> {
+        if self.stopped() {
+            return Err(super::engine::STOPPED.into());
+        }
         let start = Instant::now();
         let r = match self.transport.as_mut() {
             Some(t) => t.write(data),
@@ -117,6 +127,9 @@ impl PluginCtx {
         pattern: &str,
         timeout_ms: u32,
     ) -> Result<(String, String), TransportReadError> {
+        if self.stopped() {
+            return Err(TransportReadError::Closed(super::engine::STOPPED.into()));
+        }
         let start = Instant::now();
         let mut timeout = Duration::from_millis(u64::from(timeout_ms));
         if let Some(d) = self.job_deadline {

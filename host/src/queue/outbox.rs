@@ -43,15 +43,21 @@ return {f[1], enc}
 });
 
 /// Record an attempt's outcome, if this node still holds the lease: the new
-/// state, and the next due time (or out of the outbox when there is none).
+/// state, and the next due time (or out of the outbox when there is none). A
+/// retry keeps the job's record alive until a minute after it is due, so the
+/// job is still there to deliver.
 ///
-/// KEYS: outbox, job hash. ARGV: id, lease_until_ms, state json, next_due_ms or ''.
+/// KEYS: outbox, job hash. ARGV: id, lease_until_ms, state json, next_due_ms or '',
+/// seconds the record must live at least ('' when no retry).
 static SETTLE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r#"
 local held = redis.call('ZSCORE', KEYS[1], ARGV[1])
 if not held or tonumber(held) ~= tonumber(ARGV[2]) then return 0 end
-if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('HSET', KEYS[2], 'webhook_state', ARGV[3]) end
+if redis.call('EXISTS', KEYS[2]) == 1 then
+  redis.call('HSET', KEYS[2], 'webhook_state', ARGV[3])
+  if ARGV[5] ~= '' then redis.call('EXPIRE', KEYS[2], ARGV[5], 'GT') end
+end
 if ARGV[4] == '' then
   redis.call('ZREM', KEYS[1], ARGV[1])
 else
@@ -97,11 +103,39 @@ impl JobStore {
             .arg(uuid::Uuid::new_v4().to_string())
             .invoke_async(&mut self.conn())
             .await?;
-        let Ok([sealed, state]) = <[String; 2]>::try_from(r) else { return Ok(None) };
-        let corrupt = |e: String| StoreError::Corrupt(format!("job {id}'s webhook: {e}"));
-        let json = self.sealer().open(id, &sealed).map_err(|e| corrupt(e.to_string()))?;
-        let webhook: Webhook = serde_json::from_str(&json).map_err(|e| corrupt(e.to_string()))?;
-        let state: WebhookState = serde_json::from_str(&state).map_err(|e| corrupt(e.to_string()))?;
+        let Ok([sealed, state_json]) = <[String; 2]>::try_from(r) else { return Ok(None) };
+        let state: Result<WebhookState, _> = serde_json::from_str(&state_json);
+        let webhook = self
+            .sealer()
+            .open(id, &sealed)
+            .map_err(|e| e.to_string())
+            .and_then(|json| serde_json::from_str::<Webhook>(&json).map_err(|e| e.to_string()));
+        let (webhook, state) = match (webhook, state) {
+            (Ok(w), Ok(s)) => (w, s),
+            (w, s) => {
+                // Nothing this node can send: give the delivery up, saying why,
+                // rather than let it come back after every lease.
+                let why = w.err().or(s.err().map(|e| e.to_string())).unwrap_or_default();
+                tracing::error!(job = id, "a webhook this node cannot read was given up: {why}");
+                let failed = WebhookState {
+                    status: crate::model::DeliveryStatus::Failed,
+                    attempts: 0,
+                    last_error: Some(format!("this node cannot read the webhook ({why})")),
+                    delivered_at: None,
+                    next_attempt_at: None,
+                    delivery_id: None,
+                };
+                let lost = Delivery {
+                    id: id.to_string(),
+                    webhook: Webhook::unreadable(),
+                    state: failed.clone(),
+                    record: None,
+                    lease_until_ms,
+                };
+                self.settle_webhook(&lost, &failed, None).await?;
+                return Ok(None);
+            }
+        };
         let record = self.get(id).await?;
         Ok(Some(Delivery { id: id.to_string(), webhook, state, record, lease_until_ms }))
     }
@@ -115,6 +149,8 @@ impl JobStore {
         next_due_ms: Option<i64>,
     ) -> Result<bool, StoreError> {
         let json = serde_json::to_string(state).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let keep_s =
+            next_due_ms.map(|due| ((due - now_ms()).max(0) / 1000 + 60).to_string()).unwrap_or_default();
         let n: i64 = SETTLE
             .key(self.keys().webhooks())
             .key(self.keys().job(&delivery.id))
@@ -122,6 +158,7 @@ impl JobStore {
             .arg(delivery.lease_until_ms)
             .arg(json)
             .arg(next_due_ms.map(|m| m.to_string()).unwrap_or_default())
+            .arg(keep_s)
             .invoke_async(&mut self.conn())
             .await?;
         Ok(n == 1)

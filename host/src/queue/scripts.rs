@@ -232,10 +232,11 @@ return 0
 ///
 /// A pinned worker claims only while it holds its queue's lease: a worker whose
 /// node was frozen (SIGSTOP, a long pause, a partition) past the lease, while
-/// another node took the device, gets `{'lease lost'}` and no job.
+/// another node took the device, gets `{'lease lost'}` and no job. A lease that
+/// merely expired (heartbeats late, nobody took the device) is taken again.
 ///
 /// ARGV: prefix, source_list_key, worker, node, now_rfc3339, now_ms, token,
-/// lease key ('' for FIFO workers), lease token.
+/// lease key ('' for FIFO workers), lease token, lease seconds.
 /// Returns {id, spec_json, cred_json[, 'credentials expired']}, {} when the list
 /// has no runnable job, or {'lease lost'}.
 pub static CLAIM: LazyLock<Script> = LazyLock::new(|| {
@@ -243,7 +244,14 @@ pub static CLAIM: LazyLock<Script> = LazyLock::new(|| {
         r#"
 local p, src, worker, node, now, now_ms = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], tonumber(ARGV[6])
 local token = ARGV[7]
-if ARGV[8] ~= '' and redis.call('GET', ARGV[8]) ~= ARGV[9] then return {'lease lost'} end
+if ARGV[8] ~= '' then
+  local owner = redis.call('GET', ARGV[8])
+  if not owner then
+    redis.call('SET', ARGV[8], ARGV[9], 'EX', ARGV[10])
+  elseif owner ~= ARGV[9] then
+    return {'lease lost'}
+  end
+end
 local cur = redis.call('HGET', p..':worker:'..worker, 'current_job')
 if cur and cur ~= '' then
   local job = p..':job:'..cur

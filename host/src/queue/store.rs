@@ -440,19 +440,20 @@ impl JobStore {
     /// handed over again; a job an earlier worker of the same name left started
     /// never is (it may have run part way).
     ///
-    /// `lease` is a pinned worker's (queue, lease token): the claim is refused
-    /// ([`StoreError::LeaseLost`]) unless the queue's lease holds that token.
+    /// `lease` is a pinned worker's (queue, lease token, lease seconds): the claim
+    /// is refused ([`StoreError::LeaseLost`]) when another token holds the queue's
+    /// lease (an expired one is taken again).
     pub async fn claim(
         &self,
         source_key: &str,
         worker: &str,
         node: &str,
         token: &str,
-        lease: Option<(&str, &str)>,
+        lease: Option<(&str, &str, u64)>,
     ) -> Result<Option<Claimed>, StoreError> {
-        let (lease_key, lease_token) = match lease {
-            Some((queue, t)) => (self.keys.owner(queue), t),
-            None => (String::new(), ""),
+        let (lease_key, lease_token, lease_s) = match lease {
+            Some((queue, t, s)) => (self.keys.owner(queue), t, s),
+            None => (String::new(), "", 0),
         };
         let r: Vec<String> = scripts::CLAIM
             .prepare_invoke()
@@ -465,10 +466,11 @@ impl JobStore {
             .arg(token)
             .arg(lease_key)
             .arg(lease_token)
+            .arg(lease_s)
             .invoke_async(&mut self.conn())
             .await?;
         if r.len() == 1 && r[0] == "lease lost" {
-            return Err(StoreError::LeaseLost(lease.map(|(q, _)| q.to_string()).unwrap_or_default()));
+            return Err(StoreError::LeaseLost(lease.map(|(q, _, _)| q.to_string()).unwrap_or_default()));
         }
         let mut r = r.into_iter();
         let (Some(id), Some(spec), Some(cred)) = (r.next(), r.next(), r.next()) else {

@@ -13,7 +13,6 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use redis::AsyncCommands;
 use tokio::sync::oneshot;
 
 use super::store::{JobStore, StoreError};
@@ -91,8 +90,23 @@ impl Wakeups {
         let (tx, rx) = oneshot::channel();
         self.waiters.lock().expect("waiters lock").entry(id.to_string()).or_default().push(tx);
         let waiter = Waiter { id: id.to_string(), rx, waiters: self.waiters.clone() };
-        let ttl = limit.as_secs() + 5;
-        let _: () = self.store.conn().set_ex(self.store.keys().wait(id), 1, ttl).await?;
+        // A shorter wait of another client must not shorten this one's mark.
+        let (key, ttl) = (self.store.keys().wait(id), limit.as_secs() + 5);
+        let _: () = redis::pipe()
+            .cmd("SET")
+            .arg(&key)
+            .arg(1)
+            .arg("EX")
+            .arg(ttl)
+            .arg("NX")
+            .ignore()
+            .cmd("EXPIRE")
+            .arg(&key)
+            .arg(ttl)
+            .arg("GT")
+            .ignore()
+            .query_async(&mut self.store.conn())
+            .await?;
         Ok(waiter)
     }
 }

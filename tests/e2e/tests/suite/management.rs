@@ -525,3 +525,37 @@ async fn expired_records_leave_the_indexes_they_are_found_in() {
     }
     sys.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopped_worker_sends_the_device_nothing_more() {
+    // Each line takes 400 ms on the device; the configuration is one driver call.
+    let fleet = ios_fleet(1, |c| c.latency = Duration::from_millis(400)).await;
+    let dev = &fleet.devices()[0];
+    let sys = TestSystem::start().await;
+    let lines: Vec<String> = (1..=8).map(|i| format!("logging host 127.0.20.{i}")).collect();
+    let id = sys.submit(&exec_body(dev, json!({"config": lines}))).await;
+    // Stop its worker once the configuration is under way.
+    let start = Instant::now();
+    let worker = loop {
+        let job = sys.job(&id).await;
+        if job["status"] == "started" && dev.running_config().contains("logging host 127.0.20.1") {
+            break job["worker"].as_str().unwrap().to_string();
+        }
+        assert!(start.elapsed() < WAIT, "the configuration never started: {job}");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    };
+    let (s, v) = sys.delete(&format!("/worker?name={worker}")).await;
+    assert_eq!(s, 200, "{v}");
+    let at_stop = dev.commands();
+    let job = sys.wait_ended(&id, WAIT).await;
+    assert_eq!(job["result"]["error"]["type"], "WorkerTerminated", "{job}");
+    // The lines left would take 2.8 s; wait past that and check none came.
+    tokio::time::sleep(Duration::from_millis(3500)).await;
+    assert!(
+        dev.commands() <= at_stop + 1,
+        "the device got {} more commands after the stop (at most the one in flight)",
+        dev.commands() - at_stop
+    );
+    assert!(!dev.running_config().contains("logging host 127.0.20.8"), "the last line was applied");
+    sys.stop().await;
+}

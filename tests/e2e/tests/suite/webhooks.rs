@@ -145,7 +145,7 @@ async fn a_failing_receiver_gets_the_job_again_until_it_takes_it_signed() {
     let hook = json!({
         "url": receiver.url(),
         "method": "PUT",
-        "headers": {"X-Token": "abc"},
+        "headers": {"X-Token": "abc", "content-type": "application/json"},
         "cookies": {"session": "42"},
         "auth": ["hook", "pw"],
         "timeout": 2,
@@ -171,6 +171,8 @@ async fn a_failing_receiver_gets_the_job_again_until_it_takes_it_signed() {
         assert_eq!(r.header("cookie"), Some("session=42"));
         assert_eq!(r.header("authorization"), Some("Basic aG9vazpwdw=="), "basic auth hook:pw");
         assert_eq!(r.header("content-type"), Some("application/json"));
+        let types = r.headers.iter().filter(|(k, _)| k.eq_ignore_ascii_case("content-type")).count();
+        assert_eq!(types, 1, "one Content-Type, the client's own");
         assert_eq!(r.header("x-netpulse-delivery"), Some(delivery.as_str()), "one id across retries");
         assert_eq!(r.header("x-netpulse-signature"), Some(signature("s3cret", &r.body).as_str()));
         let body = r.json();
@@ -304,6 +306,13 @@ async fn a_webhook_that_cannot_be_called_is_refused_at_submit() {
         (json!({"url": "http://127.0.0.1/x", "max_retries": 11}), "max_retries"),
         (json!({"url": "http://127.0.0.1/x", "headers": {"X-A": "a\nb"}}), "headers"),
         (json!({"url": "http://127.0.0.1/x", "surprise": 1}), "surprise"),
+        (json!({"url": "http://user:pw@127.0.0.1/x"}), "auth"),
+        (json!({"url": "http://127.0.0.1/x", "headers": {"Host": "elsewhere"}}), "Host"),
+        (
+            json!({"url": "http://127.0.0.1/x", "headers": {"X-NetPulse-Signature": "x"}}),
+            "X-NetPulse-Signature",
+        ),
+        (json!({"url": "http://127.0.0.1/x", "cookies": {"a": "caf\u{e9}"}}), "cookies"),
     ];
     for (hook, says) in cases {
         let body = json!({
