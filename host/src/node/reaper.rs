@@ -88,6 +88,7 @@ pub async fn sweep(ctx: &NodeCtx) -> Result<(), StoreError> {
                     .key(keys.queues())
                     .key(keys.queue(q))
                     .key(keys.owner(q))
+                    .key(keys.unowned())
                     .arg(q.as_str())
                     .invoke_async(&mut conn)
                     .await?;
@@ -133,13 +134,48 @@ pub async fn sweep(ctx: &NodeCtx) -> Result<(), StoreError> {
 }
 
 /// Nodes whose entry expired (they stopped without deregistering): their wake-up
-/// list and their place in the nodes set go.
+/// list and their place in the nodes set go; device types no live node serves
+/// leave `drivers` (a node that starts serving one again writes it with its
+/// next heartbeat).
 async fn forget_dead_nodes(
     ctx: &NodeCtx,
     conn: &mut redis::aio::ConnectionManager,
 ) -> Result<(), StoreError> {
     let keys = ctx.store.keys();
     let nodes: Vec<String> = conn.smembers(keys.nodes()).await?;
+    let mut pipe = redis::pipe();
+    for n in &nodes {
+        pipe.hget(keys.node(n), "device_types");
+    }
+    let served: Vec<Option<String>> = pipe.query_async(conn).await?;
+    // Only when every live node says what it serves (one of an older release
+    // would not): forget the types none of them serves.
+    let alive_types: Option<std::collections::HashSet<String>> = {
+        let mut all = std::collections::HashSet::new();
+        let mut complete = true;
+        let mut any = false;
+        for (n, s) in nodes.iter().zip(&served) {
+            match s {
+                Some(list) => {
+                    any = true;
+                    all.extend(list.split(',').filter(|t| !t.is_empty()).map(str::to_string));
+                }
+                None => {
+                    let exists: bool = conn.exists(keys.node(n)).await?;
+                    complete &= !exists;
+                }
+            }
+        }
+        (complete && any).then_some(all)
+    };
+    if let Some(types) = alive_types {
+        let known: Vec<String> = conn.hkeys(keys.drivers()).await?;
+        let gone: Vec<&String> = known.iter().filter(|t| !types.contains(*t)).collect();
+        if !gone.is_empty() {
+            let _: () = conn.hdel(keys.drivers(), &gone).await?;
+            tracing::info!(device_types = ?gone, "forgot device types no live node serves");
+        }
+    }
     let mut pipe = redis::pipe();
     for n in &nodes {
         pipe.exists(keys.node(n));

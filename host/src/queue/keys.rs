@@ -28,7 +28,7 @@
 //! | `<p>:workers` | SET | none | names of registered workers |
 //! | `<p>:node:<id>` | HASH | `worker_ttl` refreshed by heartbeats | a node's registry entry |
 //! | `<p>:nodes` | SET | none | ids of registered nodes |
-//! | `<p>:drivers` | HASH | none | device_type -> `plugin@version` served by some node |
+//! | `<p>:drivers` | HASH | none; the sweep removes device types no live node lists in its entry's `device_types` | device_type -> `plugin@version` served by some node |
 //! | `<p>:control:<node>` | LIST | 300 s | control messages for a node (stop a worker) |
 //! | `<p>:reaper` | STRING (node id) | one heartbeat interval | which node runs the recovery sweep now |
 //! | `<p>:capacity_full` | STRING (reason) | 3 x heartbeat | set while pinned queues wait because every node is full |

@@ -115,6 +115,9 @@ impl JobStore {
                 ("last_heartbeat", now_rfc3339()),
                 ("heartbeat_ms", now_ms().to_string()),
                 ("interval_ms", heartbeat_ms.to_string()),
+                // What this node serves, for the sweep that forgets device types
+                // no live node serves any more.
+                ("device_types", node.drivers.iter().map(|(t, _)| t.as_str()).collect::<Vec<_>>().join(",")),
             ],
         )
         .ignore()

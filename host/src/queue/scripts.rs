@@ -142,11 +142,15 @@ return 1
 /// otherwise hold every device ever seen, and the reaper look at all of them).
 /// One step, so a job submitted meanwhile keeps its queue listed.
 ///
-/// KEYS: the queues set, the queue's list, its owner lease. ARGV: the queue's name.
+/// Its offer in `unowned`, if one waits, goes with it.
+///
+/// KEYS: the queues set, the queue's list, its owner lease, the unowned list.
+/// ARGV: the queue's name.
 pub static PRUNE_QUEUE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r#"
 if redis.call('LLEN', KEYS[2]) == 0 and redis.call('EXISTS', KEYS[3]) == 0 then
+  redis.call('LREM', KEYS[4], 0, ARGV[1])
   return redis.call('SREM', KEYS[1], ARGV[1])
 end
 return 0

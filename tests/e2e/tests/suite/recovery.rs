@@ -263,3 +263,130 @@ async fn the_indexes_of_expired_jobs_are_trimmed_without_anyone_listing() {
     assert!(left.is_empty());
     sys.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn device_types_no_live_node_serves_are_forgotten() {
+    let sys = TestSystem::start().await;
+    let mut redis = sys.redis().await;
+    let drivers = format!("{}:drivers", sys.prefix);
+    // What a node that served another platform and died left behind.
+    let _: () = redis::AsyncCommands::hset(&mut redis, &drivers, "gone_os", "gone_os@1.0.0").await.unwrap();
+    let start = Instant::now();
+    loop {
+        let types: Vec<String> = redis::AsyncCommands::hkeys(&mut redis, &drivers).await.unwrap();
+        if !types.iter().any(|t| t == "gone_os") {
+            assert!(types.iter().any(|t| t == "cisco_ios"), "what live nodes serve stays: {types:?}");
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(20), "gone_os is still listed: {types:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // A submit for it is refused as for any type nobody serves.
+    let body = json!({
+        "driver": "netmiko",
+        "connection_args": {"device_type": "gone_os", "host": "127.0.11.1", "username": "u", "password": "p"},
+        "command": "show version",
+    });
+    let (status, v) = sys.post("/device/exec", &body).await;
+    assert_eq!(status, 422, "{v}");
+    sys.stop().await;
+}
+
+/// 10,000 jobs over 1,000 device queues, with the shortest `result_ttl` (60 s):
+/// once their records expire and the sweeps have run, Redis holds nothing more
+/// of them. Over a minute, so in the `--ignored` group (`.ci/run` runs it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "takes over a minute: cargo test -p netpulse-e2e --test suite -- --ignored"]
+async fn ten_thousand_expired_jobs_leave_nothing_behind() {
+    let sys = TestSystem::start_with(|s| s.node.capacity = 0).await;
+    let mut redis = sys.redis().await;
+    let census = async |redis: &mut redis::aio::MultiplexedConnection| -> (Vec<String>, u64) {
+        let mut keys: Vec<String> =
+            redis::cmd("KEYS").arg(format!("{}:*", sys.prefix)).query_async(redis).await.unwrap();
+        keys.sort();
+        let mut entries = 0;
+        for k in &keys {
+            let kind: String = redis::cmd("TYPE").arg(k).query_async(redis).await.unwrap();
+            let n: u64 = match kind.as_str() {
+                "zset" => redis::cmd("ZCARD").arg(k).query_async(redis).await.unwrap(),
+                "list" => redis::cmd("LLEN").arg(k).query_async(redis).await.unwrap(),
+                "set" if k.ends_with(":queues") => {
+                    redis::cmd("SCARD").arg(k).query_async(redis).await.unwrap()
+                }
+                _ => 0,
+            };
+            entries += n;
+        }
+        (keys, entries)
+    };
+    let (before, entries_before) = census(&mut redis).await;
+
+    let devices: Vec<_> =
+        (0..1000).map(|i| json!({"host": format!("127.1.{}.{}", i / 250, i % 250 + 1)})).collect();
+    for _ in 0..10 {
+        let body = json!({
+            "driver": "netmiko",
+            "connection_args": {"device_type": "cisco_ios", "username": "u", "password": "p"},
+            "devices": devices,
+            "command": "show version",
+            "ttl": 600,
+            "execution_timeout": 60,
+            "result_ttl": 60,
+        });
+        let (status, v) = sys.post("/device/bulk", &body).await;
+        assert_eq!(status, 201, "{v}");
+        assert_eq!(v["data"]["succeeded"].as_array().map(Vec::len), Some(1000), "{v}");
+    }
+    for i in 0..1000 {
+        let (status, v) = sys.delete(&format!("/job?host=127.1.{}.{}", i / 250, i % 250 + 1)).await;
+        assert_eq!(status, 200, "{v}");
+    }
+    let (_, mid) = census(&mut redis).await;
+    assert!(mid > entries_before + 10_000, "the jobs are indexed: {mid}");
+
+    // The records expire after 60 s; then the sweeps (every 0.5 s here, 1,000
+    // jobs each) trim what pointed at them.
+    let start = Instant::now();
+    let live = |k: &String| {
+        [
+            ":node:",
+            ":worker:",
+            ":workers",
+            ":nodes",
+            ":drivers",
+            ":stats",
+            ":reaper",
+            ":capacity_full",
+            ":seq",
+        ]
+        .iter()
+        .any(|p| k.contains(p) || k.ends_with(p))
+    };
+    loop {
+        let (after, entries) = census(&mut redis).await;
+        let mut extra: Vec<&String> = after.iter().filter(|k| !before.contains(k) && !live(k)).collect();
+        // The commands the bulk requests shared are stored once, and live as long
+        // as the longest life one of their jobs could have had (ttl +
+        // execution_timeout + result_ttl + 120 s), then expire by themselves.
+        let mut bounded = Vec::new();
+        for k in &extra {
+            if k.contains(":payload:") {
+                let ttl: i64 = redis::AsyncCommands::ttl(&mut redis, k.as_str()).await.unwrap();
+                assert!((1..=600 + 60 + 60 + 120).contains(&ttl), "{k} lives {ttl} s");
+                bounded.push(k.to_string());
+            }
+        }
+        extra.retain(|k| !bounded.contains(k));
+        if extra.is_empty() && entries <= entries_before {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "after the TTLs, still held: {} keys ({:?}...), {entries} entries against {entries_before} before",
+            extra.len(),
+            extra.iter().take(5).collect::<Vec<_>>()
+        );
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    sys.stop().await;
+}
