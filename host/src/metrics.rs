@@ -56,6 +56,9 @@ pub struct Snapshot {
     pub plugin_calls: BTreeMap<String, Hist>,
     /// Webhook delivery attempts, by outcome (`delivered`, `retrying`, `failed`).
     pub webhook_deliveries: BTreeMap<String, u64>,
+    /// Recovery sweeps this node ran, and how long each took.
+    #[serde(default)]
+    pub sweeps: Hist,
 }
 
 #[derive(Default)]
@@ -63,6 +66,7 @@ struct Process {
     redis_errors: AtomicU64,
     plugin_calls: Mutex<BTreeMap<String, Hist>>,
     webhook_deliveries: Mutex<BTreeMap<String, u64>>,
+    sweeps: Mutex<Hist>,
     /// (route, status) -> requests answered by this process.
     api_requests: Mutex<BTreeMap<(String, u16), u64>>,
 }
@@ -88,6 +92,11 @@ pub fn webhook_delivery(outcome: &str) {
     *PROCESS.webhook_deliveries.lock().expect("metrics lock").entry(outcome.to_string()).or_default() += 1;
 }
 
+/// A recovery sweep took `took`.
+pub fn sweep(took: Duration) {
+    PROCESS.sweeps.lock().expect("metrics lock").observe(took.as_secs_f64());
+}
+
 /// The API answered a request for `route` (its pattern, not the path) with `status`.
 pub fn api_request(route: &str, status: u16) {
     let mut map = PROCESS.api_requests.lock().expect("metrics lock");
@@ -105,6 +114,7 @@ pub fn snapshot() -> Snapshot {
         redis_errors: PROCESS.redis_errors.load(Ordering::Relaxed),
         plugin_calls: PROCESS.plugin_calls.lock().expect("metrics lock").clone(),
         webhook_deliveries: PROCESS.webhook_deliveries.lock().expect("metrics lock").clone(),
+        sweeps: PROCESS.sweeps.lock().expect("metrics lock").clone(),
     }
 }
 

@@ -310,8 +310,11 @@ async fn heartbeat(ctx: Arc<NodeCtx>, pinned: Arc<pinned::Dispatcher>) {
         if let Err(e) = r {
             tracing::warn!("cannot report node load: {e}");
         }
-        if let Err(e) = reaper::sweep(&ctx).await {
-            tracing::warn!("recovery sweep failed: {e}");
+        let started = std::time::Instant::now();
+        match reaper::sweep(&ctx).await {
+            Ok(true) => crate::metrics::sweep(started.elapsed()),
+            Ok(false) => {}
+            Err(e) => tracing::warn!("recovery sweep failed: {e}"),
         }
     }
 }

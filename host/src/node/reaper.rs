@@ -20,7 +20,7 @@ const EXPIRY_BATCH: isize = 500;
 /// Expired jobs whose index entries one sweep trims, at most.
 const TRIM_BATCH: i64 = 1000;
 
-pub async fn sweep(ctx: &NodeCtx) -> Result<(), StoreError> {
+pub async fn sweep(ctx: &NodeCtx) -> Result<bool, StoreError> {
     let keys = ctx.store.keys().clone();
     let mut conn = ctx.store.conn();
     let lock: Option<String> = redis::cmd("SET")
@@ -32,7 +32,7 @@ pub async fn sweep(ctx: &NodeCtx) -> Result<(), StoreError> {
         .query_async(&mut conn)
         .await?;
     if lock.is_none() {
-        return Ok(());
+        return Ok(false);
     }
 
     for w in ctx.store.workers().await? {
@@ -82,26 +82,32 @@ pub async fn sweep(ctx: &NodeCtx) -> Result<(), StoreError> {
             pipe.llen(keys.queue(q)).exists(keys.owner(q));
         }
         let answers: Vec<i64> = pipe.query_async(&mut conn).await?;
+        // One round trip for the prunes, one for the offers, however many queues.
+        let prune: String = scripts::PRUNE_QUEUE.prepare_invoke().load_async(&mut conn).await?;
+        let mut prunes = redis::pipe();
+        let mut offers = scripts::OFFER.prepare_invoke();
+        offers.key(keys.unowned());
+        let mut any_offer = false;
         for (q, pair) in pinned.iter().zip(answers.chunks(2)) {
             if pair[0] == 0 && pair[1] == 0 {
-                let _: i64 = scripts::PRUNE_QUEUE
-                    .key(keys.queues())
-                    .key(keys.queue(q))
-                    .key(keys.owner(q))
-                    .key(keys.unowned())
+                prunes
+                    .cmd("EVALSHA")
+                    .arg(&prune)
+                    .arg(4)
+                    .arg(keys.queues())
+                    .arg(keys.queue(q))
+                    .arg(keys.owner(q))
+                    .arg(keys.unowned())
                     .arg(q.as_str())
-                    .invoke_async(&mut conn)
-                    .await?;
-                continue;
+                    .ignore();
+            } else if pair[0] > 0 && pair[1] == 0 {
+                offers.arg(q.as_str());
+                any_offer = true;
             }
-            if pair[0] > 0 && pair[1] == 0 {
-                // Offer it once: an offer already waiting (every node full) is enough.
-                let waiting: Option<i64> =
-                    redis::cmd("LPOS").arg(keys.unowned()).arg(q).query_async(&mut conn).await?;
-                if waiting.is_none() {
-                    let _: () = conn.rpush(keys.unowned(), q).await?;
-                }
-            }
+        }
+        let _: () = prunes.query_async(&mut conn).await?;
+        if any_offer {
+            let _: i64 = offers.invoke_async(&mut conn).await?;
         }
     }
 
@@ -120,17 +126,16 @@ pub async fn sweep(ctx: &NodeCtx) -> Result<(), StoreError> {
     // Queued jobs past their ttl.
     let oldest: Vec<String> =
         conn.zrange(keys.idx(crate::queue::keys::IndexField::Status, "queued"), 0, EXPIRY_BATCH - 1).await?;
-    for id in oldest {
-        let _: i64 = scripts::EXPIRE_QUEUED
-            .prepare_invoke()
-            .arg(keys.prefix())
-            .arg(&id)
-            .arg(now_rfc3339())
-            .arg(now_ms())
-            .invoke_async(&mut conn)
-            .await?;
+    if !oldest.is_empty() {
+        let expire: String = scripts::EXPIRE_QUEUED.prepare_invoke().load_async(&mut conn).await?;
+        let (now, ms) = (now_rfc3339(), now_ms());
+        let mut pipe = redis::pipe();
+        for id in &oldest {
+            pipe.cmd("EVALSHA").arg(&expire).arg(0).arg(keys.prefix()).arg(id).arg(&now).arg(ms).ignore();
+        }
+        let _: () = pipe.query_async(&mut conn).await?;
     }
-    Ok(())
+    Ok(true)
 }
 
 /// Nodes whose entry expired (they stopped without deregistering): their wake-up
@@ -234,12 +239,14 @@ async fn explain_full_capacity(
          it runs when a session is freed (idle timeout) or a node is added"
     );
     let explain: String = scripts::EXPLAIN_WAIT.prepare_invoke().load_async(conn).await?;
-    let mut pipe = redis::pipe();
+    let mut lists = redis::pipe();
     for q in &waiting {
-        let ids: Vec<String> = conn.lrange(keys.queue(q), 0, 99).await?;
-        for id in ids {
-            pipe.cmd("EVALSHA").arg(&explain).arg(1).arg(keys.job(&id)).arg(&reason).ignore();
-        }
+        lists.lrange(keys.queue(q), 0, 99);
+    }
+    let ids: Vec<Vec<String>> = lists.query_async(conn).await?;
+    let mut pipe = redis::pipe();
+    for id in ids.iter().flatten() {
+        pipe.cmd("EVALSHA").arg(&explain).arg(1).arg(keys.job(id)).arg(&reason).ignore();
     }
     pipe.set_ex(
         format!("{}:capacity_full", keys.prefix()),

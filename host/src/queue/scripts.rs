@@ -158,6 +158,25 @@ return 0
     )
 });
 
+/// Offer pinned queues that have work and no owner to every node, each once:
+/// a queue already offered (every node full) is not offered again.
+///
+/// KEYS: the unowned list. ARGV: queue names. Returns how many were offered.
+pub static OFFER: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
+local n = 0
+for _, q in ipairs(ARGV) do
+  if not redis.call('LPOS', KEYS[1], q) then
+    redis.call('RPUSH', KEYS[1], q)
+    n = n + 1
+  end
+end
+return n
+"#,
+    )
+});
+
 /// Trim the indexes of jobs whose record has expired, oldest first, at most
 /// `limit` entries of `<p>:expiring` per call: each names the job's id, final
 /// status, queue, host and node, so every index it is in loses it, whatever

@@ -267,7 +267,7 @@ async fn figures() {
     let bodies: Vec<String> = (0..n)
         .map(|i| {
             json!({
-                "connection_args": {"device_type": "cisco_ios", "host": format!("10.{}.{}.1", i / 250 % 250, i % 250),
+                "connection_args": {"device_type": "cisco_ios", "host": format!("127.{}.{}.1", i / 250 % 250, i % 250),
                                     "username": "u", "password": "p"},
                 "command": "show version",
             })

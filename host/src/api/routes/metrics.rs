@@ -100,6 +100,7 @@ pub async fn get(State(state): State<Arc<ApiState>>, headers: HeaderMap) -> Resu
     let mut plugin_calls = Series::new(MetricType::Histogram);
     let mut redis_errors = Series::new(MetricType::Counter);
     let mut webhooks = Series::new(MetricType::Counter);
+    let mut sweeps = Series::new(MetricType::Histogram);
     for n in nodes {
         let node = n.id.as_str();
         sessions.push(&[("node", node)], Sample::Gauge(n.pinned_sessions as i64));
@@ -110,6 +111,9 @@ pub async fn get(State(state): State<Arc<ApiState>>, headers: HeaderMap) -> Resu
         if node != me {
             redis_errors.push(&[("node", node)], Sample::Counter(n.process.redis_errors));
         }
+        if n.process.sweeps.count > 0 {
+            sweeps.push(&[("node", node)], Sample::Histogram(n.process.sweeps));
+        }
         for (outcome, count) in n.process.webhook_deliveries {
             webhooks.push(&[("node", node), ("outcome", &outcome)], Sample::Counter(count));
         }
@@ -119,6 +123,7 @@ pub async fn get(State(state): State<Arc<ApiState>>, headers: HeaderMap) -> Resu
     reg.register("plugin_call_seconds", "Time of each call into a plugin, by node and plugin", plugin_calls);
     reg.register("redis_errors", "Redis commands that failed, by node (process)", redis_errors);
     reg.register("webhook_deliveries", "Webhook delivery attempts, by node and outcome", webhooks);
+    reg.register("sweep_seconds", "Time of each recovery sweep, by the node that ran it", sweeps);
 
     let mut requests = Series::new(MetricType::Counter);
     for ((route, status), n) in crate::metrics::api_requests() {
