@@ -93,6 +93,13 @@ impl Dispatcher {
                 }
             };
             while workers.try_join_next().is_some() {}
+            if key == unowned {
+                // No longer on offer: a later submit may offer it again.
+                let r: Result<i64, _> = self.ctx.store.conn().srem(keys.offered(), &queue).await;
+                if let Err(e) = r {
+                    tracing::warn!(queue, "cannot clear the offer: {e}");
+                }
+            }
             if key == control {
                 self.obey(&queue);
                 continue;

@@ -86,18 +86,19 @@ pub async fn sweep(ctx: &NodeCtx) -> Result<bool, StoreError> {
         let prune: String = scripts::PRUNE_QUEUE.prepare_invoke().load_async(&mut conn).await?;
         let mut prunes = redis::pipe();
         let mut offers = scripts::OFFER.prepare_invoke();
-        offers.key(keys.unowned());
+        offers.key(keys.unowned()).key(keys.offered());
         let mut any_offer = false;
         for (q, pair) in pinned.iter().zip(answers.chunks(2)) {
             if pair[0] == 0 && pair[1] == 0 {
                 prunes
                     .cmd("EVALSHA")
                     .arg(&prune)
-                    .arg(4)
+                    .arg(5)
                     .arg(keys.queues())
                     .arg(keys.queue(q))
                     .arg(keys.owner(q))
                     .arg(keys.unowned())
+                    .arg(keys.offered())
                     .arg(q.as_str())
                     .ignore();
             } else if pair[0] > 0 && pair[1] == 0 {

@@ -104,7 +104,7 @@ if ARGV[7] == '1' then
   if owner then
     local node = string.match(owner, '^(.*)|') or owner
     redis.call('RPUSH', p..':signal:'..node, q)
-  elseif not redis.call('LPOS', p..':unowned', q) then
+  elseif redis.call('SADD', p..':offered', q) == 1 then
     -- One offer per queue is enough (while every node is full, submits would
     -- otherwise add one per job).
     redis.call('RPUSH', p..':unowned', q)
@@ -144,13 +144,15 @@ return 1
 ///
 /// Its offer in `unowned`, if one waits, goes with it.
 ///
-/// KEYS: the queues set, the queue's list, its owner lease, the unowned list.
+/// KEYS: the queues set, the queue's list, its owner lease, the unowned list,
+/// the offered set.
 /// ARGV: the queue's name.
 pub static PRUNE_QUEUE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r#"
 if redis.call('LLEN', KEYS[2]) == 0 and redis.call('EXISTS', KEYS[3]) == 0 then
   redis.call('LREM', KEYS[4], 0, ARGV[1])
+  redis.call('SREM', KEYS[5], ARGV[1])
   return redis.call('SREM', KEYS[1], ARGV[1])
 end
 return 0
@@ -161,13 +163,14 @@ return 0
 /// Offer pinned queues that have work and no owner to every node, each once:
 /// a queue already offered (every node full) is not offered again.
 ///
-/// KEYS: the unowned list. ARGV: queue names. Returns how many were offered.
+/// KEYS: the unowned list, the offered set. ARGV: queue names. Returns how many
+/// were offered.
 pub static OFFER: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r#"
 local n = 0
 for _, q in ipairs(ARGV) do
-  if not redis.call('LPOS', KEYS[1], q) then
+  if redis.call('SADD', KEYS[2], q) == 1 then
     redis.call('RPUSH', KEYS[1], q)
     n = n + 1
   end
@@ -373,7 +376,9 @@ local p, q, node = ARGV[1], ARGV[2], ARGV[3]
 local owner_key = p..':owner:'..q
 if redis.call('GET', owner_key) ~= node then return 0 end
 redis.call('DEL', owner_key)
-if redis.call('LLEN', p..':queue:'..q) > 0 then redis.call('RPUSH', p..':unowned', q) end
+if redis.call('LLEN', p..':queue:'..q) > 0 and redis.call('SADD', p..':offered', q) == 1 then
+  redis.call('RPUSH', p..':unowned', q)
+end
 return 1
 "#,
     )
