@@ -59,6 +59,62 @@ pub struct Snapshot {
     /// Recovery sweeps this node ran, and how long each took.
     #[serde(default)]
     pub sweeps: Hist,
+    /// Where jobs spent their time in this process, stage by stage.
+    #[serde(default)]
+    pub stages: BTreeMap<Stage, Hist>,
+}
+
+/// A stage of a job's path through one process, timed where it happens (the
+/// per-stage breakdown of `netpulse_job_stage_seconds` and of the load benchmark).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    /// API: a submit request from its body read to its answer (parse, checks, sealing, the script).
+    Submit,
+    /// API: the submit script's round trip alone.
+    SubmitScript,
+    /// Node: from the dispatcher's wake-up by a signal to the worker's claim.
+    Wake,
+    /// Node: the claim script's round trip.
+    Claim,
+    /// Node: opening and preparing a new device session (FIFO jobs, a pinned worker's first).
+    Session,
+    /// Node: the driver calls of a job, with the hop to the blocking thread and back.
+    Driver,
+    /// Node: what the driver calls spent waiting for the device.
+    Device,
+    /// Node: parsing the output (parser plugin).
+    Parse,
+    /// Node: the finish script's round trip.
+    Finish,
+}
+
+impl Stage {
+    pub const ALL: [Stage; 9] = [
+        Stage::Submit,
+        Stage::SubmitScript,
+        Stage::Wake,
+        Stage::Claim,
+        Stage::Session,
+        Stage::Driver,
+        Stage::Device,
+        Stage::Parse,
+        Stage::Finish,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Stage::Submit => "submit",
+            Stage::SubmitScript => "submit_script",
+            Stage::Wake => "wake",
+            Stage::Claim => "claim",
+            Stage::Session => "session",
+            Stage::Driver => "driver",
+            Stage::Device => "device",
+            Stage::Parse => "parse",
+            Stage::Finish => "finish",
+        }
+    }
 }
 
 #[derive(Default)]
@@ -67,6 +123,7 @@ struct Process {
     plugin_calls: Mutex<BTreeMap<String, Hist>>,
     webhook_deliveries: Mutex<BTreeMap<String, u64>>,
     sweeps: Mutex<Hist>,
+    stages: Mutex<BTreeMap<Stage, Hist>>,
     /// (route, status) -> requests answered by this process.
     api_requests: Mutex<BTreeMap<(String, u16), u64>>,
 }
@@ -97,6 +154,11 @@ pub fn sweep(took: Duration) {
     PROCESS.sweeps.lock().expect("metrics lock").observe(took.as_secs_f64());
 }
 
+/// A job spent `took` in `stage`.
+pub fn stage(stage: Stage, took: Duration) {
+    PROCESS.stages.lock().expect("metrics lock").entry(stage).or_default().observe(took.as_secs_f64());
+}
+
 /// The API answered a request for `route` (its pattern, not the path) with `status`.
 pub fn api_request(route: &str, status: u16) {
     let mut map = PROCESS.api_requests.lock().expect("metrics lock");
@@ -115,6 +177,7 @@ pub fn snapshot() -> Snapshot {
         plugin_calls: PROCESS.plugin_calls.lock().expect("metrics lock").clone(),
         webhook_deliveries: PROCESS.webhook_deliveries.lock().expect("metrics lock").clone(),
         sweeps: PROCESS.sweeps.lock().expect("metrics lock").clone(),
+        stages: PROCESS.stages.lock().expect("metrics lock").clone(),
     }
 }
 

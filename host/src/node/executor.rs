@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 
 use super::hostkeys::HostKeys;
 use super::session::{BlockingShell, DeviceSession};
+use crate::metrics::{Stage, stage};
 use crate::plugin::{
     CallContext, CallError, CommandOptions, ConfigOptions, DriverError, DriverPlugin, Plugins,
     SessionOptions, StopSignal,
@@ -117,16 +118,24 @@ pub async fn run_job(
         }
     }
     if slot.is_none() {
+        let opening = Instant::now();
         match open_session(&plugin, job, defaults, host_keys, &ctx, fp).await {
             Ok(s) => *slot = Some(s),
             Err((err, verdict)) => return (JobResult::failed(err), verdict),
         }
+        stage(Stage::Session, opening.elapsed());
     }
     let session = slot.as_mut().expect("session present");
     if let Some(sh) = session.shell.as_mut() {
         sh.stop = Some(stop);
+        sh.waited = Duration::ZERO;
     }
+    let driving = Instant::now();
     let result = run_work(session, job, defaults, &ctx).await;
+    stage(Stage::Driver, driving.elapsed());
+    if let Some(sh) = session.shell.as_ref() {
+        stage(Stage::Device, sh.waited);
+    }
     let result = match result {
         Err(e) if Instant::now() >= deadline && e.kind == ErrorKind::TimeoutError => Err(JobError::new(
             ErrorKind::TimeoutError,
@@ -146,7 +155,12 @@ pub async fn run_job(
         s.close(&job.id, &device).await;
     }
     let result = match (result, &spec.parsing) {
-        (Ok(v), Some(plan)) => parse_output(plugins, job, plan, v).await,
+        (Ok(v), Some(plan)) => {
+            let parsing = Instant::now();
+            let parsed = parse_output(plugins, job, plan, v).await;
+            stage(Stage::Parse, parsing.elapsed());
+            parsed
+        }
         (other, _) => other.map(|v| Retval::from_value(&v)),
     };
     match result {

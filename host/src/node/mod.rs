@@ -147,9 +147,13 @@ impl NodeCtx {
             None => uuid::Uuid::new_v4().to_string(),
         };
         loop {
+            let started = std::time::Instant::now();
             match self.store.claim(source, worker, &self.id, &token, lease).await? {
                 None => return Ok(None),
-                Some(Claimed::Job(job)) => return Ok(Some(*job)),
+                Some(Claimed::Job(job)) => {
+                    crate::metrics::stage(crate::metrics::Stage::Claim, started.elapsed());
+                    return Ok(Some(*job));
+                }
                 Some(Claimed::Unreadable { id, error }) => {
                     self.store_result(worker, &id, &JobResult::failed(error)).await;
                 }
@@ -197,7 +201,9 @@ impl NodeCtx {
             error = result.error.as_ref().map(|e| e.to_string()),
             "job ended"
         );
+        let storing = std::time::Instant::now();
         self.store_result(worker, &job.id, &result).await;
+        crate::metrics::stage(crate::metrics::Stage::Finish, storing.elapsed());
         verdict
     }
 }

@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use redis::AsyncCommands;
 use tokio::sync::Notify;
@@ -24,6 +24,8 @@ struct Pinned {
     notify: Arc<Notify>,
     /// Set when a renewal found another owner: the worker takes no more jobs.
     lost: Arc<AtomicBool>,
+    /// When the dispatcher last woke the worker (for the `wake` stage).
+    woken: Arc<Mutex<Option<Instant>>>,
 }
 
 /// The node's pinned workers and the loop that creates them.
@@ -105,6 +107,7 @@ impl Dispatcher {
                 continue;
             }
             if let Some(p) = self.active.lock().expect("pinned lock").get(&queue) {
+                p.woken.lock().expect("wake lock").get_or_insert_with(Instant::now);
                 p.notify.notify_one();
                 continue;
             }
@@ -126,12 +129,18 @@ impl Dispatcher {
                 Ok(Some(_)) => {
                     let notify = Arc::new(Notify::new());
                     let lost = Arc::new(AtomicBool::new(false));
+                    let woken = Arc::new(Mutex::new(None));
                     self.active.lock().expect("pinned lock").insert(
                         queue.clone(),
-                        Pinned { token: token.clone(), notify: notify.clone(), lost: lost.clone() },
+                        Pinned {
+                            token: token.clone(),
+                            notify: notify.clone(),
+                            lost: lost.clone(),
+                            woken: woken.clone(),
+                        },
                     );
                     let me = self.clone();
-                    workers.spawn(async move { me.worker(queue, token, notify, lost).await });
+                    workers.spawn(async move { me.worker(queue, token, notify, lost, woken).await });
                 }
                 Ok(None) => {} // another worker owns it and drains it
                 Err(e) => tracing::warn!(queue, "cannot take ownership: {e}"),
@@ -154,6 +163,7 @@ impl Dispatcher {
         token: String,
         notify: Arc<Notify>,
         lost: Arc<AtomicBool>,
+        woken: Arc<Mutex<Option<Instant>>>,
     ) {
         let ctx = &self.ctx;
         let name = format!("{}/{queue}", ctx.id);
@@ -173,6 +183,9 @@ impl Dispatcher {
             loop {
                 if ctx.stopping() || lost.load(Ordering::Relaxed) {
                     break 'outer;
+                }
+                if let Some(at) = woken.lock().expect("wake lock").take() {
+                    crate::metrics::stage(crate::metrics::Stage::Wake, at.elapsed());
                 }
                 match ctx.claim(&queue_key, &name, Some((&queue, &token, self.lease_s()))).await {
                     Ok(Some(job)) => match ctx.execute_unless_killed(&name, &mut slot, job, &kill).await {

@@ -18,11 +18,13 @@ pub struct BlockingShell {
     /// The running job's stop switch: a raised one ends a read at once and
     /// refuses writes, so a stopped job sends the device nothing more.
     pub stop: Option<Arc<StopSignal>>,
+    /// Time spent waiting on the device (writes and reads) since last reset.
+    pub waited: Duration,
 }
 
 impl BlockingShell {
     pub fn new(shell: SshShell) -> Self {
-        Self { shell, rt: Handle::current(), stop: None }
+        Self { shell, rt: Handle::current(), stop: None, waited: Duration::ZERO }
     }
 
     fn stopped(&self) -> bool {
@@ -35,7 +37,10 @@ impl Transport for BlockingShell {
         if self.stopped() {
             return Err(crate::plugin::STOPPED.into());
         }
-        self.rt.block_on(self.shell.write(data))
+        let started = std::time::Instant::now();
+        let r = self.rt.block_on(self.shell.write(data));
+        self.waited += started.elapsed();
+        r
     }
 
     fn read_until(
@@ -58,7 +63,10 @@ impl Transport for BlockingShell {
                 _ = woken => Err(ReadError::Closed(crate::plugin::STOPPED.into())),
             }
         };
-        self.rt.block_on(read).map_err(|e| match e {
+        let started = std::time::Instant::now();
+        let r = self.rt.block_on(read);
+        self.waited += started.elapsed();
+        r.map_err(|e| match e {
             ReadError::Timeout(s) => TransportReadError::Timeout(s),
             ReadError::Closed(s) => TransportReadError::Closed(s),
             ReadError::BadPattern(s) => TransportReadError::BadPattern(s),

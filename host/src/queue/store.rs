@@ -199,7 +199,9 @@ impl JobStore {
         for a in self.submit_args(&id, spec, cred)? {
             inv.arg(a);
         }
+        let started = std::time::Instant::now();
         let _: i64 = inv.invoke_async(&mut self.conn()).await?;
+        crate::metrics::stage(crate::metrics::Stage::SubmitScript, started.elapsed());
         Ok((id, spec.queue_name()))
     }
 

@@ -5,6 +5,9 @@
 //!
 //! Run: `cargo run --release -p netpulse-e2e --example load`
 //!
+//! With `stages` it prints only the latencies, each with the time per job in
+//! every stage of its path (`cargo run --release -p netpulse-e2e --example load -- stages`).
+//!
 //! With `memory` it prints instead the resident memory the system process adds per
 //! idle pinned session, at 1,000 and 10,000 devices. The simulated devices then run
 //! in child processes (copies of this program started with `sim`, 5,000 devices
@@ -131,6 +134,7 @@ async fn main() {
     let args: Vec<String> = std::env::args().collect();
     match args.get(1).map(String::as_str) {
         Some("sim") => simulator(args[2].parse().unwrap(), args[3].parse().unwrap()).await,
+        Some("stages") => latencies().await,
         Some("memory") => {
             for n in [1_000, 10_000] {
                 memory_per_session(n).await;
@@ -283,34 +287,114 @@ async fn figures() {
     throughput("pinned", 1000, 10000, false).await;
     throughput("fifo", 100, 1000, true).await;
 
-    // Warm latency: one device, jobs one after another, submit to result visible.
+    latencies().await;
+}
+
+/// Warm pinned latency (polling and long-polling client) and FIFO latency, each
+/// with the per-stage breakdown (`stages` mode runs only these).
+async fn latencies() {
     let fleet = ios_fleet(1, |c| c.listen = "127.0.21.1".parse().unwrap()).await;
     let sys = TestSystem::start_with(sealed).await;
     let dev = &fleet.devices()[0];
     let body = exec_body(dev, json!({"command": "show clock"})).to_string();
-    let mut c = Client::connect(&sys).await;
+    one_by_one(&sys, "warm pinned, polling client (GET /job every 0.2 ms)", &body, Seen::Polling, 500).await;
+    one_by_one(&sys, "warm pinned, long poll (GET /job?wait=5)", &body, Seen::LongPoll, 500).await;
+    let fifo = exec_body(dev, json!({"command": "show clock", "queue_strategy": "fifo"})).to_string();
+    one_by_one(&sys, "FIFO (fresh SSH login), long poll", &fifo, Seen::LongPoll, 200).await;
+    sys.stop().await;
+}
+
+/// How the client learns a job ended.
+#[derive(Clone, Copy, PartialEq)]
+enum Seen {
+    Polling,
+    LongPoll,
+}
+
+/// `n` jobs one after another (after 20 to warm up), submit to result seen by the
+/// client; prints p50 / p99 and the mean time per job in each stage, as the
+/// system's own stage timers (`netpulse_job_stage_seconds`) counted it.
+async fn one_by_one(sys: &TestSystem, label: &str, body: &str, seen: Seen, n: usize) {
+    let mut c = Client::connect(sys).await;
     let mut samples = Vec::new();
-    for i in 0..520 {
+    let mut before = None;
+    for i in 0..n + 20 {
+        if i == 20 {
+            before = Some(netpulse::metrics::snapshot());
+        }
         let t = Instant::now();
-        let v = c.call("POST", "/device/exec", Some(body.clone())).await;
+        let v = c.call("POST", "/device/exec", Some(body.to_string())).await;
         let id = v["data"]["id"].as_str().unwrap().to_string();
         loop {
-            let v = c.call("GET", &format!("/job?id={id}"), None).await;
-            if v["data"][0]["status"] == "finished" {
-                break;
+            let path = match seen {
+                Seen::Polling => format!("/job?id={id}"),
+                Seen::LongPoll => format!("/job?id={id}&wait=5"),
+            };
+            let v = c.call("GET", &path, None).await;
+            match v["data"][0]["status"].as_str() {
+                Some("finished") => break,
+                Some("queued" | "started") if seen == Seen::Polling => {
+                    tokio::time::sleep(Duration::from_micros(200)).await
+                }
+                Some("queued" | "started") => {}
+                other => panic!("job {id} ended {other:?}: {v}"),
             }
-            tokio::time::sleep(Duration::from_micros(200)).await;
         }
         if i >= 20 {
             samples.push(t.elapsed());
         }
     }
+    let after = netpulse::metrics::snapshot();
+    let mean_ms = samples.iter().map(Duration::as_secs_f64).sum::<f64>() * 1000.0 / samples.len() as f64;
     samples.sort();
     println!(
-        "warm pinned latency, submit to result visible in GET /job ({} jobs): p50 {:.2} ms, p99 {:.2} ms",
+        "{label} ({} jobs): p50 {:.2} ms, p99 {:.2} ms, mean {mean_ms:.2} ms",
         samples.len(),
         pct(&samples, 0.5),
         pct(&samples, 0.99)
     );
-    sys.stop().await;
+    println!("  {}", breakdown(&before.expect("measured"), &after, samples.len(), mean_ms));
+}
+
+/// The mean time per job in each stage between two snapshots, and what the
+/// stages do not account for of the client's mean.
+fn breakdown(
+    before: &netpulse::metrics::Snapshot,
+    after: &netpulse::metrics::Snapshot,
+    jobs: usize,
+    mean_ms: f64,
+) -> String {
+    use netpulse::metrics::Stage;
+    let us = |stage: Stage| {
+        let a = after.stages.get(&stage).map(|h| h.sum).unwrap_or(0.0);
+        let b = before.stages.get(&stage).map(|h| h.sum).unwrap_or(0.0);
+        (a - b) * 1e6 / jobs as f64
+    };
+    let calls = |s: &netpulse::metrics::Snapshot| {
+        s.plugin_calls.values().map(|h| (h.sum, h.count)).fold((0.0, 0), |a, b| (a.0 + b.0, a.1 + b.1))
+    };
+    let (call_s, call_n) = (calls(after).0 - calls(before).0, calls(after).1 - calls(before).1);
+    let mut parts = vec![format!(
+        "plugin calls {:.0} ({} a job)",
+        call_s * 1e6 / jobs as f64,
+        call_n as f64 / jobs as f64
+    )];
+    for stage in Stage::ALL {
+        parts.push(format!("{} {:.0}", stage.name(), us(stage)));
+    }
+    // On the job's path one after another: the submit script (the API's other work
+    // overlaps the node's), wake, claim, session, driver (device included), parse, finish.
+    let path = us(Stage::SubmitScript)
+        + us(Stage::Wake)
+        + us(Stage::Claim)
+        + us(Stage::Session)
+        + us(Stage::Driver)
+        + us(Stage::Parse)
+        + us(Stage::Finish);
+    format!(
+        "per job, mean us: {} | on the path {:.0}, the rest (HTTP, Redis wake-ups, seeing the result) {:.0}",
+        parts.join(", "),
+        path,
+        mean_ms * 1000.0 - path
+    )
 }

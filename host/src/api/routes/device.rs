@@ -96,6 +96,7 @@ pub async fn test(
 }
 
 async fn exec_inner(state: Arc<ApiState>, body: bytes::Bytes) -> Result<Response, ApiError> {
+    let started = std::time::Instant::now();
     let state = &state;
     let (spec, credentials) = validated(state, body, |state, body| {
         let parsers = state.parser_names();
@@ -119,7 +120,9 @@ async fn exec_inner(state: Arc<ApiState>, body: bytes::Bytes) -> Result<Response
             }
         });
     }
-    Ok(envelope::ok(StatusCode::CREATED, &json!({"id": id, "status": "queued", "queue": queue})))
+    let answer = envelope::ok(StatusCode::CREATED, &json!({"id": id, "status": "queued", "queue": queue}));
+    crate::metrics::stage(crate::metrics::Stage::Submit, started.elapsed());
+    Ok(answer)
 }
 
 async fn bulk_inner(state: Arc<ApiState>, body: bytes::Bytes) -> Result<Response, ApiError> {
