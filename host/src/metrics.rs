@@ -85,7 +85,8 @@ pub enum Stage {
     Device,
     /// Node: parsing the output (parser plugin).
     Parse,
-    /// Node: the finish script's round trip.
+    /// Node: storing the result (the finish script's round trip; for a pinned
+    /// worker, finish-and-claim: the next job is claimed in the same step).
     Finish,
 }
 

@@ -96,8 +96,8 @@ impl NodeCtx {
         }
     }
 
-    /// Run a job unless the worker is stopped meanwhile; `None` when stopped (the
-    /// session is dropped: its state is unknown).
+    /// Run a job and store its result, unless the worker is stopped meanwhile;
+    /// `None` when stopped (the session is dropped: its state is unknown).
     async fn execute_unless_killed(
         &self,
         worker: &str,
@@ -106,9 +106,27 @@ impl NodeCtx {
         kill: &Notify,
     ) -> Option<SessionVerdict> {
         let id = job.id.clone();
+        let (result, verdict) = self.run_unless_killed(worker, slot, job, kill).await?;
+        let storing = std::time::Instant::now();
+        self.store_result(worker, &id, &result).await;
+        crate::metrics::stage(crate::metrics::Stage::Finish, storing.elapsed());
+        Some(verdict)
+    }
+
+    /// Run a job unless the worker is stopped meanwhile; its result is the
+    /// caller's to store. `None` when stopped (the session is dropped: its state
+    /// is unknown).
+    async fn run_unless_killed(
+        &self,
+        worker: &str,
+        slot: &mut Option<session::DeviceSession>,
+        job: ClaimedJob,
+        kill: &Notify,
+    ) -> Option<(JobResult, SessionVerdict)> {
+        let id = job.id.clone();
         let stop = Arc::new(crate::plugin::StopSignal::default());
         let verdict = tokio::select! {
-            v = self.execute(worker, slot, job, stop.clone()) => Some(v),
+            v = self.run(worker, slot, &job, stop.clone()) => Some(v),
             _ = kill.notified() => None,
         };
         if verdict.is_none() {
@@ -161,6 +179,58 @@ impl NodeCtx {
         }
     }
 
+    /// Store a started job's result and claim the next job of `source` for
+    /// `worker` in one round trip (a pinned worker between jobs). Retried until
+    /// stored, like [`store_result`](Self::store_result); a job that cannot be
+    /// read is failed and the next one taken by [`claim`](Self::claim).
+    async fn finish_and_claim(
+        &self,
+        worker: &str,
+        id: &str,
+        result: &JobResult,
+        source: &str,
+        lease: Option<(&str, &str, u64)>,
+    ) -> Result<Option<ClaimedJob>, crate::queue::StoreError> {
+        let token = match self.workers.lock().expect("workers lock").get(worker) {
+            Some(w) => w.token.clone(),
+            None => uuid::Uuid::new_v4().to_string(),
+        };
+        let started = std::time::Instant::now();
+        let mut backoff = backoff::Backoff::default();
+        let mut retried = false;
+        let claimed = loop {
+            match self.store.finish_and_claim(id, result, source, worker, &self.id, &token, lease).await {
+                Ok((finished, claimed)) => {
+                    // A retry finds the job ended by its own first attempt.
+                    if !finished && !retried {
+                        tracing::warn!(
+                            job = id,
+                            worker,
+                            "job was ended elsewhere before its result was stored"
+                        );
+                    }
+                    break claimed;
+                }
+                // The job was ended before the claim found the lease lost.
+                Err(e @ crate::queue::StoreError::LeaseLost(_)) => return Err(e),
+                Err(e) => {
+                    tracing::warn!(job = id, "cannot store result, retrying: {e}");
+                    retried = true;
+                    backoff.wait().await;
+                }
+            }
+        };
+        crate::metrics::stage(crate::metrics::Stage::Finish, started.elapsed());
+        match claimed {
+            None => Ok(None),
+            Some(Claimed::Job(job)) => Ok(Some(*job)),
+            Some(Claimed::Unreadable { id, error }) => {
+                self.store_result(worker, &id, &JobResult::failed(error)).await;
+                self.claim(source, worker, lease).await
+            }
+        }
+    }
+
     /// Store a started job's result. It must not be lost to a Redis blip: retried
     /// until stored.
     async fn store_result(&self, worker: &str, id: &str, result: &JobResult) {
@@ -180,17 +250,17 @@ impl NodeCtx {
         }
     }
 
-    /// Run a claimed job and record its result.
-    async fn execute(
+    /// Run a claimed job (its result is the caller's to store).
+    async fn run(
         &self,
         worker: &str,
         slot: &mut Option<session::DeviceSession>,
-        job: ClaimedJob,
+        job: &ClaimedJob,
         stop: Arc<crate::plugin::StopSignal>,
-    ) -> SessionVerdict {
+    ) -> (JobResult, SessionVerdict) {
         let started = std::time::Instant::now();
         let (result, verdict) =
-            executor::run_job(&self.plugins(), &self.settings.jobs, &self.host_keys, slot, &job, stop).await;
+            executor::run_job(&self.plugins(), &self.settings.jobs, &self.host_keys, slot, job, stop).await;
         let ok = result.error.is_none();
         tracing::info!(
             job = job.id,
@@ -201,10 +271,7 @@ impl NodeCtx {
             error = result.error.as_ref().map(|e| e.to_string()),
             "job ended"
         );
-        let storing = std::time::Instant::now();
-        self.store_result(worker, &job.id, &result).await;
-        crate::metrics::stage(crate::metrics::Stage::Finish, storing.elapsed());
-        verdict
+        (result, verdict)
     }
 }
 

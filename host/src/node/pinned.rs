@@ -179,33 +179,63 @@ impl Dispatcher {
         let probe_every = Duration::from_secs_f64(ctx.settings.node.probe_s);
         let mut shutdown = ctx.shutdown.clone();
         let mut slot = None;
+        let lease_lost = || {
+            tracing::error!(
+                worker = name,
+                "the lease on {queue} is another node's now (was this node paused?): leaving the device to it"
+            );
+        };
+        // The next job, when the last one's finish claimed it in the same step.
+        let mut next = None;
         'outer: loop {
             loop {
-                if ctx.stopping() || lost.load(Ordering::Relaxed) {
+                // A job already claimed (under the lease) is held: it runs.
+                if next.is_none() && (ctx.stopping() || lost.load(Ordering::Relaxed)) {
                     break 'outer;
                 }
-                if let Some(at) = woken.lock().expect("wake lock").take() {
-                    crate::metrics::stage(crate::metrics::Stage::Wake, at.elapsed());
+                let lease = Some((queue.as_str(), token.as_str(), self.lease_s()));
+                let job = match next.take() {
+                    Some(job) => job,
+                    None => {
+                        if let Some(at) = woken.lock().expect("wake lock").take() {
+                            crate::metrics::stage(crate::metrics::Stage::Wake, at.elapsed());
+                        }
+                        match ctx.claim(&queue_key, &name, lease).await {
+                            Ok(Some(job)) => job,
+                            Ok(None) => break,
+                            Err(crate::queue::StoreError::LeaseLost(_)) => {
+                                lease_lost();
+                                break 'outer;
+                            }
+                            Err(e) => {
+                                tracing::warn!(worker = name, "claim failed: {e}");
+                                tokio::time::sleep(Duration::from_millis(500)).await;
+                                continue;
+                            }
+                        }
+                    }
+                };
+                let id = job.id.clone();
+                let Some((result, verdict)) = ctx.run_unless_killed(&name, &mut slot, job, &kill).await
+                else {
+                    break 'outer;
+                };
+                // No resident worker for a device we cannot reach: the next job
+                // gets a fresh attempt from whichever node takes the queue. A
+                // stopping or superseded worker claims nothing more either.
+                if verdict == SessionVerdict::DeviceDown || ctx.stopping() || lost.load(Ordering::Relaxed) {
+                    ctx.store_result(&name, &id, &result).await;
+                    break 'outer;
                 }
-                match ctx.claim(&queue_key, &name, Some((&queue, &token, self.lease_s()))).await {
-                    Ok(Some(job)) => match ctx.execute_unless_killed(&name, &mut slot, job, &kill).await {
-                        // No resident worker for a device we cannot reach: the next
-                        // job gets a fresh attempt from whichever node takes the queue.
-                        Some(SessionVerdict::DeviceDown) | None => break 'outer,
-                        Some(SessionVerdict::Keep) => {}
-                    },
+                match ctx.finish_and_claim(&name, &id, &result, &queue_key, lease).await {
+                    Ok(Some(job)) => next = Some(job),
                     Ok(None) => break,
                     Err(crate::queue::StoreError::LeaseLost(_)) => {
-                        tracing::error!(
-                            worker = name,
-                            "the lease on {queue} is another node's now (was this node paused?): leaving the device to it"
-                        );
+                        lease_lost();
                         break 'outer;
                     }
-                    Err(e) => {
-                        tracing::warn!(worker = name, "claim failed: {e}");
-                        tokio::time::sleep(Duration::from_millis(500)).await;
-                    }
+                    // Stored, but the claim failed: the loop claims again.
+                    Err(e) => tracing::warn!(worker = name, "claim failed: {e}"),
                 }
             }
             // Wait for work; probe an idle session now and then so a dead one is

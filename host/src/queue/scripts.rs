@@ -265,9 +265,9 @@ return 0
 /// lease key ('' for FIFO workers), lease token, lease seconds.
 /// Returns {id, spec_json, cred_json[, 'credentials expired']}, {} when the list
 /// has no runnable job, or {'lease lost'}.
-pub static CLAIM: LazyLock<Script> = LazyLock::new(|| {
-    ending(
-        r#"
+pub static CLAIM: LazyLock<Script> = LazyLock::new(|| ending(CLAIM_BODY));
+
+const CLAIM_BODY: &str = r#"
 local p, src, worker, node, now, now_ms = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], tonumber(ARGV[6])
 local token = ARGV[7]
 if ARGV[8] ~= '' then
@@ -315,18 +315,16 @@ for _ = 1, 1000 do
   end
 end
 return {}
-"#,
-    )
-});
+"#;
 
 /// End a started job: status and result in one step, record set to expire, worker
 /// counters updated. Does nothing (returns 0) unless the job is still started by
 /// this worker (a reaper or a kill may have ended it first).
 ///
 /// ARGV: prefix, id, worker, status, result_json, now_rfc3339, error type ('' on success)
-pub static FINISH: LazyLock<Script> = LazyLock::new(|| {
-    ending(
-        r#"
+pub static FINISH: LazyLock<Script> = LazyLock::new(|| ending(FINISH_BODY));
+
+const FINISH_BODY: &str = r#"
 local p, id, worker, st, res, now, etype = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
 local job = p..':job:'..id
 local f = redis.call('HMGET', job, 'status', 'worker', 'result_ttl_s', 'seq', 'created_ms')
@@ -342,8 +340,33 @@ if redis.call('EXISTS', w) == 1 then
   redis.call('HSET', w, 'current_job', '', 'status', 'idle')
 end
 return 1
-"#,
-    )
+"#;
+
+/// A pinned worker's step between two jobs, in one round trip: [`FINISH`] the job
+/// it ran, then [`CLAIM`] the next one (each body as it is, run as a function of
+/// its own arguments). A failed call is simply made again: the finish then finds
+/// the job ended (0) and the claim hands back the job it may already have claimed.
+///
+/// ARGV: FINISH's seven, then CLAIM's ten. Returns CLAIM's answer with FINISH's
+/// (as '1' or '0') in front.
+pub static FINISH_AND_CLAIM: LazyLock<Script> = LazyLock::new(|| {
+    ending(&format!(
+        r#"
+local function finish(ARGV)
+{FINISH_BODY}
+end
+local function claim(ARGV)
+{CLAIM_BODY}
+end
+local fa, ca = {{}}, {{}}
+for i = 1, 7 do fa[i] = ARGV[i] end
+for i = 8, #ARGV do ca[#ca + 1] = ARGV[i] end
+local done = finish(fa)
+local got = claim(ca)
+table.insert(got, 1, tostring(done))
+return got
+"#
+    ))
 });
 
 /// Cancel a job if, and only if, it is still queued.

@@ -453,13 +453,52 @@ impl JobStore {
         token: &str,
         lease: Option<(&str, &str, u64)>,
     ) -> Result<Option<Claimed>, StoreError> {
+        let mut inv = scripts::CLAIM.prepare_invoke();
+        self.claim_args(&mut inv, source_key, worker, node, token, lease);
+        let r: Vec<String> = inv.invoke_async(&mut self.conn()).await?;
+        self.read_claim(r, lease).await
+    }
+
+    /// End a started job with its result and claim the next job of `source_key`
+    /// in one round trip (a pinned worker's loop): the arguments and answer of
+    /// [`finish`](Self::finish) then [`claim`](Self::claim). The job is ended even
+    /// when the claim finds the lease lost.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn finish_and_claim(
+        &self,
+        id: &str,
+        result: &JobResult,
+        source_key: &str,
+        worker: &str,
+        node: &str,
+        token: &str,
+        lease: Option<(&str, &str, u64)>,
+    ) -> Result<(bool, Option<Claimed>), StoreError> {
+        let mut inv = scripts::FINISH_AND_CLAIM.prepare_invoke();
+        self.finish_args(&mut inv, id, worker, result)?;
+        self.claim_args(&mut inv, source_key, worker, node, token, lease);
+        let mut r: Vec<String> = inv.invoke_async(&mut self.conn()).await?;
+        if r.is_empty() {
+            return Err(StoreError::Corrupt("finish-and-claim gave no answer".into()));
+        }
+        let finished = r.remove(0) == "1";
+        Ok((finished, self.read_claim(r, lease).await?))
+    }
+
+    fn claim_args(
+        &self,
+        inv: &mut redis::ScriptInvocation<'_>,
+        source_key: &str,
+        worker: &str,
+        node: &str,
+        token: &str,
+        lease: Option<(&str, &str, u64)>,
+    ) {
         let (lease_key, lease_token, lease_s) = match lease {
             Some((queue, t, s)) => (self.keys.owner(queue), t, s),
             None => (String::new(), "", 0),
         };
-        let r: Vec<String> = scripts::CLAIM
-            .prepare_invoke()
-            .arg(self.keys.prefix())
+        inv.arg(self.keys.prefix())
             .arg(source_key)
             .arg(worker)
             .arg(node)
@@ -468,9 +507,15 @@ impl JobStore {
             .arg(token)
             .arg(lease_key)
             .arg(lease_token)
-            .arg(lease_s)
-            .invoke_async(&mut self.conn())
-            .await?;
+            .arg(lease_s);
+    }
+
+    /// Read the claim script's answer.
+    async fn read_claim(
+        &self,
+        r: Vec<String>,
+        lease: Option<(&str, &str, u64)>,
+    ) -> Result<Option<Claimed>, StoreError> {
         if r.len() == 1 && r[0] == "lease lost" {
             return Err(StoreError::LeaseLost(lease.map(|(q, _, _)| q.to_string()).unwrap_or_default()));
         }
@@ -520,24 +565,33 @@ impl JobStore {
     /// End a started job with its result. Returns false when the job was no longer
     /// this worker's (ended by a reaper or a kill first).
     pub async fn finish(&self, id: &str, worker: &str, result: &JobResult) -> Result<bool, StoreError> {
+        let mut inv = scripts::FINISH.prepare_invoke();
+        self.finish_args(&mut inv, id, worker, result)?;
+        let n: i64 = inv.invoke_async(&mut self.conn()).await?;
+        Ok(n == 1)
+    }
+
+    fn finish_args(
+        &self,
+        inv: &mut redis::ScriptInvocation<'_>,
+        id: &str,
+        worker: &str,
+        result: &JobResult,
+    ) -> Result<(), StoreError> {
         let status = match result.kind {
             ResultType::Success => JobStatus::Finished,
             ResultType::Failed => JobStatus::Failed,
         };
         let json = serde_json::to_string(result).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let etype = result.error.as_ref().map(|e| e.kind.as_str()).unwrap_or("");
-        let n: i64 = scripts::FINISH
-            .prepare_invoke()
-            .arg(self.keys.prefix())
+        inv.arg(self.keys.prefix())
             .arg(id)
             .arg(worker)
             .arg(status.as_str())
             .arg(json)
             .arg(now_rfc3339())
-            .arg(etype)
-            .invoke_async(&mut self.conn())
-            .await?;
-        Ok(n == 1)
+            .arg(etype);
+        Ok(())
     }
 
     /// Fail `id` as interrupted if `worker` is running it. Returns true when it was.

@@ -85,6 +85,21 @@ async fn metrics_count_what_the_fleet_did() {
         .is_some(),
         "a refused request is counted: {text}"
     );
+    // Where the jobs' time went, stage by stage (process figures too): both jobs
+    // were submitted, claimed and finished; only the first opened a session and
+    // talked to its device.
+    for (stage, at_least) in [
+        ("submit", 2.0),
+        ("submit_script", 2.0),
+        ("claim", 2.0),
+        ("session", 1.0),
+        ("driver", 1.0),
+        ("device", 1.0),
+        ("finish", 2.0),
+    ] {
+        let series = format!("netpulse_job_stage_seconds_count{{node=\"{node}\",stage=\"{stage}\"}}");
+        assert!(sample(&text, &series).is_some_and(|n| n >= at_least), "{series} < {at_least}:\n{text}");
+    }
     assert!(text.contains(&format!("netpulse_redis_errors_total{{node=\"{node}\"}}")), "{text}");
     assert!(text.contains("# TYPE netpulse_webhook_deliveries_total counter"), "{text}");
 

@@ -272,3 +272,44 @@ async fn a_claim_whose_answer_was_lost_is_handed_over_again_to_its_own_worker_on
     }
     sys.stop().await;
 }
+
+/// A pinned worker ends a job and claims its next in one step
+/// (`FINISH_AND_CLAIM`). When that step's answer is lost and it is made again, the
+/// job stays ended once with its result, and the job the lost answer carried
+/// comes back (it has not run) instead of the one after it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_finish_and_claim_whose_answer_was_lost_ends_the_job_once_and_hands_the_next_back() {
+    use netpulse::queue::{Claimed, FIFO_QUEUE, JobResult, JobStore, Retval};
+    let fleet = ios_fleet(1, |_| {}).await;
+    let dev = &fleet.devices()[0];
+    let sys = TestSystem::start_with(|s| s.node.fifo_workers = 0).await;
+    let body = exec_body(dev, json!({"command": "show clock", "queue_strategy": "fifo"}));
+    let ids = [sys.submit(&body).await, sys.submit(&body).await, sys.submit(&body).await];
+    let store = JobStore::connect(&netpulse_e2e::redis_url(), &sys.prefix).await.unwrap();
+    let queue = store.keys().queue(FIFO_QUEUE);
+    let (worker, node, token) = ("node-x/fifo-1", "node-x", "run-1");
+    let first = match store.claim(&queue, worker, node, token, None).await.unwrap() {
+        Some(Claimed::Job(job)) => job.id,
+        other => panic!("no job claimed: {}", other.is_some()),
+    };
+    assert_eq!(first, ids[0]);
+    let result = JobResult::success(Retval::from_value(&json!("clock output")));
+    let step = async || match store.finish_and_claim(&first, &result, &queue, worker, node, token, None).await
+    {
+        Ok((finished, Some(Claimed::Job(job)))) => (finished, job.id),
+        other => panic!("no next job: {:?}", other.map(|(f, c)| (f, c.is_some()))),
+    };
+    // The first step's answer is "lost": the worker makes it again.
+    let (finished, next) = step().await;
+    assert!(finished, "the job was this worker's to end");
+    assert_eq!(next, ids[1]);
+    let (finished_again, next_again) = step().await;
+    assert!(!finished_again, "the job is not ended twice");
+    assert_eq!(next_again, ids[1], "the job the lost answer carried comes back, not the one after it");
+    let job = sys.job(&first).await;
+    assert_eq!(job["status"], "finished", "{job}");
+    assert_eq!(job["result"]["retval"], "clock output", "{job}");
+    assert_eq!(sys.job(&ids[1]).await["status"], "started");
+    assert_eq!(sys.job(&ids[2]).await["status"], "queued");
+    sys.stop().await;
+}
