@@ -33,7 +33,7 @@ pub struct PluginCtx {
 }
 
 /// Compiled regexes shared across calls (plugins ask for the same few patterns).
-pub type PatternCache = std::sync::Arc<std::sync::Mutex<HashMap<String, Regex>>>;
+pub type PatternCache = std::sync::Arc<std::sync::Mutex<HashMap<String, std::sync::Arc<Regex>>>>;
 
 impl PluginCtx {
     pub(super) fn new(
@@ -153,11 +153,14 @@ impl PluginCtx {
             match cache.get(pattern) {
                 Some(re) => re.clone(),
                 None => {
-                    let re = RegexBuilder::new(pattern)
-                        .multi_line(true)
-                        .size_limit(1 << 20)
-                        .build()
-                        .map_err(|e| e.to_string())?;
+                    // Shared, not cloned: a cloned `Regex` starts with empty match caches.
+                    let re = std::sync::Arc::new(
+                        RegexBuilder::new(pattern)
+                            .multi_line(true)
+                            .size_limit(1 << 20)
+                            .build()
+                            .map_err(|e| e.to_string())?,
+                    );
                     if cache.len() > 256 {
                         cache.clear();
                     }

@@ -232,16 +232,20 @@ impl SshShell {
     /// The compiled `pattern`, from a cache shared by every session of the process:
     /// devices of one platform wait for the same few patterns, and a compiled regex
     /// with its match caches costs hundreds of KiB, far more than an idle session
-    /// should hold (each session had its own until measured).
-    fn pattern(pattern: &str) -> Result<Regex, ReadError> {
-        static PATTERNS: LazyLock<Mutex<HashMap<String, Regex>>> = LazyLock::new(Default::default);
+    /// should hold (each session had its own until measured). Shared as an `Arc`:
+    /// a cloned `Regex` gets a new, empty pool of match caches, so every read
+    /// built its lazy DFA again (a tenth of the load benchmark's CPU, by `perf`).
+    fn pattern(pattern: &str) -> Result<Arc<Regex>, ReadError> {
+        static PATTERNS: LazyLock<Mutex<HashMap<String, Arc<Regex>>>> = LazyLock::new(Default::default);
         if let Some(re) = PATTERNS.lock().unwrap_or_else(|e| e.into_inner()).get(pattern) {
             return Ok(re.clone());
         }
-        let re = RegexBuilder::new(pattern)
-            .multi_line(true)
-            .build()
-            .map_err(|e| ReadError::BadPattern(e.to_string()))?;
+        let re = Arc::new(
+            RegexBuilder::new(pattern)
+                .multi_line(true)
+                .build()
+                .map_err(|e| ReadError::BadPattern(e.to_string()))?,
+        );
         let mut cache = PATTERNS.lock().unwrap_or_else(|e| e.into_inner());
         if cache.len() >= 4096 {
             cache.clear();
