@@ -45,10 +45,29 @@ pub struct PluginSetup {
 /// Load the built-in plugins and those in the setup's folder, with its sandbox
 /// limits and compile cache.
 pub fn load(setup: &PluginSetup) -> anyhow::Result<(Plugins, Vec<LoadProblem>)> {
-    Plugins::load(
+    let loaded = Plugins::load(
         crate::builtin::BUILTIN_PLUGINS,
         setup.plugins_dir.as_deref(),
         setup.limits,
         setup.cache_dir.as_deref(),
-    )
+    );
+    give_back_freed_memory();
+    loaded
+}
+
+/// Return the heap Cranelift freed to the system: after compiling the plugins
+/// (a first start, or a reload), glibc kept about 80 MiB of it resident in an
+/// idle process (measured: 102-108 MiB against 27 MiB from the cache).
+fn give_back_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        unsafe extern "C" {
+            fn malloc_trim(pad: usize) -> i32;
+        }
+        // SAFETY: glibc's malloc_trim only releases free heap memory; any thread
+        // may call it at any time.
+        unsafe {
+            malloc_trim(0);
+        }
+    }
 }
