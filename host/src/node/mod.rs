@@ -150,6 +150,15 @@ impl NodeCtx {
         *self.shutdown.borrow()
     }
 
+    /// What `worker`'s claims carry: a job whose claim went unanswered comes back
+    /// only to this registration of it.
+    fn claim_token(&self, worker: &str) -> String {
+        match self.workers.lock().expect("workers lock").get(worker) {
+            Some(w) => w.token.clone(),
+            None => uuid::Uuid::new_v4().to_string(),
+        }
+    }
+
     /// Take the next job from `source` for `worker`; a job this node cannot read
     /// is failed on the way (with its reason) and the next one taken. A pinned
     /// worker gives its (queue, lease token): without the lease, no job.
@@ -159,11 +168,7 @@ impl NodeCtx {
         worker: &str,
         lease: Option<(&str, &str, u64)>,
     ) -> Result<Option<ClaimedJob>, crate::queue::StoreError> {
-        // A job whose claim went unanswered comes back only to this registration.
-        let token = match self.workers.lock().expect("workers lock").get(worker) {
-            Some(w) => w.token.clone(),
-            None => uuid::Uuid::new_v4().to_string(),
-        };
+        let token = self.claim_token(worker);
         loop {
             let started = std::time::Instant::now();
             match self.store.claim(source, worker, &self.id, &token, lease).await? {
@@ -191,10 +196,7 @@ impl NodeCtx {
         source: &str,
         lease: Option<(&str, &str, u64)>,
     ) -> Result<Option<ClaimedJob>, crate::queue::StoreError> {
-        let token = match self.workers.lock().expect("workers lock").get(worker) {
-            Some(w) => w.token.clone(),
-            None => uuid::Uuid::new_v4().to_string(),
-        };
+        let token = self.claim_token(worker);
         let started = std::time::Instant::now();
         let mut backoff = backoff::Backoff::default();
         let mut retried = false;
