@@ -11,23 +11,12 @@ use std::time::{Duration, Instant};
 use netpulse::queue::JobStore;
 use netpulse_e2e::TestSystem;
 use redis::AsyncCommands;
-use serde_json::json;
 
 /// Submit one job to each of `hosts` through `/device/bulk` (10,000 a request).
 async fn submit(sys: &TestSystem, hosts: &[String]) -> Vec<String> {
     let mut ids = Vec::with_capacity(hosts.len());
     for chunk in hosts.chunks(10_000) {
-        let devices: Vec<_> = chunk.iter().map(|h| json!({"host": h})).collect();
-        let body = json!({
-            "driver": "netmiko",
-            "connection_args": {"device_type": "cisco_ios", "username": "u", "password": "p"},
-            "devices": devices,
-            "command": "show version",
-            "ttl": 3600,
-            "execution_timeout": 60,
-            "result_ttl": 60,
-        });
-        let (status, v) = sys.post("/device/bulk", &body).await;
+        let (status, v) = sys.post("/device/bulk", &netpulse_e2e::show_version_on_each(chunk, 3600)).await;
         assert_eq!(status, 201, "{v}");
         for j in v["data"]["succeeded"].as_array().unwrap() {
             ids.push(j["id"].as_str().unwrap().to_string());

@@ -208,6 +208,22 @@ pub async fn get_at(addr: SocketAddr, path: &str) -> (u16, Value) {
     request_at(addr, "GET", path, None, Some(API_KEY)).await
 }
 
+/// A `/device/bulk` body: `show version` on each of `hosts` as IOS devices (in
+/// NetPulse's shape), waiting up to `ttl_s` and kept 60 s after it ends (the
+/// shortest `result_ttl`), for tests and benchmarks of many jobs that never run.
+pub fn show_version_on_each(hosts: &[String], ttl_s: u64) -> Value {
+    let devices: Vec<Value> = hosts.iter().map(|h| json!({"host": h})).collect();
+    json!({
+        "driver": "netmiko",
+        "connection_args": {"device_type": "cisco_ios", "username": "u", "password": "p"},
+        "devices": devices,
+        "command": "show version",
+        "ttl": ttl_s,
+        "execution_timeout": 60,
+        "result_ttl": 60,
+    })
+}
+
 /// The exec body for one simulated IOS device.
 pub fn exec_body(dev: &netpulse_sim::Device, extra: Value) -> Value {
     device_body(dev, "cisco_ios", extra)

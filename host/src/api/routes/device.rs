@@ -111,16 +111,17 @@ async fn exec_inner(state: Arc<ApiState>, body: bytes::Bytes) -> Result<Response
         });
     }
     let (id, queue) = state.store.submit(&spec, &credentials).await?;
-    if compat(state) {
+    let answer = if compat(state) {
         // NetPulse answers the queued job's JobInResponse.
-        return Ok(match state.store.get(&id).await? {
+        match state.store.get(&id).await? {
             Some(job) => envelope::flat(StatusCode::CREATED, &job_in_response(&job)),
             None => {
                 envelope::flat(StatusCode::CREATED, &json!({"id": id, "status": "queued", "queue": queue}))
             }
-        });
-    }
-    let answer = envelope::ok(StatusCode::CREATED, &json!({"id": id, "status": "queued", "queue": queue}));
+        }
+    } else {
+        envelope::ok(StatusCode::CREATED, &json!({"id": id, "status": "queued", "queue": queue}))
+    };
     crate::metrics::stage(crate::metrics::Stage::Submit, started.elapsed());
     Ok(answer)
 }

@@ -321,18 +321,9 @@ async fn ten_thousand_expired_jobs_leave_nothing_behind() {
     };
     let (before, entries_before) = census(&mut redis).await;
 
-    let devices: Vec<_> =
-        (0..1000).map(|i| json!({"host": format!("127.1.{}.{}", i / 250, i % 250 + 1)})).collect();
+    let hosts: Vec<String> = (0..1000).map(|i| format!("127.1.{}.{}", i / 250, i % 250 + 1)).collect();
+    let body = netpulse_e2e::show_version_on_each(&hosts, 600);
     for _ in 0..10 {
-        let body = json!({
-            "driver": "netmiko",
-            "connection_args": {"device_type": "cisco_ios", "username": "u", "password": "p"},
-            "devices": devices,
-            "command": "show version",
-            "ttl": 600,
-            "execution_timeout": 60,
-            "result_ttl": 60,
-        });
         let (status, v) = sys.post("/device/bulk", &body).await;
         assert_eq!(status, 201, "{v}");
         assert_eq!(v["data"]["succeeded"].as_array().map(Vec::len), Some(1000), "{v}");
