@@ -58,7 +58,11 @@ pub async fn start(settings: Settings, roles: Roles) -> anyhow::Result<Running> 
     let store = JobStore::connect(&settings.redis_url, &settings.redis_prefix)
         .await
         .with_context(|| format!("cannot use Redis at {}", settings.redis_url))?
-        .with_credential_key(settings.credential_key.as_deref());
+        .with_credential_key(settings.credential_key.as_deref())
+        .with_min_replicas(
+            settings.min_replicas(),
+            Duration::from_secs_f64(settings.redis_replica_timeout_s),
+        );
     if roles.api && !store.seals_credentials() {
         tracing::warn!(
             "no credential_key: device passwords wait in Redis unsealed until a worker takes the job; set NETPULSE_CREDENTIAL_KEY (the same on the API and every node) to seal them"

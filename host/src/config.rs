@@ -13,10 +13,21 @@ use serde::Deserialize;
 pub struct Settings {
     /// API listen address. `NETPULSE_LISTEN`.
     pub listen: SocketAddr,
-    /// `NETPULSE_REDIS_URL`.
+    /// One server (`redis://`, `rediss://`, `unix://`), Redis Sentinel
+    /// (`redis+sentinel://host1:26379,host2:26379/mymaster`) or a Redis Cluster
+    /// (`redis+cluster://host1:7000,host2:7001`). `NETPULSE_REDIS_URL`.
     pub redis_url: String,
-    /// Prefix of every Redis key. `NETPULSE_REDIS_PREFIX`.
+    /// Prefix of every Redis key; its `{...}` hash tag keeps every key in one
+    /// Cluster slot (required on a Cluster). `NETPULSE_REDIS_PREFIX`.
     pub redis_prefix: String,
+    /// Replicas every job state change (submit, claim, finish, cancel) must reach
+    /// before it is acknowledged (`WAIT`). Unset: 1 with Sentinel, else 0.
+    /// `NETPULSE_REDIS_MIN_REPLICAS`.
+    pub redis_min_replicas: Option<u32>,
+    /// How long to wait for those replicas; a change not confirmed in time is
+    /// answered like Redis being unreachable (503, or retried by a node).
+    /// `NETPULSE_REDIS_REPLICA_TIMEOUT_S`.
+    pub redis_replica_timeout_s: f64,
     /// Folder of extra plugin components (`*.wasm`). `NETPULSE_PLUGINS_DIR`.
     pub plugins_dir: Option<PathBuf>,
     /// TextFSM templates folder with its CliTable `index` (the layout of
@@ -123,7 +134,9 @@ impl Default for Settings {
         Self {
             listen: "127.0.0.1:9000".parse().expect("valid default"),
             redis_url: "redis://127.0.0.1:6379".into(),
-            redis_prefix: "netpulse".into(),
+            redis_prefix: "{netpulse}".into(),
+            redis_min_replicas: None,
+            redis_replica_timeout_s: 1.0,
             plugins_dir: None,
             templates_dir: None,
             api_keys: Vec::new(),
@@ -401,6 +414,12 @@ impl Settings {
         if let Some(v) = get("NETPULSE_REDIS_PREFIX") {
             self.redis_prefix = v;
         }
+        if let Some(v) = get("NETPULSE_REDIS_MIN_REPLICAS") {
+            self.redis_min_replicas = Some(parse("NETPULSE_REDIS_MIN_REPLICAS", &v)?);
+        }
+        if let Some(v) = get("NETPULSE_REDIS_REPLICA_TIMEOUT_S") {
+            self.redis_replica_timeout_s = parse("NETPULSE_REDIS_REPLICA_TIMEOUT_S", &v)?;
+        }
         if let Some(v) = get("NETPULSE_PLUGINS_DIR") {
             self.plugins_dir = Some(PathBuf::from(v));
         }
@@ -514,17 +533,24 @@ impl Settings {
     /// Reject values that cannot work.
     pub fn validate(&self) -> Result<(), ConfigError> {
         let bad = |m: String| Err(ConfigError(m));
-        if !self.redis_url.starts_with("redis://")
-            && !self.redis_url.starts_with("rediss://")
-            && !self.redis_url.starts_with("unix://")
-        {
-            return bad(format!(
-                "redis_url {:?} must start with redis://, rediss:// or unix://",
-                self.redis_url
-            ));
-        }
+        let topology = match crate::model::redis_url::Topology::parse(&self.redis_url) {
+            Ok(t) => t,
+            Err(e) => return bad(format!("redis_url {e}")),
+        };
         if self.redis_prefix.is_empty() || self.redis_prefix.contains(char::is_whitespace) {
             return bad("redis_prefix must be a non-empty word".into());
+        }
+        if topology.is_cluster() && !crate::model::redis_url::has_hash_tag(&self.redis_prefix) {
+            return bad(format!(
+                "redis_prefix {:?} needs a hash tag on a Redis Cluster (e.g. {{{}}}), so that every key lives on one node",
+                self.redis_prefix, self.redis_prefix
+            ));
+        }
+        if !(0.01..=60.0).contains(&self.redis_replica_timeout_s) {
+            return bad(format!(
+                "redis_replica_timeout_s {} must be between 0.01 and 60",
+                self.redis_replica_timeout_s
+            ));
         }
         if !(0.05..=3600.0).contains(&self.node.heartbeat_s) {
             return bad(format!("node.heartbeat_s {} must be between 0.05 and 3600", self.node.heartbeat_s));
@@ -598,6 +624,20 @@ impl Settings {
             .name
             .clone()
             .unwrap_or_else(|| format!("{}-{}", crate::model::hostname(), std::process::id()))
+    }
+}
+
+impl Settings {
+    /// Replicas a job state change must reach: `redis_min_replicas`, or 1 with
+    /// Sentinel (whose failover promotes a replica) and 0 otherwise.
+    pub fn min_replicas(&self) -> u32 {
+        self.redis_min_replicas.unwrap_or_else(|| {
+            let sentinel = matches!(
+                crate::model::redis_url::Topology::parse(&self.redis_url),
+                Ok(crate::model::redis_url::Topology::Sentinel { .. })
+            );
+            u32::from(sentinel)
+        })
     }
 }
 

@@ -1,6 +1,7 @@
 //! The model: plain data every layer shares. Jobs (what to run, the result, the
 //! record clients read), how they are routed (queue strategy, queue names), the
-//! templates a parse runs, workers, times, and this machine's host name.
+//! templates a parse runs, workers, times, where Redis is (as its URL names it),
+//! and this machine's host name.
 //!
 //! A leaf: it uses nothing else in the crate (`host/tests/layers.rs` checks), so
 //! every other module can depend on it without a cycle. No I/O beyond reading the
@@ -9,6 +10,7 @@
 
 pub mod job;
 pub mod parse;
+pub mod redis_url;
 pub mod routing;
 pub mod time;
 pub mod webhook;

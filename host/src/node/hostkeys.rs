@@ -12,8 +12,8 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use crate::config::{HostKeyPolicy, Settings};
-use crate::queue::JobStore;
 use crate::queue::hostkeys::{PinOutcome, pin_field};
+use crate::queue::{JobStore, StoreError};
 use crate::ssh::{HostKey, HostKeyCheck, HostKeyVerdict, KnownHosts, known_hosts_lookup};
 
 /// The policy of one node, or of one job that turned checking off.
@@ -52,7 +52,7 @@ impl HostKeys {
                 );
                 HostKeyVerdict::Accept
             }
-            HostKeys::Pin(store) => match store.pin_host_key(host, port, &key.pin()).await {
+            HostKeys::Pin(store) => match pin_riding_out_failover(store, host, port, &key.pin()).await {
                 Ok(PinOutcome::Pinned) => {
                     tracing::info!(device = addr, key = key.pin(), "host key pinned (first seen)");
                     HostKeyVerdict::Accept
@@ -109,5 +109,28 @@ impl HostKeyCheck for HostKeys {
         key: &'a HostKey,
     ) -> Pin<Box<dyn Future<Output = HostKeyVerdict> + Send + 'a>> {
         Box::pin(self.decide(host, port, key))
+    }
+}
+
+/// Pin (or check) a host key; while Redis is unreachable (a restart, a
+/// failover) the lookup is tried again for up to 5 s before the job fails:
+/// a blip of the store is not the device's fault.
+async fn pin_riding_out_failover(
+    store: &JobStore,
+    host: &str,
+    port: u16,
+    pin: &str,
+) -> Result<PinOutcome, StoreError> {
+    let start = std::time::Instant::now();
+    let mut delay = std::time::Duration::from_millis(50);
+    loop {
+        match store.pin_host_key(host, port, pin).await {
+            Err(StoreError::Unavailable(e)) if start.elapsed() < std::time::Duration::from_secs(5) => {
+                tracing::warn!(device = pin_field(host, port), "cannot read the host key pins yet: {e}");
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(std::time::Duration::from_millis(500));
+            }
+            other => return other,
+        }
     }
 }

@@ -36,6 +36,8 @@ pub struct NodeCtx {
     pub settings: Settings,
     /// This node's live workers (for heartbeats), by name.
     workers: Mutex<HashMap<String, Registered>>,
+    /// Woken when the last worker leaves (a stopping node's heartbeats end then).
+    workers_gone: Notify,
     shutdown: watch::Receiver<bool>,
     /// The host key policy every connection of this node is checked by.
     host_keys: Arc<dyn crate::ssh::HostKeyCheck>,
@@ -106,7 +108,7 @@ impl NodeCtx {
         kill: &Notify,
     ) -> Option<SessionVerdict> {
         let id = job.id.clone();
-        let (result, verdict) = self.run_unless_killed(worker, slot, job, kill).await?;
+        let (result, verdict) = self.run_unless_killed(worker, slot, job, kill, None).await?;
         let storing = std::time::Instant::now();
         self.store_result(worker, &id, &result).await;
         crate::metrics::stage(crate::metrics::Stage::Finish, storing.elapsed());
@@ -115,16 +117,18 @@ impl NodeCtx {
 
     /// Run a job unless the worker is stopped meanwhile; its result is the
     /// caller's to store. `None` when stopped (the session is dropped: its state
-    /// is unknown).
+    /// is unknown). A pinned worker's `fence` (its lease) bounds when the job may
+    /// write to the device.
     async fn run_unless_killed(
         &self,
         worker: &str,
         slot: &mut Option<session::DeviceSession>,
         job: ClaimedJob,
         kill: &Notify,
+        fence: Option<Arc<crate::plugin::Fence>>,
     ) -> Option<(JobResult, SessionVerdict)> {
         let id = job.id.clone();
-        let stop = Arc::new(crate::plugin::StopSignal::default());
+        let stop = Arc::new(crate::plugin::StopSignal::fenced(fence));
         let verdict = tokio::select! {
             v = self.run(worker, slot, &job, stop.clone()) => Some(v),
             _ = kill.notified() => None,
@@ -140,7 +144,13 @@ impl NodeCtx {
     }
 
     async fn remove_worker(&self, name: &str) {
-        self.workers.lock().expect("workers lock").remove(name);
+        {
+            let mut workers = self.workers.lock().expect("workers lock");
+            workers.remove(name);
+            if workers.is_empty() {
+                self.workers_gone.notify_waiters();
+            }
+        }
         if let Err(e) = self.store.deregister_worker(name).await {
             tracing::warn!(worker = name, "cannot deregister worker: {e}");
         }
@@ -316,6 +326,7 @@ pub async fn start(
         plugins: plugins.clone(),
         settings: settings.clone(),
         workers: Mutex::new(HashMap::new()),
+        workers_gone: Notify::new(),
         shutdown,
         host_keys: hostkeys::HostKeys::from_settings(&settings, &store),
     });
@@ -353,13 +364,32 @@ pub async fn start(
     Ok(NodeHandle { id, stop, tasks, ctx })
 }
 
+/// Every heartbeat interval: the node's and its workers' entries, the pinned
+/// leases, the node's figures, and (on one node at a time) the recovery sweep.
+/// A stopping node goes on beating, without sweeping, until its last worker has
+/// left: a job finishing in the grace period keeps its worker listed and its
+/// device's lease (without it, its writes would be fenced off).
 async fn heartbeat(ctx: Arc<NodeCtx>, pinned: Arc<pinned::Dispatcher>) {
     let mut shutdown = ctx.shutdown.clone();
     let every = ctx.settings.heartbeat();
     loop {
-        tokio::select! {
-            _ = tokio::time::sleep(every) => {}
-            _ = shutdown.changed() => return,
+        let stopping = ctx.stopping();
+        if stopping {
+            let gone = ctx.workers_gone.notified();
+            tokio::pin!(gone);
+            gone.as_mut().enable();
+            if ctx.workers.lock().expect("workers lock").is_empty() {
+                return;
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(every) => {}
+                _ = gone => return,
+            }
+        } else {
+            tokio::select! {
+                _ = tokio::time::sleep(every) => {}
+                r = shutdown.changed() => if r.is_err() { return } else { continue },
+            }
         }
         let workers: Vec<(WorkerEntry, String)> = ctx
             .workers
@@ -384,6 +414,9 @@ async fn heartbeat(ctx: Arc<NodeCtx>, pinned: Arc<pinned::Dispatcher>) {
                 .await;
         if let Err(e) = r {
             tracing::warn!("cannot report node load: {e}");
+        }
+        if stopping {
+            continue;
         }
         let started = std::time::Instant::now();
         match reaper::sweep(&ctx).await {

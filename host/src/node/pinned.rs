@@ -16,14 +16,22 @@ use tokio::sync::Notify;
 
 use super::backoff::Backoff;
 use super::{NodeCtx, SessionVerdict};
+use crate::plugin::Fence;
 use crate::queue::registry::{ControlMessage, WorkerEntry};
 use crate::queue::scripts;
 
+/// A pinned worker as its dispatcher and its own loop share it.
+#[derive(Clone)]
 struct Pinned {
+    /// The lease token (`<node>|<seq>`).
     token: String,
     notify: Arc<Notify>,
     /// Set when a renewal found another owner: the worker takes no more jobs.
     lost: Arc<AtomicBool>,
+    /// The lease as last taken or renewed, from when the request was sent: past
+    /// it, the worker's jobs write nothing to the device (another node may hold
+    /// it by then).
+    fence: Arc<Fence>,
     /// When the dispatcher last woke the worker (for the `wake` stage).
     woken: Arc<Mutex<Option<Instant>>>,
 }
@@ -95,13 +103,6 @@ impl Dispatcher {
                 }
             };
             while workers.try_join_next().is_some() {}
-            if key == unowned {
-                // No longer on offer: a later submit may offer it again.
-                let r: Result<i64, _> = self.ctx.store.conn().srem(keys.offered(), &queue).await;
-                if let Err(e) = r {
-                    tracing::warn!(queue, "cannot clear the offer: {e}");
-                }
-            }
             if key == control {
                 self.obey(&queue);
                 continue;
@@ -117,32 +118,32 @@ impl Dispatcher {
             }
             let token = format!("{}|{}", self.ctx.id, self.seq.fetch_add(1, Ordering::Relaxed));
             let owner_key = keys.owner(&queue);
-            let acquired: Result<Option<String>, _> = redis::cmd("SET")
-                .arg(&owner_key)
+            // Taking it ends its offer (a later submit may offer it again); if
+            // this fails, the recovery sweep offers the queue again.
+            let sent = Instant::now();
+            let acquired: Result<i64, _> = scripts::TAKE
+                .key(&owner_key)
+                .key(keys.offered())
                 .arg(&token)
-                .arg("NX")
-                .arg("EX")
                 .arg(self.lease_s())
-                .query_async(&mut self.ctx.store.conn())
+                .arg(&queue)
+                .arg(if key == unowned { "1" } else { "0" })
+                .invoke_async(&mut self.ctx.store.conn())
                 .await;
             match acquired {
-                Ok(Some(_)) => {
-                    let notify = Arc::new(Notify::new());
-                    let lost = Arc::new(AtomicBool::new(false));
-                    let woken = Arc::new(Mutex::new(None));
-                    self.active.lock().expect("pinned lock").insert(
-                        queue.clone(),
-                        Pinned {
-                            token: token.clone(),
-                            notify: notify.clone(),
-                            lost: lost.clone(),
-                            woken: woken.clone(),
-                        },
-                    );
+                Ok(1) => {
+                    let pinned = Pinned {
+                        token,
+                        notify: Arc::new(Notify::new()),
+                        lost: Arc::new(AtomicBool::new(false)),
+                        fence: Arc::new(Fence::new(sent + Duration::from_secs(self.lease_s()))),
+                        woken: Arc::new(Mutex::new(None)),
+                    };
+                    self.active.lock().expect("pinned lock").insert(queue.clone(), pinned.clone());
                     let me = self.clone();
-                    workers.spawn(async move { me.worker(queue, token, notify, lost, woken).await });
+                    workers.spawn(async move { me.worker(queue, pinned).await });
                 }
-                Ok(None) => {} // another worker owns it and drains it
+                Ok(_) => {} // another worker owns it and drains it
                 Err(e) => tracing::warn!(queue, "cannot take ownership: {e}"),
             }
         }
@@ -157,14 +158,8 @@ impl Dispatcher {
     /// when the device is unreachable, when the node stops, or when its lease on
     /// the queue is lost (another node serves the device now: the job under way
     /// is finished, nothing more is claimed, the session is closed).
-    async fn worker(
-        self: Arc<Self>,
-        queue: String,
-        token: String,
-        notify: Arc<Notify>,
-        lost: Arc<AtomicBool>,
-        woken: Arc<Mutex<Option<Instant>>>,
-    ) {
+    async fn worker(self: Arc<Self>, queue: String, pinned: Pinned) {
+        let Pinned { token, notify, lost, fence, woken } = pinned;
         let ctx = &self.ctx;
         let name = format!("{}/{queue}", ctx.id);
         let kill = ctx
@@ -216,7 +211,8 @@ impl Dispatcher {
                     }
                 };
                 let id = job.id.clone();
-                let Some((result, verdict)) = ctx.run_unless_killed(&name, &mut slot, job, &kill).await
+                let Some((result, verdict)) =
+                    ctx.run_unless_killed(&name, &mut slot, job, &kill, Some(fence.clone())).await
                 else {
                     break 'outer;
                 };
@@ -304,29 +300,25 @@ impl Dispatcher {
 
     /// Renew the lease of every pinned worker on this node.
     pub async fn renew_leases(&self) {
-        let owned: Vec<(String, String, Arc<AtomicBool>, Arc<Notify>)> = self
-            .active
-            .lock()
-            .expect("pinned lock")
-            .iter()
-            .map(|(q, p)| (q.clone(), p.token.clone(), p.lost.clone(), p.notify.clone()))
-            .collect();
+        let owned: Vec<(String, Pinned)> =
+            self.active.lock().expect("pinned lock").iter().map(|(q, p)| (q.clone(), p.clone())).collect();
         let lease = self.lease_s();
-        for (queue, token, lost, notify) in owned {
+        for (queue, p) in owned {
+            let sent = Instant::now();
             let r: Result<i64, _> = scripts::RENEW
                 .prepare_invoke()
                 .arg(self.ctx.store.keys().prefix())
                 .arg(&queue)
-                .arg(&token)
+                .arg(&p.token)
                 .arg(lease)
                 .invoke_async(&mut self.ctx.store.conn())
                 .await;
             match r {
-                Ok(1) => {}
+                Ok(1) => p.fence.extend_to(sent + Duration::from_secs(lease)),
                 Ok(_) => {
                     tracing::error!(queue, "another worker took over this queue's lease: this one stops");
-                    lost.store(true, Ordering::Relaxed);
-                    notify.notify_one();
+                    p.lost.store(true, Ordering::Relaxed);
+                    p.notify.notify_one();
                 }
                 Err(e) => tracing::warn!(queue, "lease renewal failed: {e}"),
             }

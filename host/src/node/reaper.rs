@@ -143,10 +143,7 @@ pub async fn sweep(ctx: &NodeCtx) -> Result<bool, StoreError> {
 /// list and their place in the nodes set go; device types no live node serves
 /// leave `drivers` (a node that starts serving one again writes it with its
 /// next heartbeat).
-async fn forget_dead_nodes(
-    ctx: &NodeCtx,
-    conn: &mut redis::aio::ConnectionManager,
-) -> Result<(), StoreError> {
+async fn forget_dead_nodes(ctx: &NodeCtx, conn: &mut crate::queue::topology::Conn) -> Result<(), StoreError> {
     let keys = ctx.store.keys();
     let nodes: Vec<String> = conn.smembers(keys.nodes()).await?;
     let mut pipe = redis::pipe();
@@ -204,7 +201,7 @@ async fn forget_dead_nodes(
 /// so in their jobs' records (`waiting_reason`) and for `GET /health`.
 async fn explain_full_capacity(
     ctx: &NodeCtx,
-    conn: &mut redis::aio::ConnectionManager,
+    conn: &mut crate::queue::topology::Conn,
 ) -> Result<(), StoreError> {
     let keys = ctx.store.keys();
     let mut waiting: Vec<String> = conn.lrange(keys.unowned(), 0, 99).await?;

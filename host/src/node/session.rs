@@ -37,6 +37,9 @@ impl Transport for BlockingShell {
         if self.stopped() {
             return Err(crate::plugin::STOPPED.into());
         }
+        if self.stop.as_ref().is_some_and(|s| !s.may_write()) {
+            return Err(crate::plugin::FENCED.into());
+        }
         let started = std::time::Instant::now();
         let r = self.rt.block_on(self.shell.write(data));
         self.waited += started.elapsed();

@@ -190,9 +190,50 @@ pub struct CallContext {
 pub struct StopSignal {
     stopped: AtomicBool,
     wake: tokio::sync::Notify,
+    /// Past this, the transport sends the device nothing more (a pinned worker's lease).
+    fence: Option<std::sync::Arc<Fence>>,
 }
 
+/// A time limit on talking to a device that its owner pushes forward: a pinned
+/// worker's lease as last renewed. A node paused past it (SIGSTOP, a long stall)
+/// may have lost the device to another node, so nothing more is written until
+/// the lease is renewed.
+#[derive(Debug)]
+pub struct Fence {
+    epoch: Instant,
+    until_ms: std::sync::atomic::AtomicU64,
+}
+
+impl Fence {
+    /// Holds until `until`.
+    pub fn new(until: Instant) -> Self {
+        let f = Fence { epoch: Instant::now(), until_ms: Default::default() };
+        f.extend_to(until);
+        f
+    }
+    /// Holds until `until` at least.
+    pub fn extend_to(&self, until: Instant) {
+        let ms = until.saturating_duration_since(self.epoch).as_millis() as u64;
+        self.until_ms.fetch_max(ms, Ordering::SeqCst);
+    }
+    pub fn holds(&self) -> bool {
+        (self.epoch.elapsed().as_millis() as u64) < self.until_ms.load(Ordering::SeqCst)
+    }
+}
+
+/// What a write past its job's [`Fence`] is told.
+pub const FENCED: &str = "this node's lease on the device ran out (the node was paused or cut off from Redis), \
+                          and another node may serve the device now: nothing more is sent to it";
+
 impl StopSignal {
+    /// A stop switch whose transport also refuses to write past `fence`.
+    pub fn fenced(fence: Option<std::sync::Arc<Fence>>) -> Self {
+        StopSignal { fence, ..Default::default() }
+    }
+    /// Whether the job may still write to the device (its fence, if any, holds).
+    pub fn may_write(&self) -> bool {
+        self.fence.as_ref().is_none_or(|f| f.holds())
+    }
     /// Stop the job: raise the flag and wake a read waiting on the device.
     pub fn stop(&self) {
         self.stopped.store(true, Ordering::SeqCst);

@@ -20,7 +20,7 @@ pub use bindings::{
     CommandOptions, ConfigOptions, ConfigReply, Contract, DriverError, PluginMeta, SessionOptions,
     SessionState,
 };
-pub use engine::{CallContext, CallError, STOPPED, SandboxLimits, StopSignal};
+pub use engine::{CallContext, CallError, FENCED, Fence, STOPPED, SandboxLimits, StopSignal};
 pub use live::{LivePlugins, watch_folder};
 pub use parser::{ParseError, ParserPlugin};
 pub use registry::{DriverPlugin, LoadProblem, Plugins, check_file, folder_signature};

@@ -23,7 +23,7 @@
 //! `idx:all` and from every status index.
 //! | `<p>:owner:<queue>` | STRING (`<node>|<worker seq>`) | lease, `3 x heartbeat`, renewed by the owning node | which pinned worker, on which node, serves a pinned queue |
 //! | `<p>:unowned` | LIST | none | pinned queue names that have work and no owner yet, each at most once |
-//! | `<p>:offered` | SET | none; a name leaves when a dispatcher pops it from `unowned` or the queue is pruned | the names in `unowned`, so an offer is checked in O(1) (a submit while every node is full must not scan the list) |
+//! | `<p>:offered` | SET | none; a name leaves when a dispatcher that popped it from `unowned` takes the queue (`TAKE`, with the lease), or the queue is pruned | the names in `unowned`, so an offer is checked in O(1) (a submit while every node is full must not scan the list); a name left here by a dispatcher that failed between its pop and `TAKE` is offered again by the next recovery sweep (`OFFER`) |
 //! | `<p>:signal:<node>` | LIST | none; deleted by the reaper when the node's entry has expired | pinned queue names with new work, for that node's dispatcher |
 //! | `<p>:worker:<name>` | HASH | `worker_ttl` refreshed by heartbeats | a worker's registry entry |
 //! | `<p>:workers` | SET | none | names of registered workers |

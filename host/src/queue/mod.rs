@@ -15,6 +15,7 @@ pub mod scripts;
 pub mod sealing;
 pub mod stats;
 pub mod store;
+pub mod topology;
 pub mod wakeups;
 
 pub use crate::model::ParsePlan;

@@ -161,7 +161,10 @@ return 0
 });
 
 /// Offer pinned queues that have work and no owner to every node, each once:
-/// a queue already offered (every node full) is not offered again.
+/// a queue already offered (every node full) is not offered again. A queue
+/// marked offered that is not in `unowned` (a dispatcher popped it and failed
+/// before taking it) is offered again: the `unowned` list is read once, only
+/// when some queue is already marked.
 ///
 /// KEYS: the unowned list, the offered set. ARGV: queue names. Returns how many
 /// were offered.
@@ -169,13 +172,40 @@ pub static OFFER: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r#"
 local n = 0
+local listed = nil
 for _, q in ipairs(ARGV) do
-  if redis.call('SADD', KEYS[2], q) == 1 then
+  local offer = redis.call('SADD', KEYS[2], q) == 1
+  if not offer then
+    if not listed then
+      listed = {}
+      for _, x in ipairs(redis.call('LRANGE', KEYS[1], 0, -1)) do listed[x] = true end
+    end
+    offer = not listed[q]
+  end
+  if offer then
     redis.call('RPUSH', KEYS[1], q)
+    if listed then listed[q] = true end
     n = n + 1
   end
 end
 return n
+"#,
+    )
+});
+
+/// A dispatcher takes a pinned queue: the lease, if nobody holds it, and, for a
+/// queue it popped from `unowned`, the end of the offer, in one step (a submit
+/// in between sees either the offer or the owner).
+///
+/// KEYS: the queue's owner lease, the offered set. ARGV: lease token, lease
+/// seconds, queue name, '1' when the queue came from `unowned`. Returns 1 when
+/// the lease is now the token's, 0 when another holds it.
+pub static TAKE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
+if ARGV[4] == '1' then redis.call('SREM', KEYS[2], ARGV[3]) end
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) then return 1 end
+return 0
 "#,
     )
 });

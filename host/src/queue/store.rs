@@ -5,16 +5,18 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use redis::AsyncCommands;
-use redis::aio::{ConnectionManager, ConnectionManagerConfig, MultiplexedConnection};
+use redis::aio::MultiplexedConnection;
 use sha2::Digest;
 
 use super::job::record_from_hash;
 use super::keys::{IndexField, Keys};
 use super::scripts;
 use super::sealing::Sealer;
+use super::topology::{Conn, Link, Topology};
 use crate::model::job::{
     ClaimedJob, Credentials, ErrorKind, JobError, JobRecord, JobResult, JobSpec, JobStatus, ResultType, Work,
 };
+use crate::model::redis_url::has_hash_tag;
 use crate::model::routing::{QueueName, QueueStrategy};
 use crate::model::time::{now_ms, now_rfc3339};
 
@@ -76,30 +78,49 @@ pub enum CancelOutcome {
 /// Jobs in Redis.
 #[derive(Clone)]
 pub struct JobStore {
-    client: redis::Client,
-    conn: ConnectionManager,
+    link: std::sync::Arc<Link>,
     keys: Keys,
     sealer: Sealer,
+    /// Replicas a job's state change must reach before it is acknowledged (`WAIT`).
+    replicas: std::sync::Arc<Replicas>,
 }
 
+/// How many replicas a change must reach, and how many the primary has.
+#[derive(Debug, Default)]
+struct Replicas {
+    /// As configured (`redis_min_replicas`); 0 waits for nothing.
+    min: u32,
+    timeout: Duration,
+    /// Replicas connected to the primary when last asked (`ROLE`), and when (ms).
+    seen: std::sync::atomic::AtomicU32,
+    seen_at_ms: std::sync::atomic::AtomicI64,
+}
+
+/// How old the count of connected replicas may be before it is asked again.
+const REPLICAS_RECHECK_MS: i64 = 1000;
+
 impl JobStore {
-    /// Connect to Redis; fails fast with `Unavailable` when nothing answers.
+    /// Connect to Redis (a URL as `topology.rs` reads it); fails fast with
+    /// `Unavailable` when nothing answers. On a Redis Cluster, `prefix` must hold
+    /// a hash tag (`{netpulse}`) so that every key lives in one slot.
     pub async fn connect(url: &str, prefix: &str) -> Result<Self, StoreError> {
-        let client = redis::Client::open(url)
-            .map_err(|e| StoreError::Unavailable(format!("bad Redis URL {url:?}: {e}")))?;
-        // One reconnect attempt, no retry schedule: while Redis is down a request
-        // fails at once (the API's 503) instead of waiting through backoff delays
-        // of a second or more; the next request tries to reconnect again, so a
-        // Redis restart needs no restart here. Nodes back off in their own loops.
-        let cfg = ConnectionManagerConfig::new()
-            .set_connection_timeout(Duration::from_secs(2))
-            .set_response_timeout(Duration::from_secs(5))
-            .set_number_of_retries(0);
-        let conn =
-            tokio::time::timeout(Duration::from_secs(5), client.get_connection_manager_with_config(cfg))
-                .await
-                .map_err(|_| StoreError::Unavailable(format!("no answer from {url} within 5 s")))??;
-        Ok(Self { client, conn, keys: Keys::new(prefix), sealer: Sealer::default() })
+        let topology =
+            Topology::parse(url).map_err(|e| StoreError::Unavailable(format!("bad Redis URL: {e}")))?;
+        if topology.is_cluster() && !has_hash_tag(prefix) {
+            return Err(StoreError::Unavailable(format!(
+                "on a Redis Cluster the key prefix must hold a hash tag, e.g. {{{prefix}}}, so that every key \
+                 lives on one node; {prefix:?} has none"
+            )));
+        }
+        let link = Link::open(topology, &Keys::new(prefix).stats()).await?;
+        Ok(Self { link, keys: Keys::new(prefix), sealer: Sealer::default(), replicas: Default::default() })
+    }
+
+    /// Acknowledge a job's state change (submit, claim, finish, cancel) only once
+    /// it reached `n` replicas, waiting at most `timeout` (`WAIT`); 0 does not wait.
+    pub fn with_min_replicas(mut self, n: u32, timeout: Duration) -> Self {
+        self.replicas = std::sync::Arc::new(Replicas { min: n, timeout, ..Default::default() });
+        self
     }
 
     /// Seal credentials at rest with `key` (see `sealing.rs`); `None` leaves them unsealed.
@@ -124,19 +145,73 @@ impl JobStore {
 
     /// A connection of its own for a Pub/Sub subscription.
     pub async fn pubsub(&self) -> Result<redis::aio::PubSub, StoreError> {
-        Ok(self.client.get_async_pubsub().await?)
+        let generation = self.link.generation();
+        self.link.client().get_async_pubsub().await.map_err(|e| {
+            self.link.saw_error(generation, &e);
+            e.into()
+        })
     }
 
-    /// A shared connection for short commands (it reconnects by itself).
-    pub fn conn(&self) -> ConnectionManager {
-        self.conn.clone()
+    /// A shared connection for short commands (it reconnects by itself, and to
+    /// the new primary after a failover).
+    pub fn conn(&self) -> Conn {
+        self.link.conn()
     }
 
     /// A dedicated connection for blocking commands (BLPOP, BLMOVE), which would
     /// stall every other user of a shared one.
     pub async fn blocking_conn(&self) -> Result<MultiplexedConnection, StoreError> {
         let cfg = redis::AsyncConnectionConfig::new().set_connection_timeout(Duration::from_secs(2));
-        Ok(self.client.get_multiplexed_async_connection_with_config(&cfg).await?)
+        let generation = self.link.generation();
+        self.link.client().get_multiplexed_async_connection_with_config(&cfg).await.map_err(|e| {
+            self.link.saw_error(generation, &e);
+            e.into()
+        })
+    }
+
+    /// Wait until what `conn` wrote reached `min_replicas` replicas, or as many as
+    /// the primary has when it has fewer (after a failover that left no replica,
+    /// nothing can be waited for: see docs/architecture.md for what is promised
+    /// then). An error means the change may be lost if the primary fails now:
+    /// callers treat it like Redis being unreachable.
+    pub async fn confirm(&self, conn: &mut Conn) -> Result<(), StoreError> {
+        use std::sync::atomic::Ordering::Relaxed;
+        let r = &self.replicas;
+        if r.min == 0 {
+            return Ok(());
+        }
+        if now_ms() - r.seen_at_ms.load(Relaxed) > REPLICAS_RECHECK_MS {
+            // ["master", offset, [[ip, port, offset], ...]]
+            let role: Vec<redis::Value> = redis::cmd("ROLE").query_async(conn).await?;
+            let n = match role.get(2) {
+                Some(redis::Value::Array(list)) => list.len() as u32,
+                _ => 0,
+            };
+            if n < r.min && r.seen.load(Relaxed) >= r.min {
+                tracing::warn!(
+                    "the Redis primary has {n} replicas, fewer than the {} a change must reach: \
+                     changes are acknowledged once they reach {n}",
+                    r.min
+                );
+            }
+            r.seen.store(n, Relaxed);
+            r.seen_at_ms.store(now_ms(), Relaxed);
+        }
+        let need = r.min.min(r.seen.load(Relaxed));
+        if need == 0 {
+            return Ok(());
+        }
+        let reached: u32 =
+            redis::cmd("WAIT").arg(need).arg(r.timeout.as_millis() as u64).query_async(conn).await?;
+        if reached < need {
+            crate::metrics::redis_error();
+            r.seen_at_ms.store(0, Relaxed); // ask again next time
+            return Err(StoreError::Unavailable(format!(
+                "the change reached {reached} of the {need} Redis replicas it must reach within {} ms",
+                r.timeout.as_millis()
+            )));
+        }
+        Ok(())
     }
 
     /// Round trip time to Redis.
@@ -200,7 +275,9 @@ impl JobStore {
             inv.arg(a);
         }
         let started = std::time::Instant::now();
-        let _: i64 = inv.invoke_async(&mut self.conn()).await?;
+        let mut conn = self.conn();
+        let _: i64 = inv.invoke_async(&mut conn).await?;
+        self.confirm(&mut conn).await?;
         crate::metrics::stage(crate::metrics::Stage::SubmitScript, started.elapsed());
         Ok((id, spec.queue_name()))
     }
@@ -249,7 +326,9 @@ impl JobStore {
             pipe.cmd("EVALSHA").arg(&hash).arg(0).arg(self.submit_args(&id, spec, cred)?).ignore();
             out.push((id, spec.queue_name()));
         }
-        let _: () = pipe.query_async(&mut self.conn()).await?;
+        let mut conn = self.conn();
+        let _: () = pipe.query_async(&mut conn).await?;
+        self.confirm(&mut conn).await?;
         Ok(out)
     }
 
@@ -417,13 +496,15 @@ impl JobStore {
 
     /// Cancel one job if it is still queued.
     pub async fn cancel(&self, id: &str) -> Result<CancelOutcome, StoreError> {
+        let mut conn = self.conn();
         let r: String = scripts::CANCEL
             .prepare_invoke()
             .arg(self.keys.prefix())
             .arg(id)
             .arg(now_rfc3339())
-            .invoke_async(&mut self.conn())
+            .invoke_async(&mut conn)
             .await?;
+        self.confirm(&mut conn).await?;
         Ok(match r.as_str() {
             "ok" => CancelOutcome::Cancelled,
             "missing" => CancelOutcome::Missing,
@@ -455,7 +536,12 @@ impl JobStore {
     ) -> Result<Option<Claimed>, StoreError> {
         let mut inv = scripts::CLAIM.prepare_invoke();
         self.claim_args(&mut inv, source_key, worker, node, token, lease);
-        let r: Vec<String> = inv.invoke_async(&mut self.conn()).await?;
+        let mut conn = self.conn();
+        let r: Vec<String> = inv.invoke_async(&mut conn).await?;
+        // A claim that a failover could undo must not run (another worker
+        // would claim the job again): unconfirmed, it is claimed again by
+        // this worker's next try, which hands the same job back.
+        self.confirm(&mut conn).await?;
         self.read_claim(r, lease).await
     }
 
@@ -477,7 +563,9 @@ impl JobStore {
         let mut inv = scripts::FINISH_AND_CLAIM.prepare_invoke();
         self.finish_args(&mut inv, id, worker, result)?;
         self.claim_args(&mut inv, source_key, worker, node, token, lease);
-        let mut r: Vec<String> = inv.invoke_async(&mut self.conn()).await?;
+        let mut conn = self.conn();
+        let mut r: Vec<String> = inv.invoke_async(&mut conn).await?;
+        self.confirm(&mut conn).await?;
         if r.is_empty() {
             return Err(StoreError::Corrupt("finish-and-claim gave no answer".into()));
         }
@@ -567,7 +655,9 @@ impl JobStore {
     pub async fn finish(&self, id: &str, worker: &str, result: &JobResult) -> Result<bool, StoreError> {
         let mut inv = scripts::FINISH.prepare_invoke();
         self.finish_args(&mut inv, id, worker, result)?;
-        let n: i64 = inv.invoke_async(&mut self.conn()).await?;
+        let mut conn = self.conn();
+        let n: i64 = inv.invoke_async(&mut conn).await?;
+        self.confirm(&mut conn).await?;
         Ok(n == 1)
     }
 
@@ -599,6 +689,7 @@ impl JobStore {
         let etype = error.kind.as_str();
         let json = serde_json::to_string(&JobResult::failed(error))
             .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let mut conn = self.conn();
         let n: i64 = scripts::INTERRUPT
             .prepare_invoke()
             .arg(self.keys.prefix())
@@ -607,8 +698,9 @@ impl JobStore {
             .arg(json)
             .arg(now_rfc3339())
             .arg(etype)
-            .invoke_async(&mut self.conn())
+            .invoke_async(&mut conn)
             .await?;
+        self.confirm(&mut conn).await?;
         Ok(n == 1)
     }
 

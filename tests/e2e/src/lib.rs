@@ -277,12 +277,50 @@ impl PrivateRedis {
     /// With `aof_dir`, every write is in an append-only file there, fsynced before
     /// Redis answers, so a restart on the same folder finds every acknowledged write.
     pub fn start(port: u16, aof_dir: Option<&std::path::Path>) -> Option<Self> {
-        let mut cmd = std::process::Command::new("redis-server");
-        cmd.args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", ""]);
+        let mut args: Vec<String> = Vec::new();
         match aof_dir {
-            Some(dir) => cmd.args(["--appendonly", "yes", "--appendfsync", "always", "--dir"]).arg(dir),
-            None => cmd.args(["--appendonly", "no"]),
-        };
+            Some(dir) => {
+                args.extend(["--appendonly", "yes", "--appendfsync", "always", "--dir"].map(String::from));
+                args.push(dir.display().to_string());
+            }
+            None => args.extend(["--appendonly", "no"].map(String::from)),
+        }
+        Self::start_with(port, None, &args)
+    }
+
+    /// A replica of the server on `primary` (nothing on disk).
+    pub fn replica_of(port: u16, primary: u16) -> Option<Self> {
+        let args = ["--appendonly", "no", "--replicaof", "127.0.0.1", &primary.to_string()].map(String::from);
+        Self::start_with(port, None, &args)
+    }
+
+    /// A Redis Sentinel that watches the primary on `primary` as `master`, with a
+    /// quorum of 2, calling it down after 500 ms without an answer. Its
+    /// configuration file (which Sentinel rewrites) lives in `dir`.
+    pub fn sentinel(port: u16, primary: u16, master: &str, dir: &std::path::Path) -> Option<Self> {
+        let conf = dir.join(format!("sentinel-{port}.conf"));
+        std::fs::write(
+            &conf,
+            format!(
+                "port {port}\nbind 127.0.0.1\ndir {dir}\n\
+                 sentinel monitor {master} 127.0.0.1 {primary} 2\n\
+                 sentinel down-after-milliseconds {master} 500\n\
+                 sentinel failover-timeout {master} 5000\n\
+                 sentinel parallel-syncs {master} 1\n",
+                dir = dir.display()
+            ),
+        )
+        .ok()?;
+        Self::start_with(port, Some(&conf), &["--sentinel".to_string()])
+    }
+
+    /// `redis-server [conf] --port <port> --bind 127.0.0.1 --save "" <args>`.
+    pub fn start_with(port: u16, conf: Option<&std::path::Path>, args: &[String]) -> Option<Self> {
+        let mut cmd = std::process::Command::new("redis-server");
+        if let Some(conf) = conf {
+            cmd.arg(conf);
+        }
+        cmd.args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", ""]).args(args);
         let child = cmd.stdout(std::process::Stdio::null()).spawn().ok()?;
         let r = Self { child, port };
         let start = Instant::now();
@@ -297,6 +335,17 @@ impl PrivateRedis {
 
     pub fn url(&self) -> String {
         format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    /// A connection to it.
+    pub async fn connect(&self) -> redis::aio::MultiplexedConnection {
+        redis::Client::open(self.url()).unwrap().get_multiplexed_async_connection().await.unwrap()
+    }
+
+    /// SIGKILL it now (as a crash would).
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 

@@ -34,6 +34,8 @@ pub(crate) struct DeviceInner {
     pub model: Arc<dyn DeviceModel>,
     pub logins: AtomicU64,
     pub commands: AtomicU64,
+    /// Who talks to the device, session by session (see [`Sessions`]).
+    pub sessions: Arc<Sessions>,
     pub settings: Arc<Settings>,
     /// The fleet's host key: OpenSSH text form (`ssh-ed25519 AAAA...`) and SHA256 fingerprint.
     pub host_key: (String, String),
@@ -44,6 +46,52 @@ impl DeviceInner {
     pub(crate) fn shell(&self) -> Box<dyn crate::platform::Shell> {
         let s = &self.settings;
         crate::quirks::QuirkShell::wrap(self.model.clone().new_shell(), &s.quirks, self.platform, &s.secret)
+    }
+}
+
+/// Session accounting of one device: connections open now and at most, and who
+/// sent commands when.
+#[derive(Default)]
+pub(crate) struct Sessions {
+    /// Connections accepted so far; a connection's number is its place in this count.
+    pub opened: AtomicU64,
+    pub open: AtomicU64,
+    pub peak: AtomicU64,
+    /// The newest connection that has sent a command.
+    pub newest_speaker: AtomicU64,
+    pub interleaved: std::sync::Mutex<Vec<String>>,
+    /// Command lines by text, with how many times each arrived.
+    pub received: std::sync::Mutex<HashMap<String, u64>>,
+}
+
+impl Sessions {
+    /// A connection starts: its number, and a guard that counts it open while it lives.
+    pub(crate) fn open(self: &Arc<Self>) -> (u64, OpenSession) {
+        let n = self.opened.fetch_add(1, Ordering::Relaxed) + 1;
+        let now = self.open.fetch_add(1, Ordering::Relaxed) + 1;
+        self.peak.fetch_max(now, Ordering::Relaxed);
+        (n, OpenSession(self.clone()))
+    }
+
+    /// Connection `session` sent `line`.
+    pub(crate) fn command(&self, session: u64, line: &str) {
+        let line = line.trim();
+        *self.received.lock().expect("sessions lock").entry(line.to_string()).or_default() += 1;
+        if matches!(line, "exit" | "quit" | "logout") {
+            return;
+        }
+        if self.newest_speaker.fetch_max(session, Ordering::Relaxed) > session {
+            self.interleaved.lock().expect("sessions lock").push(format!("connection {session}: {line}"));
+        }
+    }
+}
+
+/// Counts a connection open until dropped.
+pub(crate) struct OpenSession(Arc<Sessions>);
+
+impl Drop for OpenSession {
+    fn drop(&mut self) {
+        self.0.open.fetch_sub(1, Ordering::Relaxed);
     }
 }
 
@@ -117,6 +165,7 @@ impl Fleet {
                 name,
                 logins: AtomicU64::new(0),
                 commands: AtomicU64::new(0),
+                sessions: Arc::default(),
                 settings: settings.clone(),
                 host_key: host_key.clone(),
             });
@@ -210,6 +259,29 @@ impl Device {
         self.inner.commands.load(Ordering::Relaxed)
     }
 
+    /// SSH connections open to it now.
+    pub fn open_sessions(&self) -> u64 {
+        self.inner.sessions.open.load(Ordering::Relaxed)
+    }
+
+    /// The most SSH connections that were ever open to it at once.
+    pub fn peak_sessions(&self) -> u64 {
+        self.inner.sessions.peak.load(Ordering::Relaxed)
+    }
+
+    /// Commands that arrived on a connection older than one that had already sent a
+    /// command: two clients driving the device in turn (a client that lost the device
+    /// to another and went on talking). Leaving (`exit`, `quit`, `logout`) does not count.
+    /// Each as `connection <n>: <line>`, in arrival order.
+    pub fn interleaved_commands(&self) -> Vec<String> {
+        self.inner.sessions.interleaved.lock().expect("sessions lock").clone()
+    }
+
+    /// How many times exactly this command line arrived, over all its connections.
+    pub fn received(&self, command: &str) -> u64 {
+        self.inner.sessions.received.lock().expect("sessions lock").get(command).copied().unwrap_or(0)
+    }
+
     /// Its configuration as its show-config command prints it now (`\n` endings, no trailing
     /// newline): `show running-config` (IOS and EOS end with `end`, IOS XR too, showing only
     /// committed lines; NX-OS starts with a blank line), Junos `show configuration` (committed
@@ -237,5 +309,28 @@ impl fmt::Debug for Device {
             .field("platform", &self.inner.platform)
             .field("addr", &self.inner.addr)
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_older_session_speaking_after_a_newer_one_is_counted() {
+        let s = Arc::new(Sessions::default());
+        let (one, a) = s.open();
+        let (two, b) = s.open();
+        assert_eq!((one, two, s.open.load(Ordering::Relaxed)), (1, 2, 2));
+        s.command(one, "show version");
+        s.command(two, "show version"); // the newer one takes over: fine
+        s.command(one, "exit"); // the older one leaving: fine
+        assert!(s.interleaved.lock().unwrap().is_empty());
+        s.command(one, "conf t"); // the older one goes on: counted
+        assert_eq!(*s.interleaved.lock().unwrap(), vec!["connection 1: conf t".to_string()]);
+        drop(a);
+        drop(b);
+        assert_eq!((s.open.load(Ordering::Relaxed), s.peak.load(Ordering::Relaxed)), (0, 2));
+        assert_eq!(s.received.lock().unwrap()["show version"], 2);
     }
 }

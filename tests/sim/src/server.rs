@@ -61,10 +61,12 @@ pub(crate) async fn serve(
         if let Err(e) = socket.set_nodelay(config.nodelay) {
             tracing::debug!(error = %e, "set_nodelay failed");
         }
-        let handler = Connection { device: device.clone() };
+        let (session, open) = device.sessions.open();
+        let handler = Connection { device: device.clone(), session };
         let config = config.clone();
         let mut stop = stop.clone();
         tokio::spawn(async move {
+            let _open = open;
             let session = match russh::server::run_stream(config, socket, handler).await {
                 Ok(session) => session,
                 Err(e) => {
@@ -92,6 +94,8 @@ pub(crate) async fn serve(
 /// One SSH connection to a device.
 struct Connection {
     device: Arc<DeviceInner>,
+    /// This connection's number among the device's connections (from 1).
+    session: u64,
 }
 
 impl Handler for Connection {
@@ -122,7 +126,7 @@ impl Handler for Connection {
         session: &mut Session,
     ) -> Result<(), Self::Error> {
         reply.accept().await;
-        tokio::spawn(run_channel(self.device.clone(), channel, session.handle()));
+        tokio::spawn(run_channel(self.device.clone(), self.session, channel, session.handle()));
         Ok(())
     }
 
@@ -181,8 +185,9 @@ enum Verdict {
 }
 
 /// Counts a command (device-wide and for this connection) and applies the faults.
-fn count_command(device: &DeviceInner, connection_commands: &mut u32) -> Verdict {
+fn count_command(device: &DeviceInner, session: u64, line: &str, connection_commands: &mut u32) -> Verdict {
     device.commands.fetch_add(1, Ordering::Relaxed);
+    device.sessions.command(session, line);
     *connection_commands = connection_commands.saturating_add(1);
     let faults = &device.settings.faults;
     let n = *connection_commands;
@@ -207,7 +212,7 @@ async fn disconnect(handle: &Handle, why: &str) {
 }
 
 /// Serves one session channel: a PTY shell or a single `exec` command.
-async fn run_channel(device: Arc<DeviceInner>, mut channel: Channel<Msg>, handle: Handle) {
+async fn run_channel(device: Arc<DeviceInner>, session: u64, mut channel: Channel<Msg>, handle: Handle) {
     let latency = device.settings.latency;
     let mut terminal: Option<Terminal> = None;
     let mut commands = 0u32;
@@ -225,7 +230,7 @@ async fn run_channel(device: Arc<DeviceInner>, mut channel: Channel<Msg>, handle
                 terminal = Some(t);
             }
             ChannelMsg::Exec { command, .. } if terminal.is_none() => {
-                match count_command(&device, &mut commands) {
+                match count_command(&device, session, &String::from_utf8_lossy(&command), &mut commands) {
                     Verdict::Drop => return disconnect(&handle, "connection dropped").await,
                     Verdict::Hang => {
                         hung = true;
@@ -259,7 +264,7 @@ async fn run_channel(device: Arc<DeviceInner>, mut channel: Channel<Msg>, handle
                         }
                         Step::Line(line) => {
                             if line.is_command() {
-                                match count_command(&device, &mut commands) {
+                                match count_command(&device, session, &line.text, &mut commands) {
                                     Verdict::Drop => {
                                         return disconnect(&handle, "connection dropped").await;
                                     }

@@ -68,6 +68,21 @@ async fn offers_stay_one_per_queue_and_what_is_gone_is_forgotten() {
     let p = &sys.prefix;
     let offers: usize = redis::cmd("LLEN").arg(format!("{p}:unowned")).query_async(&mut conn).await.unwrap();
     assert_eq!(offers, 1, "one offer per queue, not one per submit");
+    // A dispatcher that popped the offer and failed before taking the queue
+    // leaves it marked offered but in no list: the recovery sweep offers it again.
+    let popped: Option<String> =
+        redis::cmd("LPOP").arg(format!("{p}:unowned")).query_async(&mut conn).await.unwrap();
+    assert!(popped.is_some());
+    let started = Instant::now();
+    loop {
+        let offers: usize =
+            redis::cmd("LLEN").arg(format!("{p}:unowned")).query_async(&mut conn).await.unwrap();
+        if offers == 1 {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(10), "the lost offer was not made again");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     // The jobs are cancelled: the queue is empty and unowned, and is forgotten.
     let queue = format!("pinned_{}:{}", dev.addr().ip(), dev.addr().port());
     let (status, body) = sys.delete(&format!("/job?queue={queue}")).await;
@@ -205,6 +220,15 @@ async fn a_frozen_node_takes_no_job_of_a_device_another_node_took() {
         let job = sys.wait_ended(id, Duration::from_secs(60)).await;
         assert_eq!(job["status"], "finished", "{job}");
         assert_eq!(job["node"], c.name.as_str(), "a job ran on the node that lost the device: {job}");
+    }
+    // The device never heard from the thawed node again once the taker spoke,
+    // and the thawed node let its session go.
+    let late = dev.interleaved_commands();
+    assert!(late.is_empty(), "the thawed node sent commands after the taker did: {late:?}");
+    let start = Instant::now();
+    while dev.open_sessions() > 1 {
+        assert!(start.elapsed() < Duration::from_secs(30), "the thawed node kept its session open");
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
     drop(a);
     drop(c);
