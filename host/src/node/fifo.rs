@@ -70,9 +70,11 @@ async fn work(ctx: &NodeCtx, name: &str, queue: &str, inbox: &str, kill: &Notify
     let mut conn = None;
     let mut backoff = Backoff::default();
     let mut shutdown = ctx.shutdown.clone();
+    // The ids expected at the head of the inbox: the one just moved there.
+    let mut head = Vec::new();
     while !ctx.stopping() {
         // Jobs moved to the inbox are claimed one by one; then wait for more.
-        match ctx.claim(inbox, name, None).await {
+        match ctx.claim(inbox, name, None, &mut head).await {
             Ok(Some(job)) => {
                 let mut slot = None;
                 let verdict = ctx.execute_unless_killed(name, &mut slot, job, kill).await;
@@ -111,7 +113,10 @@ async fn work(ctx: &NodeCtx, name: &str, queue: &str, inbox: &str, kill: &Notify
         let wait = blmove.query_async::<Option<String>>(c);
         tokio::select! {
             r = tokio::time::timeout(Duration::from_secs(5), wait) => match r {
-                Ok(Ok(_)) => backoff.reset(),
+                Ok(Ok(moved)) => {
+                    backoff.reset();
+                    head.extend(moved);
+                }
                 Ok(Err(e)) => {
                     tracing::warn!(worker = name, "waiting for jobs failed: {e}");
                     conn = None;

@@ -171,17 +171,20 @@ impl NodeCtx {
 
     /// Take the next job from `source` for `worker`; a job this node cannot read
     /// is failed on the way (with its reason) and the next one taken. A pinned
-    /// worker gives its (queue, lease token): without the lease, no job.
+    /// worker gives its (queue, lease token): without the lease, no job. `head`
+    /// is the worker's guess of the ids at the head of `source`, kept between
+    /// claims (see `JobStore::claim`).
     async fn claim(
         &self,
         source: &str,
         worker: &str,
         lease: Option<(&str, &str, u64)>,
+        head: &mut Vec<String>,
     ) -> Result<Option<ClaimedJob>, crate::queue::StoreError> {
         let token = self.claim_token(worker);
         loop {
             let started = std::time::Instant::now();
-            match self.store.claim(source, worker, &self.id, &token, lease).await? {
+            match self.store.claim(source, worker, &self.id, &token, lease, head).await? {
                 None => return Ok(None),
                 Some(Claimed::Job(job)) => {
                     crate::metrics::stage(crate::metrics::Stage::Claim, started.elapsed());
@@ -205,13 +208,15 @@ impl NodeCtx {
         result: &JobResult,
         source: &str,
         lease: Option<(&str, &str, u64)>,
+        head: &mut Vec<String>,
     ) -> Result<Option<ClaimedJob>, crate::queue::StoreError> {
         let token = self.claim_token(worker);
         let started = std::time::Instant::now();
         let mut backoff = backoff::Backoff::default();
         let mut retried = false;
         let claimed = loop {
-            match self.store.finish_and_claim(id, result, source, worker, &self.id, &token, lease).await {
+            match self.store.finish_and_claim(id, result, source, worker, &self.id, &token, lease, head).await
+            {
                 Ok((finished, claimed)) => {
                     // A retry finds the job ended by its own first attempt.
                     if !finished && !retried {
@@ -238,7 +243,7 @@ impl NodeCtx {
             Some(Claimed::Job(job)) => Ok(Some(*job)),
             Some(Claimed::Unreadable { id, error }) => {
                 self.store_result(worker, &id, &JobResult::failed(error)).await;
-                self.claim(source, worker, lease).await
+                self.claim(source, worker, lease, head).await
             }
         }
     }

@@ -18,7 +18,6 @@ use super::backoff::Backoff;
 use super::{NodeCtx, SessionVerdict};
 use crate::plugin::Fence;
 use crate::queue::registry::{ControlMessage, WorkerEntry};
-use crate::queue::scripts;
 
 /// A pinned worker as its dispatcher and its own loop share it.
 #[derive(Clone)]
@@ -34,6 +33,8 @@ struct Pinned {
     fence: Arc<Fence>,
     /// When the dispatcher last woke the worker (for the `wake` stage).
     woken: Arc<Mutex<Option<Instant>>>,
+    /// Jobs the wake-ups named since the worker last claimed (its claim's candidates).
+    signalled: Arc<Mutex<Vec<String>>>,
 }
 
 /// The node's pinned workers and the loop that creates them.
@@ -107,8 +108,15 @@ impl Dispatcher {
                 self.obey(&queue);
                 continue;
             }
+            // A submit's wake-up names the job too (`<queue>\t<id>`): the
+            // worker's next claim expects it.
+            let (queue, job) = match queue.split_once('\t') {
+                Some((q, id)) => (q.to_string(), Some(id.to_string())),
+                None => (queue, None),
+            };
             if let Some(p) = self.active.lock().expect("pinned lock").get(&queue) {
                 p.woken.lock().expect("wake lock").get_or_insert_with(Instant::now);
+                p.signalled.lock().expect("signal lock").extend(job);
                 p.notify.notify_one();
                 continue;
             }
@@ -117,33 +125,25 @@ impl Dispatcher {
                 continue;
             }
             let token = format!("{}|{}", self.ctx.id, self.seq.fetch_add(1, Ordering::Relaxed));
-            let owner_key = keys.owner(&queue);
             // Taking it ends its offer (a later submit may offer it again); if
             // this fails, the recovery sweep offers the queue again.
             let sent = Instant::now();
-            let acquired: Result<i64, _> = scripts::TAKE
-                .key(&owner_key)
-                .key(keys.offered())
-                .arg(&token)
-                .arg(self.lease_s())
-                .arg(&queue)
-                .arg(if key == unowned { "1" } else { "0" })
-                .invoke_async(&mut self.ctx.store.conn())
-                .await;
+            let acquired = self.ctx.store.take_queue(&queue, &token, self.lease_s(), key == unowned).await;
             match acquired {
-                Ok(1) => {
+                Ok(true) => {
                     let pinned = Pinned {
                         token,
                         notify: Arc::new(Notify::new()),
                         lost: Arc::new(AtomicBool::new(false)),
                         fence: Arc::new(Fence::new(sent + Duration::from_secs(self.lease_s()))),
                         woken: Arc::new(Mutex::new(None)),
+                        signalled: Arc::new(Mutex::new(job.into_iter().collect())),
                     };
                     self.active.lock().expect("pinned lock").insert(queue.clone(), pinned.clone());
                     let me = self.clone();
                     workers.spawn(async move { me.worker(queue, pinned).await });
                 }
-                Ok(_) => {} // another worker owns it and drains it
+                Ok(false) => {} // another worker owns it and drains it
                 Err(e) => tracing::warn!(queue, "cannot take ownership: {e}"),
             }
         }
@@ -159,7 +159,7 @@ impl Dispatcher {
     /// the queue is lost (another node serves the device now: the job under way
     /// is finished, nothing more is claimed, the session is closed).
     async fn worker(self: Arc<Self>, queue: String, pinned: Pinned) {
-        let Pinned { token, notify, lost, fence, woken } = pinned;
+        let Pinned { token, notify, lost, fence, woken, signalled } = pinned;
         let ctx = &self.ctx;
         let name = format!("{}/{queue}", ctx.id);
         let kill = ctx
@@ -182,6 +182,8 @@ impl Dispatcher {
         };
         // The next job, when the last one's finish claimed it in the same step.
         let mut next = None;
+        // The ids expected at the head of the queue (the claims' candidates).
+        let mut head: Vec<String> = Vec::new();
         'outer: loop {
             loop {
                 // A job already claimed (under the lease) is held: it runs.
@@ -189,13 +191,18 @@ impl Dispatcher {
                     break 'outer;
                 }
                 let lease = Some((queue.as_str(), token.as_str(), self.lease_s()));
+                for id in std::mem::take(&mut *signalled.lock().expect("signal lock")) {
+                    if !head.contains(&id) {
+                        head.push(id);
+                    }
+                }
                 let job = match next.take() {
                     Some(job) => job,
                     None => {
                         if let Some(at) = woken.lock().expect("wake lock").take() {
                             crate::metrics::stage(crate::metrics::Stage::Wake, at.elapsed());
                         }
-                        match ctx.claim(&queue_key, &name, lease).await {
+                        match ctx.claim(&queue_key, &name, lease, &mut head).await {
                             Ok(Some(job)) => job,
                             Ok(None) => break,
                             Err(crate::queue::StoreError::LeaseLost(_)) => {
@@ -223,7 +230,7 @@ impl Dispatcher {
                     ctx.store_result(&name, &id, &result).await;
                     break 'outer;
                 }
-                match ctx.finish_and_claim(&name, &id, &result, &queue_key, lease).await {
+                match ctx.finish_and_claim(&name, &id, &result, &queue_key, lease, &mut head).await {
                     Ok(Some(job)) => next = Some(job),
                     Ok(None) => break,
                     Err(crate::queue::StoreError::LeaseLost(_)) => {
@@ -274,14 +281,7 @@ impl Dispatcher {
                 active.remove(&queue);
             }
         }
-        let released: Result<i64, _> = scripts::RELEASE
-            .prepare_invoke()
-            .arg(ctx.store.keys().prefix())
-            .arg(&queue)
-            .arg(&token)
-            .invoke_async(&mut ctx.store.conn())
-            .await;
-        if let Err(e) = released {
+        if let Err(e) = ctx.store.release_queue(&queue, &token).await {
             tracing::warn!(worker = name, "cannot release {queue}: {e}");
         }
         ctx.remove_worker(&name).await;
@@ -305,17 +305,9 @@ impl Dispatcher {
         let lease = self.lease_s();
         for (queue, p) in owned {
             let sent = Instant::now();
-            let r: Result<i64, _> = scripts::RENEW
-                .prepare_invoke()
-                .arg(self.ctx.store.keys().prefix())
-                .arg(&queue)
-                .arg(&p.token)
-                .arg(lease)
-                .invoke_async(&mut self.ctx.store.conn())
-                .await;
-            match r {
-                Ok(1) => p.fence.extend_to(sent + Duration::from_secs(lease)),
-                Ok(_) => {
+            match self.ctx.store.renew_lease(&queue, &p.token, lease).await {
+                Ok(true) => p.fence.extend_to(sent + Duration::from_secs(lease)),
+                Ok(false) => {
                     tracing::error!(queue, "another worker took over this queue's lease: this one stops");
                     p.lost.store(true, Ordering::Relaxed);
                     p.notify.notify_one();

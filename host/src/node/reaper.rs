@@ -10,7 +10,7 @@ use super::NodeCtx;
 use crate::model::routing::{FIFO_QUEUE, PINNED_PREFIX};
 use crate::queue::job::{ErrorKind, JobError};
 use crate::queue::registry::WorkerStatus;
-use crate::queue::{StoreError, now_ms, now_rfc3339, scripts};
+use crate::queue::{StoreError, now_ms, scripts};
 
 /// Dead workers stay listed (as `dead`) this many heartbeat intervals.
 const FORGET_AFTER_INTERVALS: i64 = 10;
@@ -18,7 +18,7 @@ const FORGET_AFTER_INTERVALS: i64 = 10;
 /// Oldest queued jobs looked at per sweep.
 const EXPIRY_BATCH: isize = 500;
 /// Expired jobs whose index entries one sweep trims, at most.
-const TRIM_BATCH: i64 = 1000;
+const TRIM_BATCH: usize = 1000;
 
 pub async fn sweep(ctx: &NodeCtx) -> Result<bool, StoreError> {
     let keys = ctx.store.keys().clone();
@@ -113,13 +113,7 @@ pub async fn sweep(ctx: &NodeCtx) -> Result<bool, StoreError> {
     }
 
     // Index entries of jobs whose record expired, a bounded batch per sweep.
-    let _: i64 = scripts::TRIM_EXPIRED
-        .prepare_invoke()
-        .arg(keys.prefix())
-        .arg(now_ms())
-        .arg(TRIM_BATCH)
-        .invoke_async(&mut conn)
-        .await?;
+    ctx.store.trim_expired(TRIM_BATCH).await?;
 
     forget_dead_nodes(ctx, &mut conn).await?;
     explain_full_capacity(ctx, &mut conn).await?;
@@ -127,15 +121,7 @@ pub async fn sweep(ctx: &NodeCtx) -> Result<bool, StoreError> {
     // Queued jobs past their ttl.
     let oldest: Vec<String> =
         conn.zrange(keys.idx(crate::queue::keys::IndexField::Status, "queued"), 0, EXPIRY_BATCH - 1).await?;
-    if !oldest.is_empty() {
-        let expire: String = scripts::EXPIRE_QUEUED.prepare_invoke().load_async(&mut conn).await?;
-        let (now, ms) = (now_rfc3339(), now_ms());
-        let mut pipe = redis::pipe();
-        for id in &oldest {
-            pipe.cmd("EVALSHA").arg(&expire).arg(0).arg(keys.prefix()).arg(id).arg(&now).arg(ms).ignore();
-        }
-        let _: () = pipe.query_async(&mut conn).await?;
-    }
+    ctx.store.expire_queued(&oldest).await?;
     Ok(true)
 }
 

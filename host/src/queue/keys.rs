@@ -24,7 +24,7 @@
 //! | `<p>:owner:<queue>` | STRING (`<node>|<worker seq>`) | lease, `3 x heartbeat`, renewed by the owning node | which pinned worker, on which node, serves a pinned queue |
 //! | `<p>:unowned` | LIST | none | pinned queue names that have work and no owner yet, each at most once |
 //! | `<p>:offered` | SET | none; a name leaves when a dispatcher that popped it from `unowned` takes the queue (`TAKE`, with the lease), or the queue is pruned | the names in `unowned`, so an offer is checked in O(1) (a submit while every node is full must not scan the list); a name left here by a dispatcher that failed between its pop and `TAKE` is offered again by the next recovery sweep (`OFFER`) |
-//! | `<p>:signal:<node>` | LIST | none; deleted by the reaper when the node's entry has expired | pinned queue names with new work, for that node's dispatcher |
+//! | `<p>:signal:<node>` | LIST | none; deleted by the reaper when the node's entry has expired | wake-ups for that node's dispatcher: `<queue>\t<job id>` for a job submitted to a pinned queue it owns (the worker's next claim expects that id) |
 //! | `<p>:worker:<name>` | HASH | `worker_ttl` refreshed by heartbeats | a worker's registry entry |
 //! | `<p>:workers` | SET | none | names of registered workers |
 //! | `<p>:node:<id>` | HASH | `worker_ttl` refreshed by heartbeats | a node's registry entry |
@@ -101,6 +101,10 @@ impl Keys {
     pub fn signal(&self, node: &str) -> String {
         format!("{}:signal:{node}", self.prefix)
     }
+    /// What every node's signal list starts with (`SUBMIT` compares its guess with it).
+    pub fn signal_prefix(&self) -> String {
+        self.signal("")
+    }
     pub fn worker(&self, name: &str) -> String {
         format!("{}:worker:{name}", self.prefix)
     }
@@ -127,6 +131,30 @@ impl Keys {
     }
     pub fn hostkeys(&self) -> String {
         format!("{}:hostkeys", self.prefix)
+    }
+}
+
+impl Keys {
+    /// The eight keys `end_job` touches when job `id` ends from status `from` to
+    /// `to` (`queue/scripts.rs`), in its order: the job, its credentials, `stats`,
+    /// the two status indexes, `expiring`, `webhooks`, the job's `wait` mark.
+    pub fn ending(&self, id: &str, from: &str, to: &str) -> [String; 8] {
+        [
+            self.job(id),
+            self.cred(id),
+            self.stats(),
+            self.idx(IndexField::Status, from),
+            self.idx(IndexField::Status, to),
+            self.expiring(),
+            self.webhooks(),
+            self.wait(id),
+        ]
+    }
+    pub fn expiring(&self) -> String {
+        format!("{}:expiring", self.prefix)
+    }
+    pub fn seq(&self) -> String {
+        format!("{}:seq", self.prefix)
     }
 }
 

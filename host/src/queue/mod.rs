@@ -5,10 +5,12 @@
 //! so `queue::JobSpec` and `model::JobSpec` are one type. It imports nothing from
 //! `api`, `node`, `plugin` or `template` (`host/tests/layers.rs`).
 
+pub mod expiry;
 pub mod health;
 pub mod hostkeys;
 pub mod job;
 pub mod keys;
+pub mod leases;
 pub mod outbox;
 pub mod registry;
 pub mod scripts;

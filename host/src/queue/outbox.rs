@@ -18,7 +18,7 @@ use crate::model::{Webhook, WebhookState};
 ///
 /// KEYS: outbox, job hash. ARGV: id, now_ms, lease_until_ms, fresh delivery id.
 /// Returns {sealed webhook, state json} or {} when not due or gone.
-static TAKE: LazyLock<Script> = LazyLock::new(|| {
+pub static TAKE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r#"
 local due = redis.call('ZSCORE', KEYS[1], ARGV[1])
@@ -49,7 +49,7 @@ return {f[1], enc}
 ///
 /// KEYS: outbox, job hash. ARGV: id, lease_until_ms, state json, next_due_ms or '',
 /// seconds the record must live at least ('' when no retry).
-static SETTLE: LazyLock<Script> = LazyLock::new(|| {
+pub static SETTLE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r#"
 local held = redis.call('ZSCORE', KEYS[1], ARGV[1])

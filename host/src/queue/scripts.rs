@@ -2,7 +2,13 @@
 //! with. Each runs as one atomic Redis step: a cancel and a worker's pick-up can
 //! never both win, and status and result are always written together.
 //!
-//! Keys are derived inside the scripts from the prefix (see `keys.rs` for the layout).
+//! Every key a script touches is declared in its `KEYS` (built by `keys.rs`),
+//! so the scripts run on a Redis Cluster (all keys share the prefix's hash tag)
+//! and under key-pattern ACLs. Where a script meets a job it cannot know in
+//! advance (a claim pops the head of a list), the caller names the ids it
+//! expects (`CLAIM`'s candidates, which the previous answer and the submit's
+//! wake-up supply) and the script answers with the list's head when they were
+//! not there, for the caller to ask again.
 
 use std::sync::LazyLock;
 
@@ -19,47 +25,51 @@ use redis::Script;
 /// ended by status and error type, and how long they ran (`observe`, whose
 /// buckets are `crate::metrics::BOUNDS`; CLAIM observes queue times with it).
 ///
-/// `end_job(p, id, from_status, to_status, result_json_or_nil, now, score, result_ttl_s, error_type)`
+/// `end_job(k, channel, id, from_status, to_status, result_json_or_nil, now, score, result_ttl_s, error_type)`,
+/// where `k` holds the job's eight keys as [`Keys::ending`](super::keys::Keys::ending)
+/// lists them (`end_keys(KEYS, i)` reads them from `KEYS[i]` on).
 const END_JOB: &str = r#"
-local function observe(p, name, secs)
+local function observe(stats, name, secs)
   local b = #BOUNDS + 1
   for i, le in ipairs(BOUNDS) do
     if secs <= le then b = i break end
   end
-  redis.call('HINCRBY', p..':stats', name..'_b:'..b, 1)
-  redis.call('HINCRBYFLOAT', p..':stats', name..'_sum', secs)
+  redis.call('HINCRBY', stats, name..'_b:'..b, 1)
+  redis.call('HINCRBYFLOAT', stats, name..'_sum', secs)
 end
-local function end_job(p, id, from, to, res, now, score, rttl, etype)
-  local job = p..':job:'..id
-  redis.call('HINCRBY', p..':stats', 'ended:'..to..':'..(etype or ''), 1)
+local function end_keys(K, i)
+  return {job = K[i], cred = K[i + 1], stats = K[i + 2], from_idx = K[i + 3], to_idx = K[i + 4],
+    expiring = K[i + 5], webhooks = K[i + 6], wait = K[i + 7]}
+end
+local function end_job(k, channel, id, from, to, res, now, score, rttl, etype)
+  redis.call('HINCRBY', k.stats, 'ended:'..to..':'..(etype or ''), 1)
   if from == 'started' then
-    local started = redis.call('HGET', job, 'started_ms')
+    local started = redis.call('HGET', k.job, 'started_ms')
     if started then
       local t = redis.call('TIME')
-      observe(p, 'run', math.max(0, (t[1] * 1000 + math.floor(t[2] / 1000) - tonumber(started)) / 1000))
+      observe(k.stats, 'run', math.max(0, (t[1] * 1000 + math.floor(t[2] / 1000) - tonumber(started)) / 1000))
     end
   end
   if res then
-    redis.call('HSET', job, 'status', to, 'result', res, 'ended_at', now)
+    redis.call('HSET', k.job, 'status', to, 'result', res, 'ended_at', now)
   else
-    redis.call('HSET', job, 'status', to, 'ended_at', now)
+    redis.call('HSET', k.job, 'status', to, 'ended_at', now)
   end
-  redis.call('DEL', p..':cred:'..id)
-  redis.call('ZREM', p..':idx:status:'..from, id)
-  redis.call('ZADD', p..':idx:status:'..to, score, id)
-  redis.call('EXPIRE', job, rttl)
+  redis.call('DEL', k.cred)
+  redis.call('ZREM', k.from_idx, id)
+  redis.call('ZADD', k.to_idx, score, id)
+  redis.call('EXPIRE', k.job, rttl)
   -- Where the job is indexed, for the reaper to trim once the record expires.
-  local at = redis.call('HMGET', job, 'queue', 'host', 'node')
+  local at = redis.call('HMGET', k.job, 'queue', 'host', 'node')
   local t = redis.call('TIME')
-  redis.call('ZADD', p..':expiring', (tonumber(t[1]) + tonumber(rttl)) * 1000,
+  redis.call('ZADD', k.expiring, (tonumber(t[1]) + tonumber(rttl)) * 1000,
     id..'\t'..to..'\t'..(at[1] or '')..'\t'..(at[2] or '')..'\t'..(at[3] or ''))
-  if redis.call('HEXISTS', job, 'webhook') == 1 then
-    local t = redis.call('TIME')
-    redis.call('HSET', job, 'webhook_state', '{"status":"pending","attempts":0}')
-    redis.call('ZADD', p..':webhooks', t[1] * 1000 + math.floor(t[2] / 1000), id)
+  if redis.call('HEXISTS', k.job, 'webhook') == 1 then
+    redis.call('HSET', k.job, 'webhook_state', '{"status":"pending","attempts":0}')
+    redis.call('ZADD', k.webhooks, t[1] * 1000 + math.floor(t[2] / 1000), id)
   end
-  if redis.call('EXISTS', p..':wait:'..id) == 1 then
-    redis.call('PUBLISH', p..':ended', id)
+  if redis.call('EXISTS', k.wait) == 1 then
+    redis.call('PUBLISH', channel, id)
   end
 end
 "#;
@@ -76,38 +86,48 @@ fn ending(body: &str) -> Script {
 /// The job's `seq` (from the `<p>:seq` counter) orders every index: newest first
 /// is submission order even for jobs submitted within one millisecond.
 ///
-/// ARGV: prefix, id, queue, host, cred_json, cred_ttl_s, pinned(0/1), field, value, ...
+/// The owning node's wake-up list is declared by the caller, who guesses the
+/// owner (the last one this script named for the queue). When the guess is wrong
+/// or missing, the job is stored and queued all the same and the script returns
+/// the owner's node name instead of 1: the caller then pushes the wake-up itself.
+/// A wake-up is `<queue>\t<job id>`.
+///
+/// KEYS: the job, `seq`, `stats`, the credentials, the queue's list, `queues`,
+/// `idx:all`, `idx:queue:<q>`, `idx:status:queued`, `idx:host:<h>`, the queue's
+/// owner lease, `offered`, `unowned`, the guessed node's signal list.
+/// ARGV: id, queue, cred_json ('' for none), cred_ttl_s, pinned (0/1), the signal
+/// lists' common prefix (`<p>:signal:`), then field, value, ...
 pub static SUBMIT: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r#"
-local p, id, q, host = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
-local job = p..':job:'..id
+local id, q = ARGV[1], ARGV[2]
 -- Seeded once at the current millisecond, so jobs stored before the sequence
 -- (scored by their creation millisecond, which every script falls back to) list
 -- as older.
 local now = redis.call('TIME')
-redis.call('SET', p..':seq', now[1] * 1000 + math.floor(now[2] / 1000), 'NX')
-local score = redis.call('INCR', p..':seq')
+redis.call('SET', KEYS[2], now[1] * 1000 + math.floor(now[2] / 1000), 'NX')
+local score = redis.call('INCR', KEYS[2])
 local fields = {'seq', score}
-for i = 8, #ARGV do fields[#fields + 1] = ARGV[i] end
-redis.call('HSET', job, unpack(fields))
-redis.call('HINCRBY', p..':stats', 'submitted', 1)
-if ARGV[5] ~= '' then redis.call('SET', p..':cred:'..id, ARGV[5], 'EX', ARGV[6]) end
-redis.call('RPUSH', p..':queue:'..q, id)
-redis.call('SADD', p..':queues', q)
-redis.call('ZADD', p..':idx:all', score, id)
-redis.call('ZADD', p..':idx:queue:'..q, score, id)
-redis.call('ZADD', p..':idx:status:queued', score, id)
-redis.call('ZADD', p..':idx:host:'..host, score, id)
-if ARGV[7] == '1' then
-  local owner = redis.call('GET', p..':owner:'..q)
+for i = 7, #ARGV do fields[#fields + 1] = ARGV[i] end
+redis.call('HSET', KEYS[1], unpack(fields))
+redis.call('HINCRBY', KEYS[3], 'submitted', 1)
+if ARGV[3] ~= '' then redis.call('SET', KEYS[4], ARGV[3], 'EX', ARGV[4]) end
+redis.call('RPUSH', KEYS[5], id)
+redis.call('SADD', KEYS[6], q)
+redis.call('ZADD', KEYS[7], score, id)
+redis.call('ZADD', KEYS[8], score, id)
+redis.call('ZADD', KEYS[9], score, id)
+redis.call('ZADD', KEYS[10], score, id)
+if ARGV[5] == '1' then
+  local owner = redis.call('GET', KEYS[11])
   if owner then
     local node = string.match(owner, '^(.*)|') or owner
-    redis.call('RPUSH', p..':signal:'..node, q)
-  elseif redis.call('SADD', p..':offered', q) == 1 then
+    if KEYS[14] ~= ARGV[6]..node then return node end
+    redis.call('RPUSH', KEYS[14], q..'\t'..id)
+  elseif redis.call('SADD', KEYS[12], q) == 1 then
     -- One offer per queue is enough (while every node is full, submits would
     -- otherwise add one per job).
-    redis.call('RPUSH', p..':unowned', q)
+    redis.call('RPUSH', KEYS[13], q)
   end
 end
 return 1
@@ -210,36 +230,39 @@ return 0
     )
 });
 
-/// Trim the indexes of jobs whose record has expired, oldest first, at most
-/// `limit` entries of `<p>:expiring` per call: each names the job's id, final
-/// status, queue, host and node, so every index it is in loses it, whatever
-/// filter clients list with. Stops at the first job not due to expire yet.
+/// Trim the indexes of jobs whose record has expired: each `<p>:expiring`
+/// entry names the job's id, final status, queue, host and node, so every index
+/// it is in loses it, whatever filter clients list with. The caller reads a
+/// batch of entries, oldest first, and declares each one's keys; entries already
+/// gone are skipped. Stops at the first job not due to expire yet.
 ///
-/// ARGV: prefix, now_ms, limit. Returns how many jobs were trimmed.
+/// KEYS: `expiring`, `idx:all`, then for each entry: its job, `idx:status:<s>`,
+/// `idx:queue:<q>`, `idx:host:<h>`, `idx:node:<n>` (`idx:all` for a blank one).
+/// ARGV: now_ms, then the entries. Returns {trimmed, 1 when it stopped early}.
 pub static TRIM_EXPIRED: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r#"
-local p, now, limit = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
-local batch = redis.call('ZRANGE', p..':expiring', 0, limit - 1, 'WITHSCORES')
+local now = tonumber(ARGV[1])
 local trimmed = 0
-for i = 1, #batch, 2 do
-  local m, due = batch[i], tonumber(batch[i + 1])
-  local id, st, q, h, n = string.match(m, '^([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)$')
-  if not id then
-    redis.call('ZREM', p..':expiring', m)
-  elseif redis.call('EXISTS', p..':job:'..id) == 0 then
-    redis.call('ZREM', p..':idx:all', id)
-    redis.call('ZREM', p..':idx:status:'..st, id)
-    if q ~= '' then redis.call('ZREM', p..':idx:queue:'..q, id) end
-    if h ~= '' then redis.call('ZREM', p..':idx:host:'..h, id) end
-    if n ~= '' then redis.call('ZREM', p..':idx:node:'..n, id) end
-    redis.call('ZREM', p..':expiring', m)
-    trimmed = trimmed + 1
-  elseif due > now then
-    break
+for i = 2, #ARGV do
+  local m = ARGV[i]
+  local due = redis.call('ZSCORE', KEYS[1], m)
+  if due then
+    local b = 2 + 5 * (i - 2)
+    if not string.match(m, '^[^\t]+\t') then
+      redis.call('ZREM', KEYS[1], m)
+    elseif redis.call('EXISTS', KEYS[b + 1]) == 0 then
+      local id = string.match(m, '^([^\t]+)\t')
+      redis.call('ZREM', KEYS[2], id)
+      for x = 2, 5 do redis.call('ZREM', KEYS[b + x], id) end
+      redis.call('ZREM', KEYS[1], m)
+      trimmed = trimmed + 1
+    elseif tonumber(due) > now then
+      return {trimmed, 1}
+    end
   end
 end
-return trimmed
+return {trimmed, 0}
 "#,
     )
 });
@@ -274,93 +297,133 @@ return 0
     )
 });
 
-/// Pop job ids from a list until one is still queued, and start it for `worker`:
-/// status, worker, node, start time and the worker registration's `token` set,
-/// credentials handed over (they are deleted when the job ends). Jobs found past
-/// their `ttl` are failed as `Expired` on the way.
+/// Start the next runnable job of a list for `worker`: status, worker, node,
+/// start time and the worker registration's `token` set, credentials handed over
+/// (they are deleted when the job ends). Jobs found past their `ttl` are failed
+/// as `Expired` on the way.
+///
+/// The caller names the ids it expects at the head of the list (candidates, with
+/// their keys). Each candidate in turn is popped if it is the head; one that is
+/// not (cancelled or expired meanwhile) is passed over. When no candidate was the
+/// head, the answer is `stale` with the ids now at the head, and the caller asks
+/// again with those. Every answer that hands over a job carries the ids left at
+/// the head, the candidates of the caller's next claim.
 ///
 /// A worker claims only when it has no job. So a job still started by this very
 /// registration of the worker (`token`) is one whose claim was made in Redis but
 /// whose answer never came back (Redis failed in between): it has not run, and is
-/// handed over again before anything new is popped. If its credentials expired
-/// meanwhile (they live the job's `ttl` + 60 s from submit), the fourth element
-/// says so, for the worker to fail the job instead of running it without them.
+/// handed over again before anything new is popped (asked again with the same
+/// candidates, the caller names it; otherwise the answer is `need` with its id).
+/// If its credentials expired meanwhile (they live the job's `ttl` + 60 s from
+/// submit), the answer says so, for the worker to fail the job instead of running
+/// it without them.
 ///
 /// A pinned worker claims only while it holds its queue's lease: a worker whose
 /// node was frozen (SIGSTOP, a long pause, a partition) past the lease, while
 /// another node took the device, gets `{'lease lost'}` and no job. A lease that
 /// merely expired (heartbeats late, nobody took the device) is taken again.
 ///
-/// ARGV: prefix, source_list_key, worker, node, now_rfc3339, now_ms, token,
-/// lease key ('' for FIFO workers), lease token, lease seconds.
-/// Returns {id, spec_json, cred_json[, 'credentials expired']}, {} when the list
-/// has no runnable job, or {'lease lost'}.
+/// KEYS: the list, the worker's hash, the lease (any key of the prefix for a FIFO
+/// worker), `stats`, `idx:status:queued`, `idx:status:started`,
+/// `idx:status:failed`, `idx:node:<node>`, `expiring`, `webhooks`, then for each
+/// candidate: its job, its credentials, its `wait` mark.
+/// ARGV: now_rfc3339, now_ms, worker, node, token, '1' to check the lease, lease
+/// token, lease seconds, the `ended` channel, how many head ids to answer with,
+/// then the candidates' ids.
+/// Returns {'job', id, spec_json, cred_json, '' or 'credentials expired', head
+/// ids...}, {'empty'}, {'stale', head ids...}, {'need', id} or {'lease lost'}.
 pub static CLAIM: LazyLock<Script> = LazyLock::new(|| ending(CLAIM_BODY));
 
 const CLAIM_BODY: &str = r#"
-local p, src, worker, node, now, now_ms = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], tonumber(ARGV[6])
-local token = ARGV[7]
-if ARGV[8] ~= '' then
-  local owner = redis.call('GET', ARGV[8])
+local src, whash = KEYS[1], KEYS[2]
+local now, now_ms, worker, node, token = ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4], ARGV[5]
+local channel, nhead = ARGV[9], tonumber(ARGV[10])
+if ARGV[6] == '1' then
+  local owner = redis.call('GET', KEYS[3])
   if not owner then
-    redis.call('SET', ARGV[8], ARGV[9], 'EX', ARGV[10])
-  elseif owner ~= ARGV[9] then
+    redis.call('SET', KEYS[3], ARGV[7], 'EX', ARGV[8])
+  elseif owner ~= ARGV[7] then
     return {'lease lost'}
   end
 end
-local cur = redis.call('HGET', p..':worker:'..worker, 'current_job')
+local function cand(j)
+  local b = 10 + 3 * (j - 1)
+  return {job = KEYS[b + 1], cred = KEYS[b + 2], stats = KEYS[4], from_idx = KEYS[5], to_idx = KEYS[7],
+    expiring = KEYS[9], webhooks = KEYS[10], wait = KEYS[b + 3]}
+end
+local function answer(out)
+  for _, x in ipairs(redis.call('LRANGE', src, 0, nhead - 1)) do out[#out + 1] = x end
+  return out
+end
+local ids = {}
+for i = 11, #ARGV do ids[#ids + 1] = ARGV[i] end
+local cur = redis.call('HGET', whash, 'current_job')
 if cur and cur ~= '' then
-  local job = p..':job:'..cur
-  local f = redis.call('HMGET', job, 'status', 'worker', 'claim', 'had_cred')
+  local j = nil
+  for i, id in ipairs(ids) do
+    if id == cur then j = i break end
+  end
+  if not j then return {'need', cur} end
+  local k = cand(j)
+  local f = redis.call('HMGET', k.job, 'status', 'worker', 'claim', 'had_cred')
   if f[1] == 'started' and f[2] == worker and f[3] == token then
-    local cred = redis.call('GET', p..':cred:'..cur)
+    local cred = redis.call('GET', k.cred)
+    local spec = redis.call('HGET', k.job, 'spec')
     if not cred and f[4] == '1' then
-      return {cur, redis.call('HGET', job, 'spec'), '', 'credentials expired'}
+      return answer({'job', cur, spec, '', 'credentials expired'})
     end
-    return {cur, redis.call('HGET', job, 'spec'), cred or ''}
+    return answer({'job', cur, spec, cred or '', ''})
+  end
+  -- Another registration's, or over: not to be handed again.
+  redis.call('HSET', whash, 'current_job', '')
+end
+for j, want in ipairs(ids) do
+  local id = redis.call('LINDEX', src, 0)
+  if not id then return {'empty'} end
+  if id == want then
+    redis.call('LPOP', src)
+    local k = cand(j)
+    local f = redis.call('HMGET', k.job, 'status', 'enqueued_ms', 'ttl_s', 'result_ttl_s', 'seq', 'queue', 'created_ms')
+    local score = f[5] or f[7]
+    if f[1] == 'queued' then
+      if now_ms - tonumber(f[2]) > tonumber(f[3]) * 1000 then
+        local msg = 'the job waited in queue '..f[6]..' longer than its ttl of '..f[3]..' s and was not run'
+        local res = cjson.encode({type = 'failed', error = {type = 'Expired', message = msg}})
+        end_job(k, channel, id, 'queued', 'failed', res, now, score, f[4], 'Expired')
+      else
+        local cred = redis.call('GET', k.cred) or ''
+        redis.call('HSET', k.job, 'status', 'started', 'started_at', now, 'worker', worker, 'node', node,
+          'waiting_reason', '', 'claim', token, 'had_cred', cred ~= '' and '1' or '0', 'started_ms', now_ms)
+        observe(KEYS[4], 'queue', math.max(0, (now_ms - tonumber(f[2])) / 1000))
+        redis.call('ZREM', KEYS[5], id)
+        redis.call('ZADD', KEYS[6], score, id)
+        redis.call('ZADD', KEYS[8], score, id)
+        redis.call('HSET', whash, 'current_job', id, 'status', 'busy')
+        return answer({'job', id, redis.call('HGET', k.job, 'spec'), cred, ''})
+      end
+    end
   end
 end
-for _ = 1, 1000 do
-  local id = redis.call('LPOP', src)
-  if not id then return {} end
-  local job = p..':job:'..id
-  local f = redis.call('HMGET', job, 'status', 'enqueued_ms', 'ttl_s', 'result_ttl_s', 'seq', 'queue', 'created_ms')
-  local score = f[5] or f[7]
-  if f[1] == 'queued' then
-    if now_ms - tonumber(f[2]) > tonumber(f[3]) * 1000 then
-      local msg = 'the job waited in queue '..f[6]..' longer than its ttl of '..f[3]..' s and was not run'
-      local res = cjson.encode({type = 'failed', error = {type = 'Expired', message = msg}})
-      end_job(p, id, 'queued', 'failed', res, now, score, f[4], 'Expired')
-    else
-      local cred = redis.call('GET', p..':cred:'..id) or ''
-      redis.call('HSET', job, 'status', 'started', 'started_at', now, 'worker', worker, 'node', node,
-        'waiting_reason', '', 'claim', token, 'had_cred', cred ~= '' and '1' or '0', 'started_ms', now_ms)
-      observe(p, 'queue', math.max(0, (now_ms - tonumber(f[2])) / 1000))
-      redis.call('ZREM', p..':idx:status:queued', id)
-      redis.call('ZADD', p..':idx:status:started', score, id)
-      redis.call('ZADD', p..':idx:node:'..node, score, id)
-      redis.call('HSET', p..':worker:'..worker, 'current_job', id, 'status', 'busy')
-      return {id, redis.call('HGET', job, 'spec'), cred}
-    end
-  end
-end
-return {}
+if redis.call('LLEN', src) == 0 then return {'empty'} end
+return answer({'stale'})
 "#;
 
 /// End a started job: status and result in one step, record set to expire, worker
 /// counters updated. Does nothing (returns 0) unless the job is still started by
 /// this worker (a reaper or a kill may have ended it first).
 ///
-/// ARGV: prefix, id, worker, status, result_json, now_rfc3339, error type ('' on success)
+/// KEYS: the job's eight ending keys (from `started`), the worker's hash.
+/// ARGV: id, worker, status, result_json, now_rfc3339, error type ('' on success),
+/// the `ended` channel.
 pub static FINISH: LazyLock<Script> = LazyLock::new(|| ending(FINISH_BODY));
 
 const FINISH_BODY: &str = r#"
-local p, id, worker, st, res, now, etype = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
-local job = p..':job:'..id
-local f = redis.call('HMGET', job, 'status', 'worker', 'result_ttl_s', 'seq', 'created_ms')
+local id, worker, st, res, now, etype, channel = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
+local k = end_keys(KEYS, 1)
+local f = redis.call('HMGET', k.job, 'status', 'worker', 'result_ttl_s', 'seq', 'created_ms')
 if f[1] ~= 'started' or f[2] ~= worker then return 0 end
-end_job(p, id, 'started', st, res, now, f[4] or f[5], f[3], etype)
-local w = p..':worker:'..worker
+end_job(k, channel, id, 'started', st, res, now, f[4] or f[5], f[3], etype)
+local w = KEYS[9]
 if redis.call('EXISTS', w) == 1 then
   if st == 'finished' then
     redis.call('HINCRBY', w, 'successful_job_count', 1)
@@ -372,27 +435,36 @@ end
 return 1
 "#;
 
+/// How many keys and arguments [`FINISH`] takes (so [`FINISH_AND_CLAIM`] can split them).
+pub const FINISH_KEYS: usize = 9;
+pub const FINISH_ARGS: usize = 7;
+
 /// A pinned worker's step between two jobs, in one round trip: [`FINISH`] the job
 /// it ran, then [`CLAIM`] the next one (each body as it is, run as a function of
-/// its own arguments). A failed call is simply made again: the finish then finds
-/// the job ended (0) and the claim hands back the job it may already have claimed.
+/// its own keys and arguments). A failed call is simply made again: the finish
+/// then finds the job ended (0) and the claim hands back the job it may already
+/// have claimed.
 ///
-/// ARGV: FINISH's seven, then CLAIM's ten. Returns CLAIM's answer with FINISH's
+/// KEYS and ARGV: FINISH's, then CLAIM's. Returns CLAIM's answer with FINISH's
 /// (as '1' or '0') in front.
 pub static FINISH_AND_CLAIM: LazyLock<Script> = LazyLock::new(|| {
     ending(&format!(
         r#"
-local function finish(ARGV)
+local function finish(KEYS, ARGV)
 {FINISH_BODY}
 end
-local function claim(ARGV)
+local function claim(KEYS, ARGV)
 {CLAIM_BODY}
 end
-local fa, ca = {{}}, {{}}
-for i = 1, 7 do fa[i] = ARGV[i] end
-for i = 8, #ARGV do ca[#ca + 1] = ARGV[i] end
-local done = finish(fa)
-local got = claim(ca)
+local fk, fa, ck, ca = {{}}, {{}}, {{}}, {{}}
+for i = 1, #KEYS do
+  if i <= {FINISH_KEYS} then fk[#fk + 1] = KEYS[i] else ck[#ck + 1] = KEYS[i] end
+end
+for i = 1, #ARGV do
+  if i <= {FINISH_ARGS} then fa[#fa + 1] = ARGV[i] else ca[#ca + 1] = ARGV[i] end
+end
+local done = finish(fk, fa)
+local got = claim(ck, ca)
 table.insert(got, 1, tostring(done))
 return got
 "#
@@ -401,18 +473,22 @@ return got
 
 /// Cancel a job if, and only if, it is still queued.
 ///
-/// ARGV: prefix, id, now_rfc3339. Returns 'ok' when cancelled now, else the job's
-/// status ('cancelled' if it already was), or 'missing'.
+/// KEYS: the job's eight ending keys (from `queued` to `cancelled`), the list of
+/// the queue the caller read from the job. ARGV: id, now_rfc3339, that queue's
+/// name, the `ended` channel. Returns 'ok' when cancelled now, else the job's
+/// status ('cancelled' if it already was), 'missing', or `queue:<name>` when the
+/// job is in another queue than the one declared.
 pub static CANCEL: LazyLock<Script> = LazyLock::new(|| {
     ending(
         r#"
-local p, id, now = ARGV[1], ARGV[2], ARGV[3]
-local job = p..':job:'..id
-local f = redis.call('HMGET', job, 'status', 'queue', 'result_ttl_s', 'seq', 'created_ms')
+local id, now, q, channel = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local k = end_keys(KEYS, 1)
+local f = redis.call('HMGET', k.job, 'status', 'queue', 'result_ttl_s', 'seq', 'created_ms')
 if not f[1] then return 'missing' end
 if f[1] ~= 'queued' then return f[1] end
-redis.call('LREM', p..':queue:'..f[2], 0, id)
-end_job(p, id, 'queued', 'cancelled', nil, now, f[4] or f[5], f[3], '')
+if f[2] ~= q then return 'queue:'..(f[2] or '') end
+redis.call('LREM', KEYS[9], 0, id)
+end_job(k, channel, id, 'queued', 'cancelled', nil, now, f[4] or f[5], f[3], '')
 return 'ok'
 "#,
     )
@@ -421,49 +497,50 @@ return 'ok'
 /// Give up ownership of a pinned queue; if jobs are still waiting, offer the queue
 /// to every node again.
 ///
-/// ARGV: prefix, queue, owner token. Returns 1 when the token was the owner.
+/// KEYS: the queue's owner lease, its list, `offered`, `unowned`. ARGV: the
+/// queue's name, the owner token. Returns 1 when the token was the owner.
 pub static RELEASE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r#"
-local p, q, node = ARGV[1], ARGV[2], ARGV[3]
-local owner_key = p..':owner:'..q
-if redis.call('GET', owner_key) ~= node then return 0 end
-redis.call('DEL', owner_key)
-if redis.call('LLEN', p..':queue:'..q) > 0 and redis.call('SADD', p..':offered', q) == 1 then
-  redis.call('RPUSH', p..':unowned', q)
+if redis.call('GET', KEYS[1]) ~= ARGV[2] then return 0 end
+redis.call('DEL', KEYS[1])
+if redis.call('LLEN', KEYS[2]) > 0 and redis.call('SADD', KEYS[3], ARGV[1]) == 1 then
+  redis.call('RPUSH', KEYS[4], ARGV[1])
 end
 return 1
 "#,
     )
 });
 
-/// Renew a pinned worker's lease on its queue. ARGV: prefix, queue, owner token, lease_s.
-/// Returns 1 when the lease is (again) this token's, 0 when another owns it.
+/// Renew a pinned worker's lease on its queue. KEYS: the owner lease. ARGV: the
+/// owner token, lease_s. Returns 1 when the lease is (again) this token's, 0 when
+/// another owns it.
 pub static RENEW: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r#"
-local p, q, node, lease = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
-local owner_key = p..':owner:'..q
-local owner = redis.call('GET', owner_key)
-if owner and owner ~= node then return 0 end
-redis.call('SET', owner_key, node, 'EX', lease)
+local owner = redis.call('GET', KEYS[1])
+if owner and owner ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
 return 1
 "#,
     )
 });
 
 /// Fail a worker's running job because the worker is being stopped, in one step
-/// with the worker counters. ARGV: prefix, id, worker, result_json, now, error type.
+/// with the worker counters.
+///
+/// KEYS: the job's eight ending keys (from `started` to `failed`), the worker's
+/// hash. ARGV: id, worker, result_json, now, error type, the `ended` channel.
 /// Returns 1 when the job was started by that worker (and is now failed).
 pub static INTERRUPT: LazyLock<Script> = LazyLock::new(|| {
     ending(
         r#"
-local p, id, worker, res, now, etype = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
-local job = p..':job:'..id
-local f = redis.call('HMGET', job, 'status', 'worker', 'result_ttl_s', 'seq', 'created_ms')
+local id, worker, res, now, etype, channel = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+local k = end_keys(KEYS, 1)
+local f = redis.call('HMGET', k.job, 'status', 'worker', 'result_ttl_s', 'seq', 'created_ms')
 if f[1] ~= 'started' or f[2] ~= worker then return 0 end
-end_job(p, id, 'started', 'failed', res, now, f[4] or f[5], f[3], etype)
-local w = p..':worker:'..worker
+end_job(k, channel, id, 'started', 'failed', res, now, f[4] or f[5], f[3], etype)
+local w = KEYS[9]
 if redis.call('EXISTS', w) == 1 then
   redis.call('HINCRBY', w, 'failed_job_count', 1)
   redis.call('HSET', w, 'current_job', '', 'status', 'idle')
@@ -474,19 +551,25 @@ return 1
 });
 
 /// Fail a queued job that has waited longer than its `ttl` (`Expired`), taking it
-/// off its queue. ARGV: prefix, id, now_rfc3339, now_ms. Returns 1 when expired.
+/// off its queue.
+///
+/// KEYS: the job's eight ending keys (from `queued` to `failed`), the list of the
+/// queue the caller read from the job. ARGV: id, now_rfc3339, now_ms, that
+/// queue's name, the `ended` channel. Returns 1 when expired, 0 when not, or
+/// `queue:<name>` when the job is in another queue than the one declared.
 pub static EXPIRE_QUEUED: LazyLock<Script> = LazyLock::new(|| {
     ending(
         r#"
-local p, id, now, now_ms = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
-local job = p..':job:'..id
-local f = redis.call('HMGET', job, 'status', 'queue', 'result_ttl_s', 'seq', 'enqueued_ms', 'ttl_s', 'created_ms')
+local id, now, now_ms, q, channel = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4], ARGV[5]
+local k = end_keys(KEYS, 1)
+local f = redis.call('HMGET', k.job, 'status', 'queue', 'result_ttl_s', 'seq', 'enqueued_ms', 'ttl_s', 'created_ms')
 if f[1] ~= 'queued' then return 0 end
 if now_ms - tonumber(f[5]) <= tonumber(f[6]) * 1000 then return 0 end
+if f[2] ~= q then return 'queue:'..(f[2] or '') end
 local msg = 'the job waited in queue '..f[2]..' longer than its ttl of '..f[6]..' s and was not run'
 local res = cjson.encode({type = 'failed', error = {type = 'Expired', message = msg}})
-redis.call('LREM', p..':queue:'..f[2], 0, id)
-end_job(p, id, 'queued', 'failed', res, now, f[4] or f[7], f[3], 'Expired')
+redis.call('LREM', KEYS[9], 0, id)
+end_job(k, channel, id, 'queued', 'failed', res, now, f[4] or f[7], f[3], 'Expired')
 return 1
 "#,
     )

@@ -83,6 +83,28 @@ pub struct JobStore {
     sealer: Sealer,
     /// Replicas a job's state change must reach before it is acknowledged (`WAIT`).
     replicas: std::sync::Arc<Replicas>,
+    /// The node last seen owning each pinned queue: SUBMIT's guess of whom to wake.
+    owners: std::sync::Arc<std::sync::Mutex<HashMap<String, String>>>,
+}
+
+/// Queue owners remembered at most (then forgotten all at once, and learned again).
+const OWNERS_REMEMBERED: usize = 100_000;
+/// Ids a claim answers with from the head of its list (the next claim's candidates).
+const CLAIM_HEAD: usize = 4;
+/// Claims tried in a row when the list changes under them (cancels, expiries).
+const CLAIM_TRIES: usize = 50;
+
+/// What one CLAIM answered.
+enum ClaimAnswer {
+    Job {
+        id: String,
+        spec: String,
+        cred: String,
+        cred_expired: bool,
+    },
+    Empty,
+    /// Ask again with the ids now at the head.
+    Again,
 }
 
 /// How many replicas a change must reach, and how many the primary has.
@@ -113,7 +135,13 @@ impl JobStore {
             )));
         }
         let link = Link::open(topology, &Keys::new(prefix).stats()).await?;
-        Ok(Self { link, keys: Keys::new(prefix), sealer: Sealer::default(), replicas: Default::default() })
+        Ok(Self {
+            link,
+            keys: Keys::new(prefix),
+            sealer: Sealer::default(),
+            replicas: Default::default(),
+            owners: Default::default(),
+        })
     }
 
     /// Acknowledge a job's state change (submit, claim, finish, cancel) only once
@@ -221,8 +249,15 @@ impl JobStore {
         Ok(start.elapsed())
     }
 
-    /// The SUBMIT script's arguments for one job.
-    fn submit_args(&self, id: &str, spec: &JobSpec, cred: &Credentials) -> Result<Vec<String>, StoreError> {
+    /// The SUBMIT script's keys and arguments for one job.
+    /// The SUBMIT script's keys, then its arguments, for one job (the keys name
+    /// the node this process last saw own the job's queue, see [`SUBMIT`](scripts::SUBMIT)).
+    fn submit_call(
+        &self,
+        id: &str,
+        spec: &JobSpec,
+        cred: &Credentials,
+    ) -> Result<(Vec<String>, Vec<String>), StoreError> {
         let queue = spec.queue_name();
         let now = now_rfc3339();
         let ms = now_ms().to_string();
@@ -230,14 +265,31 @@ impl JobStore {
         let cred_json = serde_json::to_string(cred).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let cred_json = self.sealer.seal(id, &cred_json);
         let pinned = if spec.strategy == QueueStrategy::Pinned { "1" } else { "0" };
+        let guess = self.owners.lock().expect("owners lock").get(queue.as_str()).cloned().unwrap_or_default();
+        let k = &self.keys;
+        let keys = vec![
+            k.job(id),
+            k.seq(),
+            k.stats(),
+            k.cred(id),
+            k.queue(queue.as_str()),
+            k.queues(),
+            k.idx_all(),
+            k.idx(IndexField::Queue, queue.as_str()),
+            k.idx(IndexField::Status, JobStatus::Queued.as_str()),
+            k.idx(IndexField::Host, &spec.device.host),
+            k.owner(queue.as_str()),
+            k.offered(),
+            k.unowned(),
+            k.signal(&guess),
+        ];
         let mut args: Vec<String> = vec![
-            self.keys.prefix().to_string(),
             id.to_string(),
             queue.to_string(),
-            spec.device.host.clone(),
             cred_json,
             (spec.ttl_s + 60).to_string(),
             pinned.to_string(),
+            k.signal_prefix(),
         ];
         for (k, v) in [
             ("id", id.to_string()),
@@ -260,7 +312,23 @@ impl JobStore {
             args.push("webhook".to_string());
             args.push(self.sealer.seal(id, &json));
         }
-        Ok(args)
+        Ok((keys, args))
+    }
+
+    /// After SUBMIT: when it named the queue's owner instead of waking it (this
+    /// process guessed another node, or none), wake that node and remember it.
+    fn missed_signal(&self, queue: &QueueName, id: &str, answer: &redis::Value) -> Option<(String, String)> {
+        let node: String = match answer {
+            redis::Value::BulkString(b) => String::from_utf8_lossy(b).into_owned(),
+            redis::Value::SimpleString(s) => s.clone(),
+            _ => return None,
+        };
+        let mut owners = self.owners.lock().expect("owners lock");
+        if owners.len() >= OWNERS_REMEMBERED {
+            owners.clear();
+        }
+        owners.insert(queue.to_string(), node.clone());
+        Some((self.keys.signal(&node), format!("{queue}\t{id}")))
     }
 
     /// Store and enqueue a job; returns its id and queue.
@@ -271,12 +339,20 @@ impl JobStore {
     ) -> Result<(String, QueueName), StoreError> {
         let id = uuid::Uuid::new_v4().to_string();
         let mut inv = scripts::SUBMIT.prepare_invoke();
-        for a in self.submit_args(&id, spec, cred)? {
+        let (keys, args) = self.submit_call(&id, spec, cred)?;
+        for k in keys {
+            inv.key(k);
+        }
+        for a in args {
             inv.arg(a);
         }
         let started = std::time::Instant::now();
         let mut conn = self.conn();
-        let _: i64 = inv.invoke_async(&mut conn).await?;
+        let answer: redis::Value = inv.invoke_async(&mut conn).await?;
+        let queue = spec.queue_name();
+        if let Some((signal, wake)) = self.missed_signal(&queue, &id, &answer) {
+            let _: () = conn.rpush(signal, wake).await?;
+        }
         self.confirm(&mut conn).await?;
         crate::metrics::stage(crate::metrics::Stage::SubmitScript, started.elapsed());
         Ok((id, spec.queue_name()))
@@ -323,11 +399,23 @@ impl JobStore {
         }
         for (spec, (_, cred)) in stored.iter().zip(jobs) {
             let id = uuid::Uuid::new_v4().to_string();
-            pipe.cmd("EVALSHA").arg(&hash).arg(0).arg(self.submit_args(&id, spec, cred)?).ignore();
+            let (keys, args) = self.submit_call(&id, spec, cred)?;
+            pipe.cmd("EVALSHA").arg(&hash).arg(keys.len()).arg(keys).arg(args);
             out.push((id, spec.queue_name()));
         }
         let mut conn = self.conn();
-        let _: () = pipe.query_async(&mut conn).await?;
+        let answers: Vec<redis::Value> = pipe.query_async(&mut conn).await?;
+        let mut wakes = redis::pipe();
+        let mut any = false;
+        for ((id, queue), answer) in out.iter().zip(answers) {
+            if let Some((signal, wake)) = self.missed_signal(queue, id, &answer) {
+                wakes.rpush(signal, wake).ignore();
+                any = true;
+            }
+        }
+        if any {
+            let _: () = wakes.query_async(&mut conn).await?;
+        }
         self.confirm(&mut conn).await?;
         Ok(out)
     }
@@ -497,19 +585,29 @@ impl JobStore {
     /// Cancel one job if it is still queued.
     pub async fn cancel(&self, id: &str) -> Result<CancelOutcome, StoreError> {
         let mut conn = self.conn();
-        let r: String = scripts::CANCEL
-            .prepare_invoke()
-            .arg(self.keys.prefix())
-            .arg(id)
-            .arg(now_rfc3339())
-            .invoke_async(&mut conn)
-            .await?;
-        self.confirm(&mut conn).await?;
-        Ok(match r.as_str() {
-            "ok" => CancelOutcome::Cancelled,
-            "missing" => CancelOutcome::Missing,
-            other => CancelOutcome::NotQueued(other.parse().map_err(|e: String| StoreError::Corrupt(e))?),
-        })
+        let mut queue: Option<String> = conn.hget(self.keys.job(id), "queue").await?;
+        // The queue is read first, to be declared; a job is never moved to
+        // another queue, so a second try only follows a record rewritten meanwhile.
+        for _ in 0..3 {
+            let Some(q) = queue.take() else { return Ok(CancelOutcome::Missing) };
+            let mut inv = scripts::CANCEL.prepare_invoke();
+            for k in self.keys.ending(id, JobStatus::Queued.as_str(), JobStatus::Cancelled.as_str()) {
+                inv.key(k);
+            }
+            inv.key(self.keys.queue(&q)).arg(id).arg(now_rfc3339()).arg(&q).arg(self.keys.ended_channel());
+            let r: String = inv.invoke_async(&mut conn).await?;
+            if let Some(other) = r.strip_prefix("queue:") {
+                queue = Some(other.to_string()).filter(|q| !q.is_empty());
+                continue;
+            }
+            self.confirm(&mut conn).await?;
+            return Ok(match r.as_str() {
+                "ok" => CancelOutcome::Cancelled,
+                "missing" => CancelOutcome::Missing,
+                other => CancelOutcome::NotQueued(other.parse().map_err(|e: String| StoreError::Corrupt(e))?),
+            });
+        }
+        Err(StoreError::Corrupt(format!("job {id} changed queues while being cancelled")))
     }
 
     /// Take the next runnable job from the list at `source_key` for `worker`. The
@@ -526,6 +624,10 @@ impl JobStore {
     /// `lease` is a pinned worker's (queue, lease token, lease seconds): the claim
     /// is refused ([`StoreError::LeaseLost`]) when another token holds the queue's
     /// lease (an expired one is taken again).
+    ///
+    /// `head` holds the ids the caller expects at the head of the list (kept by
+    /// the caller between claims; see [`CLAIM`](scripts::CLAIM)): it is updated
+    /// from each answer. A wrong guess costs another round trip, never a job.
     pub async fn claim(
         &self,
         source_key: &str,
@@ -533,16 +635,26 @@ impl JobStore {
         node: &str,
         token: &str,
         lease: Option<(&str, &str, u64)>,
+        head: &mut Vec<String>,
     ) -> Result<Option<Claimed>, StoreError> {
-        let mut inv = scripts::CLAIM.prepare_invoke();
-        self.claim_args(&mut inv, source_key, worker, node, token, lease);
         let mut conn = self.conn();
-        let r: Vec<String> = inv.invoke_async(&mut conn).await?;
-        // A claim that a failover could undo must not run (another worker
-        // would claim the job again): unconfirmed, it is claimed again by
-        // this worker's next try, which hands the same job back.
-        self.confirm(&mut conn).await?;
-        self.read_claim(r, lease).await
+        for _ in 0..CLAIM_TRIES {
+            let mut inv = scripts::CLAIM.prepare_invoke();
+            self.claim_args(&mut inv, source_key, worker, node, token, lease, head);
+            let r: Vec<String> = inv.invoke_async(&mut conn).await?;
+            // A claim that a failover could undo must not run (another worker
+            // would claim the job again): unconfirmed, it is claimed again by
+            // this worker's next try, which hands the same job back.
+            self.confirm(&mut conn).await?;
+            match self.claim_answer(r, lease, head)? {
+                ClaimAnswer::Again => continue,
+                ClaimAnswer::Empty => return Ok(None),
+                ClaimAnswer::Job { id, spec, cred, cred_expired } => {
+                    return self.read_claim(id, spec, cred, cred_expired).await;
+                }
+            }
+        }
+        Err(StoreError::Corrupt(format!("{source_key} kept changing under {CLAIM_TRIES} claims")))
     }
 
     /// End a started job with its result and claim the next job of `source_key`
@@ -559,10 +671,11 @@ impl JobStore {
         node: &str,
         token: &str,
         lease: Option<(&str, &str, u64)>,
+        head: &mut Vec<String>,
     ) -> Result<(bool, Option<Claimed>), StoreError> {
         let mut inv = scripts::FINISH_AND_CLAIM.prepare_invoke();
         self.finish_args(&mut inv, id, worker, result)?;
-        self.claim_args(&mut inv, source_key, worker, node, token, lease);
+        self.claim_args(&mut inv, source_key, worker, node, token, lease, head);
         let mut conn = self.conn();
         let mut r: Vec<String> = inv.invoke_async(&mut conn).await?;
         self.confirm(&mut conn).await?;
@@ -570,9 +683,17 @@ impl JobStore {
             return Err(StoreError::Corrupt("finish-and-claim gave no answer".into()));
         }
         let finished = r.remove(0) == "1";
-        Ok((finished, self.read_claim(r, lease).await?))
+        let claimed = match self.claim_answer(r, lease, head)? {
+            ClaimAnswer::Again => self.claim(source_key, worker, node, token, lease, head).await?,
+            ClaimAnswer::Empty => None,
+            ClaimAnswer::Job { id, spec, cred, cred_expired } => {
+                self.read_claim(id, spec, cred, cred_expired).await?
+            }
+        };
+        Ok((finished, claimed))
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn claim_args(
         &self,
         inv: &mut redis::ScriptInvocation<'_>,
@@ -581,41 +702,94 @@ impl JobStore {
         node: &str,
         token: &str,
         lease: Option<(&str, &str, u64)>,
+        head: &[String],
     ) {
+        let k = &self.keys;
         let (lease_key, lease_token, lease_s) = match lease {
-            Some((queue, t, s)) => (self.keys.owner(queue), t, s),
-            None => (String::new(), "", 0),
+            Some((queue, t, s)) => (k.owner(queue), t, s),
+            None => (k.owner(""), "", 0),
         };
-        inv.arg(self.keys.prefix())
-            .arg(source_key)
+        inv.key(source_key)
+            .key(k.worker(worker))
+            .key(lease_key)
+            .key(k.stats())
+            .key(k.idx(IndexField::Status, JobStatus::Queued.as_str()))
+            .key(k.idx(IndexField::Status, JobStatus::Started.as_str()))
+            .key(k.idx(IndexField::Status, JobStatus::Failed.as_str()))
+            .key(k.idx(IndexField::Node, node))
+            .key(k.expiring())
+            .key(k.webhooks());
+        for id in head {
+            inv.key(k.job(id)).key(k.cred(id)).key(k.wait(id));
+        }
+        inv.arg(now_rfc3339())
+            .arg(now_ms())
             .arg(worker)
             .arg(node)
-            .arg(now_rfc3339())
-            .arg(now_ms())
             .arg(token)
-            .arg(lease_key)
+            .arg(if lease.is_some() { "1" } else { "0" })
             .arg(lease_token)
-            .arg(lease_s);
+            .arg(lease_s)
+            .arg(k.ended_channel())
+            .arg(CLAIM_HEAD);
+        for id in head {
+            inv.arg(id);
+        }
     }
 
-    /// Read the claim script's answer.
-    async fn read_claim(
+    /// Read the claim script's answer; `head` becomes the ids it saw at the
+    /// list's head.
+    fn claim_answer(
         &self,
         r: Vec<String>,
         lease: Option<(&str, &str, u64)>,
-    ) -> Result<Option<Claimed>, StoreError> {
-        if r.len() == 1 && r[0] == "lease lost" {
-            return Err(StoreError::LeaseLost(lease.map(|(q, _, _)| q.to_string()).unwrap_or_default()));
-        }
+        head: &mut Vec<String>,
+    ) -> Result<ClaimAnswer, StoreError> {
         let mut r = r.into_iter();
-        let (Some(id), Some(spec), Some(cred)) = (r.next(), r.next(), r.next()) else {
-            return Ok(None);
-        };
+        let kind = r.next().unwrap_or_default();
+        Ok(match kind.as_str() {
+            "lease lost" => {
+                return Err(StoreError::LeaseLost(lease.map(|(q, _, _)| q.to_string()).unwrap_or_default()));
+            }
+            "job" => {
+                let (Some(id), Some(spec), Some(cred), Some(flag)) = (r.next(), r.next(), r.next(), r.next())
+                else {
+                    return Err(StoreError::Corrupt("a claim answered a job without its fields".into()));
+                };
+                *head = r.collect();
+                ClaimAnswer::Job { id, spec, cred, cred_expired: !flag.is_empty() }
+            }
+            "empty" => {
+                head.clear();
+                ClaimAnswer::Empty
+            }
+            "stale" => {
+                *head = r.collect();
+                if head.is_empty() { ClaimAnswer::Empty } else { ClaimAnswer::Again }
+            }
+            "need" => {
+                let cur = r.next().unwrap_or_default();
+                head.retain(|id| *id != cur);
+                head.insert(0, cur);
+                ClaimAnswer::Again
+            }
+            other => return Err(StoreError::Corrupt(format!("unexpected claim answer {other:?}"))),
+        })
+    }
+
+    /// Decode a claimed job (see [`Claimed::Unreadable`] for one that cannot be).
+    async fn read_claim(
+        &self,
+        id: String,
+        spec: String,
+        cred: String,
+        cred_expired: bool,
+    ) -> Result<Option<Claimed>, StoreError> {
         let unreadable = |kind, message: String| {
             tracing::error!(job = id, "{message}");
             Ok(Some(Claimed::Unreadable { id: id.clone(), error: JobError::new(kind, message) }))
         };
-        if r.next().is_some() {
+        if cred_expired {
             let msg = "the job was claimed as Redis failed, and its credentials expired before it \
                        could be handed over again; it was not run: submit it again";
             return unreadable(ErrorKind::CredentialError, msg.to_string());
@@ -674,13 +848,17 @@ impl JobStore {
         };
         let json = serde_json::to_string(result).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let etype = result.error.as_ref().map(|e| e.kind.as_str()).unwrap_or("");
-        inv.arg(self.keys.prefix())
+        for k in self.keys.ending(id, JobStatus::Started.as_str(), status.as_str()) {
+            inv.key(k);
+        }
+        inv.key(self.keys.worker(worker))
             .arg(id)
             .arg(worker)
             .arg(status.as_str())
             .arg(json)
             .arg(now_rfc3339())
-            .arg(etype);
+            .arg(etype)
+            .arg(self.keys.ended_channel());
         Ok(())
     }
 
@@ -690,14 +868,18 @@ impl JobStore {
         let json = serde_json::to_string(&JobResult::failed(error))
             .map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let mut conn = self.conn();
-        let n: i64 = scripts::INTERRUPT
-            .prepare_invoke()
-            .arg(self.keys.prefix())
+        let mut inv = scripts::INTERRUPT.prepare_invoke();
+        for k in self.keys.ending(id, JobStatus::Started.as_str(), JobStatus::Failed.as_str()) {
+            inv.key(k);
+        }
+        let n: i64 = inv
+            .key(self.keys.worker(worker))
             .arg(id)
             .arg(worker)
             .arg(json)
             .arg(now_rfc3339())
             .arg(etype)
+            .arg(self.keys.ended_channel())
             .invoke_async(&mut conn)
             .await?;
         self.confirm(&mut conn).await?;

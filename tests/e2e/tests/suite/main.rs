@@ -2,6 +2,7 @@
 //! Needs Redis on 127.0.0.1:6379 (or `NETPULSE_TEST_REDIS_URL`).
 
 mod client;
+mod declared_keys;
 mod failover;
 mod hostile;
 mod hostkeys;

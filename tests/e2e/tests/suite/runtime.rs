@@ -240,7 +240,7 @@ async fn a_claim_whose_answer_was_lost_is_handed_over_again_to_its_own_worker_on
     let store = JobStore::connect(&netpulse_e2e::redis_url(), &sys.prefix).await.unwrap();
     let queue = store.keys().queue(FIFO_QUEUE);
     let claim = async |token: &str| match store
-        .claim(&queue, "node-x/fifo-1", "node-x", token, None)
+        .claim(&queue, "node-x/fifo-1", "node-x", token, None, &mut Vec::new())
         .await
         .unwrap()
     {
@@ -262,7 +262,7 @@ async fn a_claim_whose_answer_was_lost_is_handed_over_again_to_its_own_worker_on
     let mut c = sys.redis().await;
     let _: i64 =
         redis::cmd("DEL").arg(format!("{}:cred:{second}", sys.prefix)).query_async(&mut c).await.unwrap();
-    match store.claim(&queue, "node-x/fifo-1", "node-x", "run-2", None).await.unwrap() {
+    match store.claim(&queue, "node-x/fifo-1", "node-x", "run-2", None, &mut Vec::new()).await.unwrap() {
         Some(Claimed::Unreadable { id, error }) => {
             assert_eq!(id, second);
             assert_eq!(error.kind, netpulse::queue::ErrorKind::CredentialError);
@@ -288,13 +288,16 @@ async fn a_finish_and_claim_whose_answer_was_lost_ends_the_job_once_and_hands_th
     let store = JobStore::connect(&netpulse_e2e::redis_url(), &sys.prefix).await.unwrap();
     let queue = store.keys().queue(FIFO_QUEUE);
     let (worker, node, token) = ("node-x/fifo-1", "node-x", "run-1");
-    let first = match store.claim(&queue, worker, node, token, None).await.unwrap() {
+    let first = match store.claim(&queue, worker, node, token, None, &mut Vec::new()).await.unwrap() {
         Some(Claimed::Job(job)) => job.id,
         other => panic!("no job claimed: {}", other.is_some()),
     };
     assert_eq!(first, ids[0]);
     let result = JobResult::success(Retval::from_value(&json!("clock output")));
-    let step = async || match store.finish_and_claim(&first, &result, &queue, worker, node, token, None).await
+    // Each try starts from what the worker knew before the step: nothing.
+    let step = async || match store
+        .finish_and_claim(&first, &result, &queue, worker, node, token, None, &mut Vec::new())
+        .await
     {
         Ok((finished, Some(Claimed::Job(job)))) => (finished, job.id),
         other => panic!("no next job: {:?}", other.map(|(f, c)| (f, c.is_some()))),

@@ -1,0 +1,54 @@
+//! Pinned queue leases: a dispatcher takes a queue (`TAKE`), its node renews
+//! the lease every heartbeat (`RENEW`), and the worker gives it back when it
+//! leaves (`RELEASE`), re-offering the queue when jobs still wait.
+
+use super::scripts;
+use super::store::{JobStore, StoreError};
+
+impl JobStore {
+    /// Take `queue` for lease `token` for `lease_s` seconds, if nobody holds it;
+    /// `from_offer` ends its offer in the same step (it was popped from `unowned`).
+    pub async fn take_queue(
+        &self,
+        queue: &str,
+        token: &str,
+        lease_s: u64,
+        from_offer: bool,
+    ) -> Result<bool, StoreError> {
+        let taken: i64 = scripts::TAKE
+            .key(self.keys().owner(queue))
+            .key(self.keys().offered())
+            .arg(token)
+            .arg(lease_s)
+            .arg(queue)
+            .arg(if from_offer { "1" } else { "0" })
+            .invoke_async(&mut self.conn())
+            .await?;
+        Ok(taken == 1)
+    }
+
+    /// Renew `token`'s lease on `queue`; false when another token holds it.
+    pub async fn renew_lease(&self, queue: &str, token: &str, lease_s: u64) -> Result<bool, StoreError> {
+        let renewed: i64 = scripts::RENEW
+            .key(self.keys().owner(queue))
+            .arg(token)
+            .arg(lease_s)
+            .invoke_async(&mut self.conn())
+            .await?;
+        Ok(renewed == 1)
+    }
+
+    /// Give `queue` up if `token` holds it, offering it again when jobs wait.
+    pub async fn release_queue(&self, queue: &str, token: &str) -> Result<bool, StoreError> {
+        let released: i64 = scripts::RELEASE
+            .key(self.keys().owner(queue))
+            .key(self.keys().queue(queue))
+            .key(self.keys().offered())
+            .key(self.keys().unowned())
+            .arg(queue)
+            .arg(token)
+            .invoke_async(&mut self.conn())
+            .await?;
+        Ok(released == 1)
+    }
+}
