@@ -155,6 +155,6 @@ mod tests {
         assert_eq!(needed(&Method::GET, "/system/stats"), Role::Read);
         assert_eq!(needed(&Method::DELETE, "/jobs/abc"), Role::Operate);
         assert_eq!(needed(&Method::DELETE, "/workers"), Role::Admin);
-        assert_eq!(needed(&Method::DELETE, "/workers/node-1/pinned_10.0.0.1"), Role::Admin);
+        assert_eq!(needed(&Method::DELETE, "/workers/node-1/pinned_127.0.9.1"), Role::Admin);
     }
 }

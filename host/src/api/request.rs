@@ -43,7 +43,7 @@ pub enum Lines {
 /// `username` are required (`device_type` defaults to `linux` with the
 /// `paramiko` driver); other fields are ignored with a warning.
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
-#[schema(example = json!({"device_type": "cisco_ios", "host": "192.168.1.1", "username": "admin", "password": "admin", "secret": "enable"}))]
+#[schema(example = json!({"device_type": "cisco_ios", "host": "127.0.0.1", "username": "admin", "password": "admin", "secret": "enable"}))]
 pub struct RawConnectionArgs {
     /// The platform, which picks the driver plugin (e.g. `cisco_ios`, `juniper_junos`, `linux`).
     pub device_type: Option<String>,
@@ -635,12 +635,12 @@ mod tests {
         (e.status().as_u16(), e.to_string())
     }
 
-    const CA: &str = r#""connection_args": {"device_type": "cisco_ios", "host": "10.0.0.1", "username": "u", "password": "p"}"#;
+    const CA: &str = r#""connection_args": {"device_type": "cisco_ios", "host": "127.0.9.1", "username": "u", "password": "p"}"#;
 
     #[test]
     fn minimal_show_command_goes_to_pinned_queue() {
         let (spec, cred) = parse(&format!(r#"{{{CA}, "command": "show version"}}"#)).unwrap();
-        assert_eq!(spec.queue_name(), "pinned_10.0.0.1");
+        assert_eq!(spec.queue_name(), "pinned_127.0.9.1");
         assert!(spec.single);
         assert_eq!(spec.work, Work::Commands(vec!["show version".into()]));
         assert_eq!(cred.password, "p");

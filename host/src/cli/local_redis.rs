@@ -29,7 +29,12 @@ async fn answers(url: &str) -> bool {
 /// `Ok(None)` when Redis answers at `url`; a started private server when it did
 /// not and `redis-server` is on the PATH; otherwise a one-line explanation.
 pub async fn ensure(url: &str) -> Result<Option<PrivateRedis>, String> {
-    if answers(url).await {
+    // Sentinel and Cluster deployments are never stood in for by a private server.
+    let single = matches!(
+        crate::model::redis_url::Topology::parse(url),
+        Ok(crate::model::redis_url::Topology::Single(_))
+    );
+    if !single || answers(url).await {
         return Ok(None);
     }
     let has_server = std::env::var_os("PATH")
@@ -140,6 +145,15 @@ mod tests {
         }
         for url in ["redis://10.0.0.5:6379", "redis://redis.example.net", "not a url"] {
             assert!(!super::is_loopback(url), "{url}");
+        }
+    }
+
+    #[test]
+    fn sentinel_and_cluster_urls_get_no_private_server() {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        // Nothing listens on port 1: a single-server URL would start a private server.
+        for url in ["redis+sentinel://127.0.0.1:1/mymaster", "redis+cluster://127.0.0.1:1"] {
+            assert!(matches!(rt.block_on(super::ensure(url)), Ok(None)), "{url}");
         }
     }
 }

@@ -383,11 +383,11 @@ mod tests {
     /// stored now must be the same text.
     #[test]
     fn stored_spec_format_is_unchanged() {
-        let stored = r#"{"device":{"device_type":"cisco_ios","host":"10.0.0.1","port":22,"username":"u","timeout_s":10.0,"keepalive_s":60},"work":{"kind":"commands","lines":["show version"]},"single":true,"driver_args":{"read_timeout_s":null,"expect_string":null,"strip_prompt":true,"strip_command":true,"save":false,"exit_config_mode":true,"error_pattern":null,"extra":[]},"strategy":"pinned","ttl_s":300,"execution_timeout_s":300,"result_ttl_s":3600,"parsing":{"parser":"textfsm","templates":[{"name":"inline","text":"Value A (.+)"}],"per_command":[[0]],"lower_keys":false}}"#;
+        let stored = r#"{"device":{"device_type":"cisco_ios","host":"127.0.9.1","port":22,"username":"u","timeout_s":10.0,"keepalive_s":60},"work":{"kind":"commands","lines":["show version"]},"single":true,"driver_args":{"read_timeout_s":null,"expect_string":null,"strip_prompt":true,"strip_command":true,"save":false,"exit_config_mode":true,"error_pattern":null,"extra":[]},"strategy":"pinned","ttl_s":300,"execution_timeout_s":300,"result_ttl_s":3600,"parsing":{"parser":"textfsm","templates":[{"name":"inline","text":"Value A (.+)"}],"per_command":[[0]],"lower_keys":false}}"#;
         let spec: JobSpec = serde_json::from_str(stored).unwrap();
         assert_eq!(spec.device.connect_timeout_s, 10.0);
         assert_eq!(spec.strategy, QueueStrategy::Pinned);
-        assert_eq!(spec.queue_name(), "pinned_10.0.0.1");
+        assert_eq!(spec.queue_name(), "pinned_127.0.9.1");
         assert_eq!(serde_json::to_string(&spec).unwrap(), stored);
     }
 

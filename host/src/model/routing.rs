@@ -123,8 +123,8 @@ mod tests {
 
     #[test]
     fn pinned_queue_includes_port_only_when_not_22() {
-        assert_eq!(QueueName::pinned("10.0.0.1", 22), "pinned_10.0.0.1");
-        assert_eq!(pinned_queue_name("10.0.0.1", 2222), "pinned_10.0.0.1:2222");
+        assert_eq!(QueueName::pinned("127.0.9.1", 22), "pinned_127.0.9.1");
+        assert_eq!(pinned_queue_name("127.0.9.1", 2222), "pinned_127.0.9.1:2222");
         assert!(QueueName::pinned("h", 22).is_pinned() && !QueueName::fifo().is_pinned());
         // IPv6: bracketed, so an address ending in a number is not a port.
         assert_eq!(QueueName::pinned("fe80::1", 2222), "pinned_[fe80::1]:2222");

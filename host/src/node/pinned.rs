@@ -191,11 +191,16 @@ impl Dispatcher {
                     break 'outer;
                 }
                 let lease = Some((queue.as_str(), token.as_str(), self.lease_s()));
+                // Jobs named by wake-ups follow those already expected (a claim
+                // names only the first few).
                 for id in std::mem::take(&mut *signalled.lock().expect("signal lock")) {
-                    if !head.contains(&id) {
+                    if head.len() < crate::queue::store::CLAIM_CANDIDATES && !head.contains(&id) {
                         head.push(id);
                     }
                 }
+                // A claim renews the lease (from when it was sent): the fence too.
+                let sent = Instant::now();
+                let renewed = |fence: &Fence| fence.extend_to(sent + Duration::from_secs(self.lease_s()));
                 let job = match next.take() {
                     Some(job) => job,
                     None => {
@@ -203,8 +208,14 @@ impl Dispatcher {
                             crate::metrics::stage(crate::metrics::Stage::Wake, at.elapsed());
                         }
                         match ctx.claim(&queue_key, &name, lease, &mut head).await {
-                            Ok(Some(job)) => job,
-                            Ok(None) => break,
+                            Ok(Some(job)) => {
+                                renewed(&fence);
+                                job
+                            }
+                            Ok(None) => {
+                                renewed(&fence);
+                                break;
+                            }
                             Err(crate::queue::StoreError::LeaseLost(_)) => {
                                 lease_lost();
                                 break 'outer;
@@ -230,9 +241,16 @@ impl Dispatcher {
                     ctx.store_result(&name, &id, &result).await;
                     break 'outer;
                 }
+                let sent = Instant::now();
                 match ctx.finish_and_claim(&name, &id, &result, &queue_key, lease, &mut head).await {
-                    Ok(Some(job)) => next = Some(job),
-                    Ok(None) => break,
+                    Ok(Some(job)) => {
+                        fence.extend_to(sent + Duration::from_secs(self.lease_s()));
+                        next = Some(job);
+                    }
+                    Ok(None) => {
+                        fence.extend_to(sent + Duration::from_secs(self.lease_s()));
+                        break;
+                    }
                     Err(crate::queue::StoreError::LeaseLost(_)) => {
                         lease_lost();
                         break 'outer;

@@ -87,8 +87,8 @@ mod tests {
 
     #[test]
     fn host_port_forms() {
-        assert_eq!(parse_host_port("10.0.0.1"), Some(("10.0.0.1".into(), 22)));
-        assert_eq!(parse_host_port("10.0.0.1:2222"), Some(("10.0.0.1".into(), 2222)));
+        assert_eq!(parse_host_port("127.0.9.1"), Some(("127.0.9.1".into(), 22)));
+        assert_eq!(parse_host_port("127.0.9.1:2222"), Some(("127.0.9.1".into(), 2222)));
         assert_eq!(parse_host_port("[::1]:2222"), Some(("::1".into(), 2222)));
         assert_eq!(parse_host_port("[::1]"), Some(("::1".into(), 22)));
         assert_eq!(parse_host_port("fe80::1"), Some(("fe80::1".into(), 22)));

@@ -321,7 +321,8 @@ return 0
 /// A pinned worker claims only while it holds its queue's lease: a worker whose
 /// node was frozen (SIGSTOP, a long pause, a partition) past the lease, while
 /// another node took the device, gets `{'lease lost'}` and no job. A lease that
-/// merely expired (heartbeats late, nobody took the device) is taken again.
+/// merely expired (heartbeats late, nobody took the device) is taken again, and
+/// a held one renewed: a busy worker's lease runs from its last claim.
 ///
 /// KEYS: the list, the worker's hash, the lease (any key of the prefix for a FIFO
 /// worker), `stats`, `idx:status:queued`, `idx:status:started`,
@@ -340,11 +341,9 @@ local now, now_ms, worker, node, token = ARGV[1], tonumber(ARGV[2]), ARGV[3], AR
 local channel, nhead = ARGV[9], tonumber(ARGV[10])
 if ARGV[6] == '1' then
   local owner = redis.call('GET', KEYS[3])
-  if not owner then
-    redis.call('SET', KEYS[3], ARGV[7], 'EX', ARGV[8])
-  elseif owner ~= ARGV[7] then
-    return {'lease lost'}
-  end
+  if owner and owner ~= ARGV[7] then return {'lease lost'} end
+  -- Held (or expired and nobody took it): renewed, as by the heartbeat.
+  redis.call('SET', KEYS[3], ARGV[7], 'EX', ARGV[8])
 end
 local function cand(j)
   local b = 10 + 3 * (j - 1)

@@ -91,6 +91,8 @@ pub struct JobStore {
 const OWNERS_REMEMBERED: usize = 100_000;
 /// Ids a claim answers with from the head of its list (the next claim's candidates).
 const CLAIM_HEAD: usize = 4;
+/// Candidates one claim names at most (each declares three keys).
+pub const CLAIM_CANDIDATES: usize = 8;
 /// Claims tried in a row when the list changes under them (cancels, expiries).
 const CLAIM_TRIES: usize = 50;
 
@@ -719,6 +721,7 @@ impl JobStore {
             .key(k.idx(IndexField::Node, node))
             .key(k.expiring())
             .key(k.webhooks());
+        let head = &head[..head.len().min(CLAIM_CANDIDATES)];
         for id in head {
             inv.key(k.job(id)).key(k.cred(id)).key(k.wait(id));
         }

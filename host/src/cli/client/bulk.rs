@@ -422,10 +422,10 @@ mod tests {
 
     #[test]
     fn answers_are_matched_to_devices_in_order() {
-        let devices = [dev("10.0.0.1", 22), dev("10.0.0.9", 22), dev("10.0.0.1", 2222)];
+        let devices = [dev("127.0.9.1", 22), dev("127.0.9.9", 22), dev("127.0.9.1", 2222)];
         let answer = json!({
-            "succeeded": [{"id": "a", "host": "10.0.0.1"}, {"id": "b", "host": "10.0.0.1"}],
-            "failed": [{"host": "10.0.0.9", "reason": "no driver plugin serves device_type \"x\""}],
+            "succeeded": [{"id": "a", "host": "127.0.9.1"}, {"id": "b", "host": "127.0.9.1"}],
+            "failed": [{"host": "127.0.9.9", "reason": "no driver plugin serves device_type \"x\""}],
         });
         let placed = place(&devices, &answer);
         assert_eq!(placed[0].job_id.as_deref(), Some("a"));
@@ -435,10 +435,10 @@ mod tests {
         assert_eq!(placed[2].job_id.as_deref(), Some("b"));
 
         // One host on two ports, the first refused: the queue tells them apart.
-        let devices = [dev("10.0.0.1", 2201), dev("10.0.0.1", 2202)];
+        let devices = [dev("127.0.9.1", 2201), dev("127.0.9.1", 2202)];
         let answer = json!({
-            "succeeded": [{"id": "c", "host": "10.0.0.1", "queue": "pinned_10.0.0.1:2202"}],
-            "failed": [{"host": "10.0.0.1", "reason": "bad"}],
+            "succeeded": [{"id": "c", "host": "127.0.9.1", "queue": "pinned_10.0.0.1:2202"}],
+            "failed": [{"host": "127.0.9.1", "reason": "bad"}],
         });
         let placed = place(&devices, &answer);
         assert_eq!((placed[0].job_id.as_deref(), placed[1].job_id.as_deref()), (None, Some("c")));
@@ -446,13 +446,13 @@ mod tests {
 
     #[test]
     fn rows_with_own_credentials_override_the_shared_ones() {
-        let mut d = dev("10.0.0.1", 2222);
+        let mut d = dev("127.0.9.1", 2222);
         d.password = Some("own".into());
         d.keepalive = Some(180);
         let e = device_entry(&d);
         assert_eq!(
             e,
-            json!({"host": "10.0.0.1", "port": 2222, "device_type": "cisco_ios", "password": "own", "keepalive": 180})
+            json!({"host": "127.0.9.1", "port": 2222, "device_type": "cisco_ios", "password": "own", "keepalive": 180})
         );
     }
 
@@ -460,7 +460,7 @@ mod tests {
     fn results_csv_quotes_what_needs_it_and_names_failures() {
         let dir = std::env::temp_dir().join(format!("netpulse-bulk-unit-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        let devices = [dev("10.0.0.1", 22), dev("10.0.0.2", 22)];
+        let devices = [dev("127.0.9.1", 22), dev("127.0.9.2", 22)];
         let done = json!({"id": "a", "status": "finished", "started_at": "t0", "ended_at": "t1",
             "result": {"type": "success", "retval": "line 1\nline, \"2\"", "error": null}});
         let bad = json!({"id": "b", "status": "failed",
@@ -476,11 +476,11 @@ mod tests {
             text.starts_with("IP,Port,Name,Vendor,Payload,Status,Job ID,Result,Error,Start Time,End Time\n")
         );
         assert!(
-            text.contains("10.0.0.1,22,,Cisco,show version,finished,a,\"line 1\nline, \"\"2\"\"\",,t0,t1\n"),
+            text.contains("127.0.9.1,22,,Cisco,show version,finished,a,\"line 1\nline, \"\"2\"\"\",,t0,t1\n"),
             "{text}"
         );
         assert!(
-            text.contains("10.0.0.2,22,,Cisco,show version,failed,b,,ConnectionError: refused,,\n"),
+            text.contains("127.0.9.2,22,,Cisco,show version,failed,b,,ConnectionError: refused,,\n"),
             "{text}"
         );
     }

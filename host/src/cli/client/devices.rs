@@ -294,13 +294,13 @@ True,Test-Switch-2,DataCenter-A,Beijing,R05,H3C,S5500,192.168.1.5,,admin,,
     fn bad_rows_are_named_by_line() {
         let head = "Selected,Vendor,IP,Port\n";
         let cases = [
-            ("True,Cisco,10.0.0.1,22\nTrue,Cisco,10.0.0.2,ssh\n", "line 3", "Port \"ssh\""),
-            ("True,Cisco,10.0.0.1,22\n\nTrue,Acme,10.0.0.2,22\n", "line 4", "unknown Vendor \"Acme\""),
-            ("Maybe,Cisco,10.0.0.1,22\n", "line 2", "Selected"),
+            ("True,Cisco,127.0.9.1,22\nTrue,Cisco,127.0.9.2,ssh\n", "line 3", "Port \"ssh\""),
+            ("True,Cisco,127.0.9.1,22\n\nTrue,Acme,127.0.9.2,22\n", "line 4", "unknown Vendor \"Acme\""),
+            ("Maybe,Cisco,127.0.9.1,22\n", "line 2", "Selected"),
             ("True,Cisco,,22\n", "line 2", "IP is empty"),
-            ("True,Cisco,10.0.0.1,22,extra\n", "line 2", "5 fields"),
-            ("True,\"Cisco,10.0.0.1,22\n", "line 2", "not closed"),
-            ("True,Cisco,10.0.0.1,70000\n", "line 2", "Port \"70000\""),
+            ("True,Cisco,127.0.9.1,22,extra\n", "line 2", "5 fields"),
+            ("True,\"Cisco,127.0.9.1,22\n", "line 2", "not closed"),
+            ("True,Cisco,127.0.9.1,70000\n", "line 2", "Port \"70000\""),
         ];
         for (rows, line, what) in cases {
             let err = parse(&format!("{head}{rows}"), "d.csv", &Choice::default()).unwrap_err();
@@ -311,13 +311,13 @@ True,Test-Switch-2,DataCenter-A,Beijing,R05,H3C,S5500,192.168.1.5,,admin,,
         let err = parse("", "d.csv", &Choice::default()).unwrap_err();
         assert!(err.contains("empty"), "{err}");
         let err =
-            parse(&format!("{head}False,Cisco,10.0.0.1,22\n"), "d.csv", &Choice::default()).unwrap_err();
+            parse(&format!("{head}False,Cisco,127.0.9.1,22\n"), "d.csv", &Choice::default()).unwrap_err();
         assert!(err.contains("no device selected"), "{err}");
     }
 
     #[test]
     fn quoted_fields_crlf_and_bom() {
-        let text = "\u{feff}Name,IP,Vendor\r\n\"core, \"\"A\"\"\",10.0.0.1,Cisco\r\n\"two\nlines\",10.0.0.2,Cisco\r\n";
+        let text = "\u{feff}Name,IP,Vendor\r\n\"core, \"\"A\"\"\",127.0.9.1,Cisco\r\n\"two\nlines\",127.0.9.2,Cisco\r\n";
         let d = parse(text, "f", &Choice::default()).unwrap();
         assert_eq!(d[0].name, "core, \"A\"");
         assert_eq!(d[1].name, "two\nlines");

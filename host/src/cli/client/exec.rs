@@ -207,7 +207,7 @@ mod tests {
     }
 
     fn args(extra: &[&str]) -> ExecArgs {
-        let mut v = vec!["t", "--device-type", "cisco_ios", "--host", "10.0.0.1"];
+        let mut v = vec!["t", "--device-type", "cisco_ios", "--host", "127.0.9.1"];
         v.extend_from_slice(extra);
         T::try_parse_from(v).unwrap().a
     }
@@ -217,7 +217,7 @@ mod tests {
         let b = request_body(&args(&["show version"]), Some("pw".into()), None).unwrap();
         assert_eq!(b["command"], "show version");
         assert_eq!(b["connection_args"]["password"], "pw");
-        assert_eq!(b["connection_args"]["host"], "10.0.0.1");
+        assert_eq!(b["connection_args"]["host"], "127.0.9.1");
         assert!(b["connection_args"].get("secret").is_none());
         assert!(b.get("parsing").is_none());
         let b = request_body(&args(&["--port", "2222", "show clock", "show version", "--parse"]), None, None)

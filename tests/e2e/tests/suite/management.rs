@@ -316,7 +316,7 @@ async fn health_says_unhealthy_while_redis_is_down_and_recovers() {
     assert_eq!(s, 503, "{v}");
     assert_eq!(v["data"]["status"], "unhealthy", "{v}");
     assert!(v["message"].as_str().unwrap().contains("Redis"), "{v}");
-    let ca = json!({"device_type": "cisco_ios", "host": "10.1.1.1", "username": "u", "password": "p"});
+    let ca = json!({"device_type": "cisco_ios", "host": "127.0.77.1", "username": "u", "password": "p"});
     let (s, v) = sys.post("/device/exec", &json!({"connection_args": ca, "command": "show clock"})).await;
     assert_eq!(s, 503, "{v}");
     let _redis = PrivateRedis::start(port, None).expect("restart redis");
@@ -507,7 +507,7 @@ async fn expired_records_leave_the_indexes_they_are_found_in() {
         s.node.capacity = 0;
     })
     .await;
-    let ca = json!({"device_type": "cisco_ios", "host": "10.55.0.1", "username": "u", "password": "p"});
+    let ca = json!({"device_type": "cisco_ios", "host": "127.0.55.1", "username": "u", "password": "p"});
     let mut jobs = Vec::new();
     for _ in 0..3 {
         jobs.push(sys.submit(&json!({"connection_args": ca, "command": "show clock"})).await);
@@ -516,9 +516,9 @@ async fn expired_records_leave_the_indexes_they_are_found_in() {
     let mut c = sys.redis().await;
     let _: () =
         redis::cmd("DEL").arg(format!("{}:job:{}", sys.prefix, jobs[0])).query_async(&mut c).await.unwrap();
-    let (_, v) = sys.get("/job?host=10.55.0.1").await;
+    let (_, v) = sys.get("/job?host=127.0.55.1").await;
     assert_eq!(ids(&v).len(), 2, "{v}");
-    for idx in ["idx:host:10.55.0.1", "idx:all", "idx:status:queued"] {
+    for idx in ["idx:host:127.0.55.1", "idx:all", "idx:status:queued"] {
         let n: usize =
             redis::cmd("ZCARD").arg(format!("{}:{idx}", sys.prefix)).query_async(&mut c).await.unwrap();
         assert_eq!(n, 2, "{idx} still lists the expired job");

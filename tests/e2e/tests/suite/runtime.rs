@@ -46,7 +46,7 @@ async fn jobs_waiting_past_their_ttl_fail_as_expired_and_stay_queryable() {
         s.node.capacity = 0;
     })
     .await;
-    let ca = json!({"device_type": "cisco_ios", "host": "10.66.0.1", "username": "u", "password": "p"});
+    let ca = json!({"device_type": "cisco_ios", "host": "127.0.66.1", "username": "u", "password": "p"});
     let pinned = sys.submit(&json!({"connection_args": ca, "command": "show clock", "ttl": 1})).await;
     let fifo = sys
         .submit(&json!({"connection_args": ca, "command": "show clock", "ttl": 1, "queue_strategy": "fifo"}))

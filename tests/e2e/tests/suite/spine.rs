@@ -279,7 +279,7 @@ async fn bad_requests_are_rejected_with_the_field_named() {
     assert_eq!(s, 422, "{v}");
     assert!(v["message"].as_str().unwrap().contains("connection_args.host"), "{v}");
 
-    let ca = json!({"device_type": "cisco_ios", "host": "10.1.1.1", "username": "u", "password": "p"});
+    let ca = json!({"device_type": "cisco_ios", "host": "127.0.77.1", "username": "u", "password": "p"});
     let (s, v) =
         sys.post("/device/exec", &json!({"connection_args": ca, "command": "a", "config": ["b"]})).await;
     assert_eq!(s, 422, "{v}");
