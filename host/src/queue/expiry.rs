@@ -3,8 +3,6 @@
 //! (`TRIM_EXPIRED` over `<p>:expiring`). Each reads first what its script must
 //! declare.
 
-use redis::AsyncCommands;
-
 use super::keys::IndexField;
 use super::scripts;
 use super::store::{JobStore, StoreError};
@@ -50,16 +48,26 @@ impl JobStore {
         Ok(answers.iter().filter(|a| matches!(a, redis::Value::Int(1))).count())
     }
 
-    /// Trim the indexes of up to `limit` jobs whose record expired, oldest first.
-    /// Returns how many were trimmed.
+    /// Trim the indexes of jobs whose record is gone, oldest entry first, looking
+    /// at up to `limit` entries; stops at the first job still there and not due
+    /// (a record can go early: evicted, deleted). Returns how many were trimmed.
     pub async fn trim_expired(&self, limit: usize) -> Result<usize, StoreError> {
         let mut conn = self.conn();
-        let batch: Vec<String> = conn.zrange(self.keys().expiring(), 0, limit as isize - 1).await?;
-        let mut trimmed = 0;
-        for chunk in batch.chunks(TRIM_CHUNK) {
+        let (mut trimmed, mut examined, mut offset) = (0, 0, 0);
+        while examined < limit {
+            // A page at a time: in steady state the first entry stops the sweep.
+            let page: Vec<String> = redis::cmd("ZRANGE")
+                .arg(self.keys().expiring())
+                .arg(offset)
+                .arg(offset + TRIM_CHUNK - 1)
+                .query_async(&mut conn)
+                .await?;
+            if page.is_empty() {
+                break;
+            }
             let mut inv = scripts::TRIM_EXPIRED.prepare_invoke();
             inv.key(self.keys().expiring()).key(self.keys().idx_all()).arg(now_ms());
-            for entry in chunk {
+            for entry in &page {
                 for k in self.index_keys(entry) {
                     inv.key(k);
                 }
@@ -67,9 +75,13 @@ impl JobStore {
             }
             let (n, stopped): (usize, i64) = inv.invoke_async(&mut conn).await?;
             trimmed += n;
+            examined += page.len();
             if stopped == 1 {
                 break;
             }
+            // Entries kept (records still there, kept alive past their due time)
+            // stay ahead of the next page.
+            offset += page.len() - n;
         }
         Ok(trimmed)
     }

@@ -8,6 +8,8 @@
 //! With `stages` it prints only the latencies, each with the time per job in
 //! every stage of its path (`cargo run --release -p netpulse-e2e --example load -- stages`).
 //!
+//! With `pinned` it prints only the pinned throughput on 100 devices (5,000 jobs).
+//!
 //! With `memory` it prints instead the resident memory the system process adds per
 //! idle pinned session, at 1,000 and 10,000 devices. The simulated devices then run
 //! in child processes (copies of this program started with `sim`, 5,000 devices
@@ -135,6 +137,7 @@ async fn main() {
     match args.get(1).map(String::as_str) {
         Some("sim") => simulator(args[2].parse().unwrap(), args[3].parse().unwrap()).await,
         Some("stages") => latencies().await,
+        Some("pinned") => throughput("pinned", 100, 5000, false).await,
         Some("memory") => {
             for n in [1_000, 10_000] {
                 memory_per_session(n).await;
