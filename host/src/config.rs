@@ -21,7 +21,7 @@ pub struct Settings {
     /// Cluster slot (required on a Cluster). `NETPULSE_REDIS_PREFIX`.
     pub redis_prefix: String,
     /// Replicas every job state change (submit, claim, finish, cancel) must reach
-    /// before it is acknowledged (`WAIT`). Unset: 1 with Sentinel, else 0.
+    /// before it is acknowledged (`WAIT`). Unset: 1 with Sentinel or a Cluster, else 0.
     /// `NETPULSE_REDIS_MIN_REPLICAS`.
     pub redis_min_replicas: Option<u32>,
     /// How long to wait for those replicas; a change not confirmed in time is
@@ -546,9 +546,10 @@ impl Settings {
                 self.redis_prefix, self.redis_prefix
             ));
         }
-        if !(0.01..=60.0).contains(&self.redis_replica_timeout_s) {
+        // Below the 5 s a Redis answer may take: a longer WAIT would read as Redis gone.
+        if !(0.01..=4.0).contains(&self.redis_replica_timeout_s) {
             return bad(format!(
-                "redis_replica_timeout_s {} must be between 0.01 and 60",
+                "redis_replica_timeout_s {} must be between 0.01 and 4",
                 self.redis_replica_timeout_s
             ));
         }
@@ -629,14 +630,13 @@ impl Settings {
 
 impl Settings {
     /// Replicas a job state change must reach: `redis_min_replicas`, or 1 with
-    /// Sentinel (whose failover promotes a replica) and 0 otherwise.
+    /// Sentinel or a Cluster (whose failovers promote a replica) and 0 with one
+    /// server.
     pub fn min_replicas(&self) -> u32 {
         self.redis_min_replicas.unwrap_or_else(|| {
-            let sentinel = matches!(
-                crate::model::redis_url::Topology::parse(&self.redis_url),
-                Ok(crate::model::redis_url::Topology::Sentinel { .. })
-            );
-            u32::from(sentinel)
+            let moves =
+                crate::model::redis_url::Topology::parse(&self.redis_url).is_ok_and(|t| t.follows_failover());
+            u32::from(moves)
         })
     }
 }

@@ -119,6 +119,7 @@ async fn work(ctx: &NodeCtx, name: &str, queue: &str, inbox: &str, kill: &Notify
                 }
                 Ok(Err(e)) => {
                     tracing::warn!(worker = name, "waiting for jobs failed: {e}");
+                    ctx.store.saw_error(&e);
                     conn = None;
                 }
                 Err(_) => conn = None,

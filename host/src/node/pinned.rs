@@ -95,7 +95,9 @@ impl Dispatcher {
                 Ok(Ok(None)) => continue,
                 Ok(Err(e)) => {
                     tracing::warn!("dispatcher wait failed: {e}");
+                    self.ctx.store.saw_error(&e);
                     conn = None;
+                    backoff.wait_unless_stopping(&mut shutdown).await;
                     continue;
                 }
                 Err(_) => {
@@ -114,10 +116,22 @@ impl Dispatcher {
                 Some((q, id)) => (q.to_string(), Some(id.to_string())),
                 None => (queue, None),
             };
-            if let Some(p) = self.active.lock().expect("pinned lock").get(&queue) {
+            let served = if let Some(p) = self.active.lock().expect("pinned lock").get(&queue) {
                 p.woken.lock().expect("wake lock").get_or_insert_with(Instant::now);
-                p.signalled.lock().expect("signal lock").extend(job);
+                p.signalled.lock().expect("signal lock").extend(job.clone());
                 p.notify.notify_one();
+                true
+            } else {
+                false
+            };
+            if served {
+                // An offer of a queue this node serves ends here (else no later
+                // release or submit could offer it again).
+                if key == unowned
+                    && let Err(e) = self.ctx.store.withdraw_offer(&queue).await
+                {
+                    tracing::warn!(queue, "cannot withdraw the offer: {e}");
+                }
                 continue;
             }
             if key == signal && self.count() >= self.ctx.settings.node.capacity {
@@ -327,6 +341,8 @@ impl Dispatcher {
                 Ok(true) => p.fence.extend_to(sent + Duration::from_secs(lease)),
                 Ok(false) => {
                     tracing::error!(queue, "another worker took over this queue's lease: this one stops");
+                    // Nothing more reaches the device from here, the job under way included.
+                    p.fence.revoke();
                     p.lost.store(true, Ordering::Relaxed);
                     p.notify.notify_one();
                 }

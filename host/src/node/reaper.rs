@@ -20,6 +20,9 @@ const EXPIRY_BATCH: isize = 500;
 /// Expired jobs whose index entries one sweep trims, at most.
 const TRIM_BATCH: usize = 1000;
 
+/// Pinned queues one sweep pipeline looks at.
+const QUEUE_PAGE: usize = 1000;
+
 pub async fn sweep(ctx: &NodeCtx) -> Result<bool, StoreError> {
     let keys = ctx.store.keys().clone();
     let mut conn = ctx.store.conn();
@@ -73,22 +76,24 @@ pub async fn sweep(ctx: &NodeCtx) -> Result<bool, StoreError> {
         }
     }
 
-    // Pinned queues with work and nobody serving them.
+    // Pinned queues with work and nobody serving them. In pages, so that the
+    // shared connection carries other requests (the API's, in `netpulse up`)
+    // between them instead of behind one pipeline over every queue.
     let queues: Vec<String> = conn.smembers(keys.queues()).await?;
     let pinned: Vec<&String> = queues.iter().filter(|q| q.starts_with(PINNED_PREFIX)).collect();
-    if !pinned.is_empty() {
+    let prune: String = scripts::PRUNE_QUEUE.prepare_invoke().load_async(&mut conn).await?;
+    for page in pinned.chunks(QUEUE_PAGE) {
         let mut pipe = redis::pipe();
-        for q in &pinned {
+        for q in page {
             pipe.llen(keys.queue(q)).exists(keys.owner(q));
         }
         let answers: Vec<i64> = pipe.query_async(&mut conn).await?;
-        // One round trip for the prunes, one for the offers, however many queues.
-        let prune: String = scripts::PRUNE_QUEUE.prepare_invoke().load_async(&mut conn).await?;
+        // One round trip for the prunes, one for the offers, per page.
         let mut prunes = redis::pipe();
         let mut offers = scripts::OFFER.prepare_invoke();
         offers.key(keys.unowned()).key(keys.offered());
-        let mut any_offer = false;
-        for (q, pair) in pinned.iter().zip(answers.chunks(2)) {
+        let (mut any_prune, mut any_offer) = (false, false);
+        for (q, pair) in page.iter().zip(answers.chunks(2)) {
             if pair[0] == 0 && pair[1] == 0 {
                 prunes
                     .cmd("EVALSHA")
@@ -101,12 +106,15 @@ pub async fn sweep(ctx: &NodeCtx) -> Result<bool, StoreError> {
                     .arg(keys.offered())
                     .arg(q.as_str())
                     .ignore();
+                any_prune = true;
             } else if pair[0] > 0 && pair[1] == 0 {
                 offers.arg(q.as_str());
                 any_offer = true;
             }
         }
-        let _: () = prunes.query_async(&mut conn).await?;
+        if any_prune {
+            let _: () = prunes.query_async(&mut conn).await?;
+        }
         if any_offer {
             let _: i64 = offers.invoke_async(&mut conn).await?;
         }

@@ -219,6 +219,10 @@ impl Fence {
     pub fn holds(&self) -> bool {
         (self.epoch.elapsed().as_millis() as u64) < self.until_ms.load(Ordering::SeqCst)
     }
+    /// Holds no more (the lease is another's).
+    pub fn revoke(&self) {
+        self.until_ms.store(0, Ordering::SeqCst);
+    }
 }
 
 /// What a write past its job's [`Fence`] is told.

@@ -23,7 +23,7 @@
 //! `idx:all` and from every status index.
 //! | `<p>:owner:<queue>` | STRING (`<node>|<worker seq>`) | lease, `3 x heartbeat`, renewed by the owning node | which pinned worker, on which node, serves a pinned queue |
 //! | `<p>:unowned` | LIST | none | pinned queue names that have work and no owner yet, each at most once |
-//! | `<p>:offered` | SET | none; a name leaves when a dispatcher that popped it from `unowned` takes the queue (`TAKE`, with the lease), or the queue is pruned | the names in `unowned`, so an offer is checked in O(1) (a submit while every node is full must not scan the list); a name left here by a dispatcher that failed between its pop and `TAKE` is offered again by the next recovery sweep (`OFFER`) |
+//! | `<p>:offered` | SET | none; a name leaves when a dispatcher that popped it from `unowned` takes the queue (`TAKE`, with the lease), or the queue is pruned | the names in `unowned`, so an offer is checked in O(1) (a submit while every node is full must not scan the list); a name left here by a dispatcher that failed between its pop and `TAKE` is offered again by the next recovery sweep (`OFFER`, which looks for such names only when the set and the list differ in size) |
 //! | `<p>:signal:<node>` | LIST | none; deleted by the reaper when the node's entry has expired | wake-ups for that node's dispatcher: `<queue>\t<job id>` for a job submitted to a pinned queue it owns (the worker's next claim expects that id) |
 //! | `<p>:worker:<name>` | HASH | `worker_ttl` refreshed by heartbeats | a worker's registry entry |
 //! | `<p>:workers` | SET | none | names of registered workers |

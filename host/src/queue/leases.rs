@@ -15,6 +15,7 @@ impl JobStore {
         lease_s: u64,
         from_offer: bool,
     ) -> Result<bool, StoreError> {
+        let mut conn = self.conn();
         let taken: i64 = scripts::TAKE
             .key(self.keys().owner(queue))
             .key(self.keys().offered())
@@ -22,20 +23,30 @@ impl JobStore {
             .arg(lease_s)
             .arg(queue)
             .arg(if from_offer { "1" } else { "0" })
-            .invoke_async(&mut self.conn())
+            .invoke_async(&mut conn)
             .await?;
+        // A lease a failover could undo must not let the worker talk to the device.
+        self.confirm(&mut conn).await?;
         Ok(taken == 1)
     }
 
     /// Renew `token`'s lease on `queue`; false when another token holds it.
     pub async fn renew_lease(&self, queue: &str, token: &str, lease_s: u64) -> Result<bool, StoreError> {
+        let mut conn = self.conn();
         let renewed: i64 = scripts::RENEW
             .key(self.keys().owner(queue))
             .arg(token)
             .arg(lease_s)
-            .invoke_async(&mut self.conn())
+            .invoke_async(&mut conn)
             .await?;
+        self.confirm(&mut conn).await?;
         Ok(renewed == 1)
+    }
+
+    /// `queue` was popped from `unowned` by a node already serving it: its offer ends.
+    pub async fn withdraw_offer(&self, queue: &str) -> Result<(), StoreError> {
+        let _: i64 = redis::AsyncCommands::srem(&mut self.conn(), self.keys().offered(), queue).await?;
+        Ok(())
     }
 
     /// Give `queue` up if `token` holds it, offering it again when jobs wait.

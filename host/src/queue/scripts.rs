@@ -183,8 +183,8 @@ return 0
 /// Offer pinned queues that have work and no owner to every node, each once:
 /// a queue already offered (every node full) is not offered again. A queue
 /// marked offered that is not in `unowned` (a dispatcher popped it and failed
-/// before taking it) is offered again: the `unowned` list is read once, only
-/// when some queue is already marked.
+/// before taking it) is offered again: only when the set and the list differ in
+/// size is the `unowned` list read (once a call) to find it.
 ///
 /// KEYS: the unowned list, the offered set. ARGV: queue names. Returns how many
 /// were offered.
@@ -193,9 +193,10 @@ pub static OFFER: LazyLock<Script> = LazyLock::new(|| {
         r#"
 local n = 0
 local listed = nil
+local repair = redis.call('SCARD', KEYS[2]) ~= redis.call('LLEN', KEYS[1])
 for _, q in ipairs(ARGV) do
   local offer = redis.call('SADD', KEYS[2], q) == 1
-  if not offer then
+  if not offer and repair then
     if not listed then
       listed = {}
       for _, x in ipairs(redis.call('LRANGE', KEYS[1], 0, -1)) do listed[x] = true end
@@ -339,15 +340,9 @@ const CLAIM_BODY: &str = r#"
 local src, whash = KEYS[1], KEYS[2]
 local now, now_ms, worker, node, token = ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4], ARGV[5]
 local channel, nhead = ARGV[9], tonumber(ARGV[10])
-if ARGV[6] == '1' then
-  local owner = redis.call('GET', KEYS[3])
-  if owner and owner ~= ARGV[7] then return {'lease lost'} end
-  -- Held (or expired and nobody took it): renewed, as by the heartbeat.
-  redis.call('SET', KEYS[3], ARGV[7], 'EX', ARGV[8])
-end
-local function cand(j)
+local function cand(j, from_idx)
   local b = 10 + 3 * (j - 1)
-  return {job = KEYS[b + 1], cred = KEYS[b + 2], stats = KEYS[4], from_idx = KEYS[5], to_idx = KEYS[7],
+  return {job = KEYS[b + 1], cred = KEYS[b + 2], stats = KEYS[4], from_idx = from_idx, to_idx = KEYS[7],
     expiring = KEYS[9], webhooks = KEYS[10], wait = KEYS[b + 3]}
 end
 local function answer(out)
@@ -356,14 +351,44 @@ local function answer(out)
 end
 local ids = {}
 for i = 11, #ARGV do ids[#ids + 1] = ARGV[i] end
+-- The job this worker holds, if any, and its place among the candidates.
 local cur = redis.call('HGET', whash, 'current_job')
-if cur and cur ~= '' then
-  local j = nil
+if cur == '' then cur = nil end
+local cj = nil
+if cur then
   for i, id in ipairs(ids) do
-    if id == cur then j = i break end
+    if id == cur then cj = i break end
   end
-  if not j then return {'need', cur} end
-  local k = cand(j)
+end
+-- End the held job as lost (it will not run here): `why` says why.
+local function lose(why)
+  local k = cand(cj, KEYS[6])
+  local f = redis.call('HMGET', k.job, 'status', 'worker', 'result_ttl_s', 'seq', 'created_ms')
+  if f[1] == 'started' and f[2] == worker then
+    local res = cjson.encode({type = 'failed', error = {type = 'WorkerLost', message = why}})
+    end_job(k, channel, cur, 'started', 'failed', res, now, f[4] or f[5], f[3], 'WorkerLost')
+  end
+  redis.call('HSET', whash, 'current_job', '', 'status', 'idle')
+end
+if ARGV[6] == '1' then
+  local owner = redis.call('GET', KEYS[3])
+  if owner and owner ~= ARGV[7] then
+    -- A job claimed without hearing back would stay started: it has not run.
+    if cur then
+      if not cj then return {'need', cur} end
+      local f = redis.call('HMGET', KEYS[10 + 3 * (cj - 1) + 1], 'claim')
+      if f[1] == token then
+        lose('its worker lost the device to another node before it could run the job; it was not run')
+      end
+    end
+    return {'lease lost'}
+  end
+  -- Held (or expired and nobody took it): renewed, as by the heartbeat.
+  redis.call('SET', KEYS[3], ARGV[7], 'EX', ARGV[8])
+end
+if cur then
+  if not cj then return {'need', cur} end
+  local k = cand(cj, KEYS[5])
   local f = redis.call('HMGET', k.job, 'status', 'worker', 'claim', 'had_cred')
   if f[1] == 'started' and f[2] == worker and f[3] == token then
     local cred = redis.call('GET', k.cred)
@@ -373,15 +398,17 @@ if cur and cur ~= '' then
     end
     return answer({'job', cur, spec, cred or '', ''})
   end
-  -- Another registration's, or over: not to be handed again.
-  redis.call('HSET', whash, 'current_job', '')
+  -- Started by an earlier run of this worker, which stopped without ending it:
+  -- it may have run part way, so it is failed, never handed over again.
+  lose('an earlier run of its worker started it and stopped without finishing it; it was not run again '..
+    '(check the device before retrying a configuration job)')
 end
 for j, want in ipairs(ids) do
   local id = redis.call('LINDEX', src, 0)
   if not id then return {'empty'} end
   if id == want then
     redis.call('LPOP', src)
-    local k = cand(j)
+    local k = cand(j, KEYS[5])
     local f = redis.call('HMGET', k.job, 'status', 'enqueued_ms', 'ttl_s', 'result_ttl_s', 'seq', 'queue', 'created_ms')
     local score = f[5] or f[7]
     if f[1] == 'queued' then

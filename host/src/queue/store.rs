@@ -188,6 +188,12 @@ impl JobStore {
         self.link.conn()
     }
 
+    /// An error seen on a connection of its own (a blocking pop): the primary
+    /// is looked for again when it says the primary moved.
+    pub fn saw_error(&self, e: &redis::RedisError) {
+        self.link.saw_error(self.link.generation(), e);
+    }
+
     /// A dedicated connection for blocking commands (BLPOP, BLMOVE), which would
     /// stall every other user of a shared one.
     pub async fn blocking_conn(&self) -> Result<MultiplexedConnection, StoreError> {
@@ -217,6 +223,11 @@ impl JobStore {
                 Some(redis::Value::Array(list)) => list.len() as u32,
                 _ => 0,
             };
+            if n < r.min {
+                // Replicas gone may mean this server was cut off and another
+                // promoted: make sure it is still the primary.
+                self.link.suspect(self.link.generation());
+            }
             if n < r.min && r.seen.load(Relaxed) >= r.min {
                 tracing::warn!(
                     "the Redis primary has {n} replicas, fewer than the {} a change must reach: \
@@ -236,6 +247,7 @@ impl JobStore {
         if reached < need {
             crate::metrics::redis_error();
             r.seen_at_ms.store(0, Relaxed); // ask again next time
+            self.link.suspect(self.link.generation());
             return Err(StoreError::Unavailable(format!(
                 "the change reached {reached} of the {need} Redis replicas it must reach within {} ms",
                 r.timeout.as_millis()

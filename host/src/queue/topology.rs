@@ -172,6 +172,11 @@ impl Link {
         slot_key: &str,
     ) -> Result<(redis::Client, ConnectionManager), StoreError> {
         let client = primary(topology, slot_key).await?;
+        Ok((client.clone(), Self::manage(client).await?))
+    }
+
+    /// The shared, self-reconnecting connection to `client`'s server.
+    async fn manage(client: redis::Client) -> Result<ConnectionManager, StoreError> {
         // One reconnect attempt, no retry schedule: while Redis is down a request
         // fails at once (the API's 503) instead of waiting through backoff delays
         // of a second or more; the next request tries to reconnect again, so a
@@ -186,7 +191,7 @@ impl Link {
                 .map_err(|_| {
                     StoreError::Unavailable("no answer from the Redis primary within 5 s".into())
                 })??;
-        Ok((client, manager))
+        Ok(manager)
     }
 
     pub fn topology(&self) -> &Topology {
@@ -213,7 +218,16 @@ impl Link {
     /// `e` came from a connection of `generation`: look for the primary again if
     /// it says the primary is gone or moved (once at a time, in the background).
     pub fn saw_error(self: &Arc<Self>, generation: u64, e: &RedisError) {
-        if !self.topology.follows_failover() || !moved(e) {
+        if moved(e) {
+            self.suspect(generation);
+        }
+    }
+
+    /// The primary of `generation` may not be the primary any more (a change did
+    /// not reach its replicas, its replicas left it): look for it again, once at
+    /// a time, in the background.
+    pub fn suspect(self: &Arc<Self>, generation: u64) {
+        if !self.topology.follows_failover() {
             return;
         }
         if self.generation.load(Ordering::Acquire) != generation
@@ -225,7 +239,17 @@ impl Link {
         tokio::spawn(async move {
             let mut delay = Duration::from_millis(50);
             loop {
-                match Self::reach(&link.topology, &link.slot_key).await {
+                let found = match primary(&link.topology, &link.slot_key).await {
+                    // Still the same server: its connection reconnects by itself.
+                    Ok(client)
+                        if client.get_connection_info().addr == link.client().get_connection_info().addr =>
+                    {
+                        break;
+                    }
+                    Ok(client) => Self::manage(client.clone()).await.map(|manager| (client, manager)),
+                    Err(e) => Err(e),
+                };
+                match found {
                     Ok((client, manager)) => {
                         let generation = link.generation.fetch_add(1, Ordering::AcqRel) + 1;
                         let addr = client.get_connection_info().addr.to_string();
@@ -251,7 +275,14 @@ fn moved(e: &RedisError) -> bool {
         || e.is_connection_dropped()
         || e.is_connection_refusal()
         || e.is_timeout()
-        || matches!(e.kind(), ErrorKind::ReadOnly | ErrorKind::Moved | ErrorKind::Ask | ErrorKind::MasterDown)
+        || matches!(
+            e.kind(),
+            ErrorKind::ReadOnly
+                | ErrorKind::Moved
+                | ErrorKind::Ask
+                | ErrorKind::MasterDown
+                | ErrorKind::ClusterDown
+        )
 }
 
 /// The shared connection to the primary: every command of the store goes

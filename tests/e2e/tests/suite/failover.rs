@@ -39,6 +39,21 @@ async fn until<F: std::future::Future<Output = bool>>(
     }
 }
 
+/// Wait until `server` answers `command` with text that contains `needle`.
+async fn until_says(server: &PrivateRedis, command: &[&str], needle: &str, what: &str) {
+    let c = server.connect().await;
+    until(Duration::from_secs(30), what, || {
+        let mut c = c.clone();
+        let mut cmd = redis::cmd(command[0]);
+        cmd.arg(&command[1..]);
+        async move {
+            let text: String = cmd.query_async(&mut c).await.unwrap_or_default();
+            text.contains(needle)
+        }
+    })
+    .await;
+}
+
 /// Jobs that each echo a tag of their own on one of `fleet`'s hosts, pinned and
 /// FIFO in turn.
 fn echo_job(fleet: &Fleet, n: usize) -> (String, Value) {
@@ -88,15 +103,7 @@ async fn a_sentinel_failover_under_load_loses_no_acknowledged_job_and_runs_none_
     let (p_port, r_port) = (free_port(), free_port());
     let mut primary = PrivateRedis::start(p_port, None).expect("primary starts");
     let replica = PrivateRedis::replica_of(r_port, p_port).expect("replica starts");
-    let rc = replica.connect().await;
-    until(Duration::from_secs(20), "the replica synced", || {
-        let mut rc = rc.clone();
-        async move {
-            let info: String = redis::cmd("INFO").arg("replication").query_async(&mut rc).await.unwrap();
-            info.contains("master_link_status:up")
-        }
-    })
-    .await;
+    until_says(&replica, &["INFO", "replication"], "master_link_status:up", "the replica synced").await;
     let sentinel_ports = [free_port(), free_port(), free_port()];
     let sentinels: Vec<PrivateRedis> = sentinel_ports
         .iter()
@@ -233,15 +240,7 @@ async fn the_whole_system_runs_on_a_redis_cluster() {
         .output()
         .expect("redis-cli runs");
     assert!(create.status.success(), "cluster create: {}", String::from_utf8_lossy(&create.stdout));
-    let first = nodes[0].connect().await;
-    until(Duration::from_secs(30), "the cluster is ok", || {
-        let mut c = first.clone();
-        async move {
-            let info: String = redis::cmd("CLUSTER").arg("INFO").query_async(&mut c).await.unwrap();
-            info.contains("cluster_state:ok")
-        }
-    })
-    .await;
+    until_says(&nodes[0], &["CLUSTER", "INFO"], "cluster_state:ok", "the cluster is ok").await;
 
     // Seeds name one node; the system finds the one that serves its slot.
     let prefix = format!("{{nptest-{}}}", uuid::Uuid::new_v4().simple());

@@ -256,7 +256,13 @@ async fn a_claim_whose_answer_was_lost_is_handed_over_again_to_its_own_worker_on
     // Another run of the node (same worker name, new token) gets the next job.
     let (next, _) = claim("run-2").await;
     assert_eq!(next, second, "a job started by an earlier run is never handed over again");
-    assert_eq!(sys.job(&first).await["status"], "started");
+    // It may have run part way: it is failed, with the reason, not left started.
+    let job = sys.job(&first).await;
+    assert_eq!(
+        (job["status"].as_str(), job["result"]["error"]["type"].as_str()),
+        (Some("failed"), Some("WorkerLost"))
+    );
+    assert!(job["result"]["error"]["message"].as_str().unwrap().contains("earlier run"), "{job}");
     // Credentials live the job's ttl from submit: if they expired before the job
     // came back, it is failed for that reason rather than run without them.
     let mut c = sys.redis().await;
@@ -314,5 +320,41 @@ async fn a_finish_and_claim_whose_answer_was_lost_ends_the_job_once_and_hands_th
     assert_eq!(job["result"]["retval"], "clock output", "{job}");
     assert_eq!(sys.job(&ids[1]).await["status"], "started");
     assert_eq!(sys.job(&ids[2]).await["status"], "queued");
+    sys.stop().await;
+}
+
+/// A pinned worker whose claim went unanswered, and whose device another node
+/// took meanwhile, gets no job back (`lease lost`); the job it had claimed,
+/// which never ran, is failed with that reason instead of staying started.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_claim_lost_with_the_lease_fails_the_job_it_held() {
+    use netpulse::queue::{Claimed, JobStore, StoreError};
+    let fleet = ios_fleet(1, |_| {}).await;
+    let dev = &fleet.devices()[0];
+    // No node takes pinned queues: this test claims as a pinned worker would.
+    let sys = TestSystem::start_with(|s| s.node.capacity = 0).await;
+    let id = sys.submit(&exec_body(dev, json!({"command": "show clock"}))).await;
+    let store = JobStore::connect(&netpulse_e2e::redis_url(), &sys.prefix).await.unwrap();
+    let queue = format!("pinned_{}:{}", dev.addr().ip(), dev.addr().port());
+    let source = store.keys().queue(&queue);
+    let (worker, node, token) = (format!("node-x/{queue}"), "node-x", "run-1");
+    let lease = Some((queue.as_str(), "node-x|1", 30));
+    match store.claim(&source, &worker, node, token, lease, &mut Vec::new()).await.unwrap() {
+        Some(Claimed::Job(job)) => assert_eq!(job.id, id),
+        other => panic!("no job claimed: {}", other.is_some()),
+    }
+    // The answer is "lost"; meanwhile another node takes the device.
+    let mut c = sys.redis().await;
+    let _: () = redis::AsyncCommands::set(&mut c, store.keys().owner(&queue), "node-y|7").await.unwrap();
+    match store.claim(&source, &worker, node, token, lease, &mut Vec::new()).await {
+        Err(StoreError::LeaseLost(q)) => assert_eq!(q, queue),
+        other => panic!("expected the lease lost, got {:?}", other.map(|c| c.is_some())),
+    }
+    let job = sys.job(&id).await;
+    assert_eq!(
+        (job["status"].as_str(), job["result"]["error"]["type"].as_str()),
+        (Some("failed"), Some("WorkerLost"))
+    );
+    assert!(job["result"]["error"]["message"].as_str().unwrap().contains("lost the device"), "{job}");
     sys.stop().await;
 }
