@@ -3,7 +3,7 @@
 //! leaves (`RELEASE`), re-offering the queue when jobs still wait.
 
 use super::scripts;
-use super::store::{JobStore, StoreError};
+use super::store::{Call, JobStore, StoreError};
 
 impl JobStore {
     /// Take `queue` for lease `token` for `lease_s` seconds, if nobody holds it;
@@ -15,31 +15,26 @@ impl JobStore {
         lease_s: u64,
         from_offer: bool,
     ) -> Result<bool, StoreError> {
-        let mut conn = self.conn();
-        let taken: i64 = scripts::TAKE
-            .key(self.keys().owner(queue))
-            .key(self.keys().offered())
-            .arg(token)
-            .arg(lease_s)
-            .arg(queue)
-            .arg(if from_offer { "1" } else { "0" })
-            .invoke_async(&mut conn)
-            .await?;
         // A lease a failover could undo must not let the worker talk to the device.
-        self.confirm(&mut conn).await?;
+        let taken: i64 = self
+            .run(
+                Call::new(&scripts::TAKE)
+                    .key(self.keys().owner(queue))
+                    .key(self.keys().offered())
+                    .arg(token)
+                    .arg(lease_s)
+                    .arg(queue)
+                    .arg(if from_offer { "1" } else { "0" }),
+            )
+            .await?;
         Ok(taken == 1)
     }
 
     /// Renew `token`'s lease on `queue`; false when another token holds it.
     pub async fn renew_lease(&self, queue: &str, token: &str, lease_s: u64) -> Result<bool, StoreError> {
-        let mut conn = self.conn();
-        let renewed: i64 = scripts::RENEW
-            .key(self.keys().owner(queue))
-            .arg(token)
-            .arg(lease_s)
-            .invoke_async(&mut conn)
+        let renewed: i64 = self
+            .run(Call::new(&scripts::RENEW).key(self.keys().owner(queue)).arg(token).arg(lease_s))
             .await?;
-        self.confirm(&mut conn).await?;
         Ok(renewed == 1)
     }
 

@@ -4,8 +4,8 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use redis::AsyncCommands;
 use redis::aio::MultiplexedConnection;
+use redis::{AsyncCommands, Script};
 use sha2::Digest;
 
 use super::job::record_from_hash;
@@ -120,6 +120,28 @@ struct Replicas {
     seen_at_ms: std::sync::atomic::AtomicI64,
 }
 
+/// One call of a script: its keys and arguments, built like a
+/// `redis::ScriptInvocation` and run by [`JobStore::run`].
+pub(crate) struct Call {
+    script: &'static Script,
+    keys: Vec<Vec<u8>>,
+    args: Vec<Vec<u8>>,
+}
+
+impl Call {
+    pub(crate) fn new(script: &'static Script) -> Self {
+        Call { script, keys: Vec::new(), args: Vec::new() }
+    }
+    pub(crate) fn key(&mut self, k: impl redis::ToRedisArgs) -> &mut Self {
+        self.keys.extend(k.to_redis_args());
+        self
+    }
+    pub(crate) fn arg(&mut self, a: impl redis::ToRedisArgs) -> &mut Self {
+        self.args.extend(a.to_redis_args());
+        self
+    }
+}
+
 /// How old the count of connected replicas may be before it is asked again.
 const REPLICAS_RECHECK_MS: i64 = 1000;
 
@@ -205,16 +227,15 @@ impl JobStore {
         })
     }
 
-    /// Wait until what `conn` wrote reached `min_replicas` replicas, or as many as
+    /// How many replicas a change must reach now: `min_replicas`, or as many as
     /// the primary has when it has fewer (after a failover that left no replica,
     /// nothing can be waited for: see docs/architecture.md for what is promised
-    /// then). An error means the change may be lost if the primary fails now:
-    /// callers treat it like Redis being unreachable.
-    pub async fn confirm(&self, conn: &mut Conn) -> Result<(), StoreError> {
+    /// then). The primary's replicas are asked at most once a second (`ROLE`).
+    async fn replicas_needed(&self, conn: &mut Conn) -> Result<u32, StoreError> {
         use std::sync::atomic::Ordering::Relaxed;
         let r = &self.replicas;
         if r.min == 0 {
-            return Ok(());
+            return Ok(0);
         }
         if now_ms() - r.seen_at_ms.load(Relaxed) > REPLICAS_RECHECK_MS {
             // ["master", offset, [[ip, port, offset], ...]]
@@ -238,22 +259,73 @@ impl JobStore {
             r.seen.store(n, Relaxed);
             r.seen_at_ms.store(now_ms(), Relaxed);
         }
-        let need = r.min.min(r.seen.load(Relaxed));
+        Ok(r.min.min(r.seen.load(Relaxed)))
+    }
+
+    /// Append the `WAIT` for `need` replicas to `pipe` (nothing when 0).
+    fn wait_for(&self, pipe: &mut redis::Pipeline, need: u32) {
+        if need > 0 {
+            pipe.cmd("WAIT").arg(need).arg(self.replicas.timeout.as_millis() as u64);
+        }
+    }
+
+    /// Check the answer of [`wait_for`](Self::wait_for)'s `WAIT`. An error means
+    /// the change may be lost if the primary fails now: callers treat it like
+    /// Redis being unreachable.
+    fn waited(&self, need: u32, answer: Option<&redis::Value>) -> Result<(), StoreError> {
         if need == 0 {
             return Ok(());
         }
-        let reached: u32 =
-            redis::cmd("WAIT").arg(need).arg(r.timeout.as_millis() as u64).query_async(conn).await?;
+        let reached: u32 = answer.map(redis::from_redis_value).transpose()?.unwrap_or(0);
         if reached < need {
             crate::metrics::redis_error();
-            r.seen_at_ms.store(0, Relaxed); // ask again next time
+            self.replicas.seen_at_ms.store(0, std::sync::atomic::Ordering::Relaxed); // ask again
             self.link.suspect(self.link.generation());
             return Err(StoreError::Unavailable(format!(
                 "the change reached {reached} of the {need} Redis replicas it must reach within {} ms",
-                r.timeout.as_millis()
+                self.replicas.timeout.as_millis()
             )));
         }
         Ok(())
+    }
+
+    /// Run a script that changes jobs or leases, and, when replicas must confirm
+    /// it, its `WAIT` in the same pipeline on the same connection (so the `WAIT`
+    /// is about this very write, even if the connection is made again later).
+    pub(crate) async fn run<T: redis::FromRedisValue>(&self, call: &Call) -> Result<T, StoreError> {
+        let mut conn = self.conn();
+        let need = self.replicas_needed(&mut conn).await?;
+        for attempt in 0..2 {
+            let mut pipe = redis::pipe();
+            pipe.cmd("EVALSHA")
+                .arg(call.script.get_hash())
+                .arg(call.keys.len())
+                .arg(&call.keys)
+                .arg(&call.args);
+            self.wait_for(&mut pipe, need);
+            // A server that lost its scripts (restarted, failed over) says
+            // NOSCRIPT, as an error of the pipeline or as its first answer.
+            let answers: Vec<redis::Value> = match pipe.query_async(&mut conn).await {
+                Err(e) if e.kind() == redis::ErrorKind::NoScriptError && attempt == 0 => {
+                    call.script.prepare_invoke().load_async(&mut conn).await?;
+                    continue;
+                }
+                r => r?,
+            };
+            let mut answers = answers.into_iter();
+            let first = answers.next().unwrap_or(redis::Value::Nil);
+            if let redis::Value::ServerError(e) = &first
+                && e.code() == "NOSCRIPT"
+                && attempt == 0
+            {
+                call.script.prepare_invoke().load_async(&mut conn).await?;
+                continue;
+            }
+            let value = redis::from_redis_value(&first)?;
+            self.waited(need, answers.next().as_ref())?;
+            return Ok(value);
+        }
+        Err(StoreError::Redis("the script could not be loaded".into()))
     }
 
     /// Round trip time to Redis.
@@ -352,22 +424,20 @@ impl JobStore {
         cred: &Credentials,
     ) -> Result<(String, QueueName), StoreError> {
         let id = uuid::Uuid::new_v4().to_string();
-        let mut inv = scripts::SUBMIT.prepare_invoke();
+        let mut call = Call::new(&scripts::SUBMIT);
         let (keys, args) = self.submit_call(&id, spec, cred)?;
         for k in keys {
-            inv.key(k);
+            call.key(k);
         }
         for a in args {
-            inv.arg(a);
+            call.arg(a);
         }
         let started = std::time::Instant::now();
-        let mut conn = self.conn();
-        let answer: redis::Value = inv.invoke_async(&mut conn).await?;
+        let answer: redis::Value = self.run(&call).await?;
         let queue = spec.queue_name();
         if let Some((signal, wake)) = self.missed_signal(&queue, &id, &answer) {
-            let _: () = conn.rpush(signal, wake).await?;
+            let _: () = self.conn().rpush(signal, wake).await?;
         }
-        self.confirm(&mut conn).await?;
         crate::metrics::stage(crate::metrics::Stage::SubmitScript, started.elapsed());
         Ok((id, spec.queue_name()))
     }
@@ -418,7 +488,10 @@ impl JobStore {
             out.push((id, spec.queue_name()));
         }
         let mut conn = self.conn();
-        let answers: Vec<redis::Value> = pipe.query_async(&mut conn).await?;
+        let need = self.replicas_needed(&mut conn).await?;
+        self.wait_for(&mut pipe, need);
+        let mut answers: Vec<redis::Value> = pipe.query_async(&mut conn).await?;
+        let waited = if need > 0 { answers.pop() } else { None };
         let mut wakes = redis::pipe();
         let mut any = false;
         for ((id, queue), answer) in out.iter().zip(answers) {
@@ -430,7 +503,7 @@ impl JobStore {
         if any {
             let _: () = wakes.query_async(&mut conn).await?;
         }
-        self.confirm(&mut conn).await?;
+        self.waited(need, waited.as_ref())?;
         Ok(out)
     }
 
@@ -604,17 +677,16 @@ impl JobStore {
         // another queue, so a second try only follows a record rewritten meanwhile.
         for _ in 0..3 {
             let Some(q) = queue.take() else { return Ok(CancelOutcome::Missing) };
-            let mut inv = scripts::CANCEL.prepare_invoke();
+            let mut call = Call::new(&scripts::CANCEL);
             for k in self.keys.ending(id, JobStatus::Queued.as_str(), JobStatus::Cancelled.as_str()) {
-                inv.key(k);
+                call.key(k);
             }
-            inv.key(self.keys.queue(&q)).arg(id).arg(now_rfc3339()).arg(&q).arg(self.keys.ended_channel());
-            let r: String = inv.invoke_async(&mut conn).await?;
+            call.key(self.keys.queue(&q)).arg(id).arg(now_rfc3339()).arg(&q).arg(self.keys.ended_channel());
+            let r: String = self.run(&call).await?;
             if let Some(other) = r.strip_prefix("queue:") {
                 queue = Some(other.to_string()).filter(|q| !q.is_empty());
                 continue;
             }
-            self.confirm(&mut conn).await?;
             return Ok(match r.as_str() {
                 "ok" => CancelOutcome::Cancelled,
                 "missing" => CancelOutcome::Missing,
@@ -651,15 +723,13 @@ impl JobStore {
         lease: Option<(&str, &str, u64)>,
         head: &mut Vec<String>,
     ) -> Result<Option<Claimed>, StoreError> {
-        let mut conn = self.conn();
         for _ in 0..CLAIM_TRIES {
-            let mut inv = scripts::CLAIM.prepare_invoke();
-            self.claim_args(&mut inv, source_key, worker, node, token, lease, head);
-            let r: Vec<String> = inv.invoke_async(&mut conn).await?;
+            let mut call = Call::new(&scripts::CLAIM);
+            self.claim_args(&mut call, source_key, worker, node, token, lease, head);
             // A claim that a failover could undo must not run (another worker
             // would claim the job again): unconfirmed, it is claimed again by
             // this worker's next try, which hands the same job back.
-            self.confirm(&mut conn).await?;
+            let r: Vec<String> = self.run(&call).await?;
             match self.claim_answer(r, lease, head)? {
                 ClaimAnswer::Again => continue,
                 ClaimAnswer::Empty => return Ok(None),
@@ -687,12 +757,10 @@ impl JobStore {
         lease: Option<(&str, &str, u64)>,
         head: &mut Vec<String>,
     ) -> Result<(bool, Option<Claimed>), StoreError> {
-        let mut inv = scripts::FINISH_AND_CLAIM.prepare_invoke();
-        self.finish_args(&mut inv, id, worker, result)?;
-        self.claim_args(&mut inv, source_key, worker, node, token, lease, head);
-        let mut conn = self.conn();
-        let mut r: Vec<String> = inv.invoke_async(&mut conn).await?;
-        self.confirm(&mut conn).await?;
+        let mut call = Call::new(&scripts::FINISH_AND_CLAIM);
+        self.finish_args(&mut call, id, worker, result)?;
+        self.claim_args(&mut call, source_key, worker, node, token, lease, head);
+        let mut r: Vec<String> = self.run(&call).await?;
         if r.is_empty() {
             return Err(StoreError::Corrupt("finish-and-claim gave no answer".into()));
         }
@@ -710,7 +778,7 @@ impl JobStore {
     #[allow(clippy::too_many_arguments)]
     fn claim_args(
         &self,
-        inv: &mut redis::ScriptInvocation<'_>,
+        inv: &mut Call,
         source_key: &str,
         worker: &str,
         node: &str,
@@ -842,17 +910,15 @@ impl JobStore {
     /// End a started job with its result. Returns false when the job was no longer
     /// this worker's (ended by a reaper or a kill first).
     pub async fn finish(&self, id: &str, worker: &str, result: &JobResult) -> Result<bool, StoreError> {
-        let mut inv = scripts::FINISH.prepare_invoke();
-        self.finish_args(&mut inv, id, worker, result)?;
-        let mut conn = self.conn();
-        let n: i64 = inv.invoke_async(&mut conn).await?;
-        self.confirm(&mut conn).await?;
+        let mut call = Call::new(&scripts::FINISH);
+        self.finish_args(&mut call, id, worker, result)?;
+        let n: i64 = self.run(&call).await?;
         Ok(n == 1)
     }
 
     fn finish_args(
         &self,
-        inv: &mut redis::ScriptInvocation<'_>,
+        inv: &mut Call,
         id: &str,
         worker: &str,
         result: &JobResult,
@@ -882,22 +948,18 @@ impl JobStore {
         let etype = error.kind.as_str();
         let json = serde_json::to_string(&JobResult::failed(error))
             .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let mut conn = self.conn();
-        let mut inv = scripts::INTERRUPT.prepare_invoke();
+        let mut call = Call::new(&scripts::INTERRUPT);
         for k in self.keys.ending(id, JobStatus::Started.as_str(), JobStatus::Failed.as_str()) {
-            inv.key(k);
+            call.key(k);
         }
-        let n: i64 = inv
-            .key(self.keys.worker(worker))
+        call.key(self.keys.worker(worker))
             .arg(id)
             .arg(worker)
             .arg(json)
             .arg(now_rfc3339())
             .arg(etype)
-            .arg(self.keys.ended_channel())
-            .invoke_async(&mut conn)
-            .await?;
-        self.confirm(&mut conn).await?;
+            .arg(self.keys.ended_channel());
+        let n: i64 = self.run(&call).await?;
         Ok(n == 1)
     }
 
