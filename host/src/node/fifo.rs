@@ -110,22 +110,39 @@ async fn work(ctx: &NodeCtx, name: &str, queue: &str, inbox: &str, kill: &Notify
         let c = conn.as_mut().expect("connection present");
         let mut blmove = redis::cmd("BLMOVE");
         blmove.arg(queue).arg(inbox).arg("LEFT").arg("RIGHT").arg(1.0);
-        let wait = blmove.query_async::<Option<String>>(c);
-        tokio::select! {
-            r = tokio::time::timeout(Duration::from_secs(5), wait) => match r {
-                Ok(Ok(moved)) => {
-                    backoff.reset();
-                    head.extend(moved);
+        // Stopped while waiting: the BLMOVE already sent can still move a job
+        // into the inbox (for up to its 1 s), so it is waited out, never
+        // abandoned; whatever it moved goes back to the queue with the inbox.
+        let (moved, killed) = {
+            let wait = tokio::time::timeout(Duration::from_secs(5), blmove.query_async::<Option<String>>(c));
+            tokio::pin!(wait);
+            tokio::select! {
+                r = &mut wait => (Some(r), false),
+                _ = shutdown.changed() => {
+                    let _ = (&mut wait).await;
+                    (None, false)
                 }
-                Ok(Err(e)) => {
-                    tracing::warn!(worker = name, "waiting for jobs failed: {e}");
-                    ctx.store.saw_error(&e);
-                    conn = None;
+                _ = kill.notified() => {
+                    let _ = (&mut wait).await;
+                    (None, true)
                 }
-                Err(_) => conn = None,
-            },
-            _ = shutdown.changed() => {}
-            _ = kill.notified() => return,
+            }
+        };
+        if killed {
+            return;
+        }
+        match moved {
+            Some(Ok(Ok(moved))) => {
+                backoff.reset();
+                head.extend(moved);
+            }
+            Some(Ok(Err(e))) => {
+                tracing::warn!(worker = name, "waiting for jobs failed: {e}");
+                ctx.store.saw_error(&e);
+                conn = None;
+            }
+            Some(Err(_)) => conn = None,
+            None => {}
         }
     }
 }
