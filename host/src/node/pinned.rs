@@ -53,6 +53,11 @@ impl Dispatcher {
         (self.ctx.settings.node.heartbeat_s * 3.0).ceil().max(1.0) as u64
     }
 
+    /// How long a lease taken or renewed now lasts (and the fence with it).
+    fn lease(&self) -> Duration {
+        Duration::from_secs(self.lease_s())
+    }
+
     pub fn count(&self) -> usize {
         self.active.lock().expect("pinned lock").len()
     }
@@ -149,7 +154,7 @@ impl Dispatcher {
                         token,
                         notify: Arc::new(Notify::new()),
                         lost: Arc::new(AtomicBool::new(false)),
-                        fence: Arc::new(Fence::new(sent + Duration::from_secs(self.lease_s()))),
+                        fence: Arc::new(Fence::new(sent + self.lease())),
                         woken: Arc::new(Mutex::new(None)),
                         signalled: Arc::new(Mutex::new(job.into_iter().collect())),
                     };
@@ -214,7 +219,6 @@ impl Dispatcher {
                 }
                 // A claim renews the lease (from when it was sent): the fence too.
                 let sent = Instant::now();
-                let renewed = |fence: &Fence| fence.extend_to(sent + Duration::from_secs(self.lease_s()));
                 let job = match next.take() {
                     Some(job) => job,
                     None => {
@@ -223,11 +227,11 @@ impl Dispatcher {
                         }
                         match ctx.claim(&queue_key, &name, lease, &mut head).await {
                             Ok(Some(job)) => {
-                                renewed(&fence);
+                                fence.extend_to(sent + self.lease());
                                 job
                             }
                             Ok(None) => {
-                                renewed(&fence);
+                                fence.extend_to(sent + self.lease());
                                 break;
                             }
                             Err(crate::queue::StoreError::LeaseLost(_)) => {
@@ -258,11 +262,11 @@ impl Dispatcher {
                 let sent = Instant::now();
                 match ctx.finish_and_claim(&name, &id, &result, &queue_key, lease, &mut head).await {
                     Ok(Some(job)) => {
-                        fence.extend_to(sent + Duration::from_secs(self.lease_s()));
+                        fence.extend_to(sent + self.lease());
                         next = Some(job);
                     }
                     Ok(None) => {
-                        fence.extend_to(sent + Duration::from_secs(self.lease_s()));
+                        fence.extend_to(sent + self.lease());
                         break;
                     }
                     Err(crate::queue::StoreError::LeaseLost(_)) => {
@@ -338,7 +342,7 @@ impl Dispatcher {
         for (queue, p) in owned {
             let sent = Instant::now();
             match self.ctx.store.renew_lease(&queue, &p.token, lease).await {
-                Ok(true) => p.fence.extend_to(sent + Duration::from_secs(lease)),
+                Ok(true) => p.fence.extend_to(sent + self.lease()),
                 Ok(false) => {
                     tracing::error!(queue, "another worker took over this queue's lease: this one stops");
                     // Nothing more reaches the device from here, the job under way included.
